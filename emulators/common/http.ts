@@ -1,0 +1,97 @@
+import type { AddressInfo, Server } from 'node:net';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import type { Control } from './control.js';
+import { faultRuleSchema } from './control.js';
+
+export type Method = 'get' | 'post' | 'put' | 'delete';
+export type Handler = (req: Request, res: Response) => unknown;
+/** Writes an error in the emulated service's own shape. */
+export type ErrorWriter = (res: Response, status: number, message: string, type?: string) => void;
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly type?: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Registers a route that is counted, delayed and fault-injected under the key `METHOD path`,
+ * and whose thrown `HttpError`s are written in the service's own error shape.
+ */
+export function route(
+  app: Express,
+  control: Control,
+  writeError: ErrorWriter,
+  method: Method,
+  path: string,
+  handler: Handler,
+): void {
+  const key = `${method.toUpperCase()} ${path}`;
+  app[method](path, async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const fault = await control.enter(key);
+      if (fault.status !== undefined) {
+        writeError(res, fault.status, `injected fault on ${key}`);
+        return;
+      }
+      res.locals.fault = fault;
+      await handler(req, res);
+    } catch (err) {
+      if (err instanceof HttpError) writeError(res, err.status, err.message, err.type);
+      else next(err);
+    }
+  });
+}
+
+/** `/_emulator/{faults,counters,reset}`: the control plane that tests and benchmarks drive over HTTP. */
+export function mountControlRoutes(app: Express, control: Control, onReset: () => void): void {
+  app.post('/_emulator/faults', express.json(), (req, res) => {
+    const parsed = faultRuleSchema.safeParse(req.body);
+    if (!parsed.success) {
+      res.status(400).json({ error: parsed.error.message });
+      return;
+    }
+    control.inject(parsed.data);
+    res.status(204).end();
+  });
+  app.delete('/_emulator/faults', (_req, res) => {
+    control.clearFaults();
+    res.status(204).end();
+  });
+  app.get('/_emulator/counters', (_req, res) => {
+    res.json(control.snapshot());
+  });
+  app.post('/_emulator/reset', (_req, res) => {
+    control.reset();
+    onReset();
+    res.status(204).end();
+  });
+}
+
+export interface Listening {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Listens on loopback (port 0 = any free port) and closes every open connection on `close()`. */
+export async function listen(server: Server & { closeAllConnections?: () => void }, port = 0, host = '127.0.0.1'): Promise<Listening> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  return {
+    url: `http://${host}:${address.port}`,
+    port: address.port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}
