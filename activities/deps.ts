@@ -1,0 +1,22 @@
+import type Anthropic from '@anthropic-ai/sdk';
+import type { ScalekitApi } from './apis/scalekit.js';
+import type { Sealer } from './seal.js';
+import type { VaultIdStore } from './vault-ids.js';
+import type { SessionProgress } from '../workflows/contract.js';
+
+/** What the activities need from the outside world; tests pass emulator-backed ones. */
+export interface ActivityDeps {
+  scalekit: ScalekitApi;
+  /** Built with `maxRetries: 0`: Temporal owns retries. */
+  anthropic: Anthropic;
+  sealer: Sealer;
+  vaultIds: VaultIdStore;
+  /** Tells a sweep how its session is going, so `status` can show it while the activity runs. */
+  reportProgress?: (workflowId: string, runId: string, progress: SessionProgress) => Promise<void>;
+  settings: {
+    mcpConfigName: string;
+    agentName: string;
+    model: string;
+    environmentId: string;
+  };
+}

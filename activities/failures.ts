@@ -1,0 +1,74 @@
+import { APIError as AnthropicApiError } from '@anthropic-ai/sdk';
+import { ApplicationFailure } from '@temporalio/common';
+import { ZodError } from 'zod';
+import { ErrorType, type ErrorTypeName } from '../workflows/contract.js';
+import { ScalekitApiError } from './apis/scalekit.js';
+
+const byStatus: Record<number, ErrorTypeName> = {
+  400: ErrorType.InvalidRequest,
+  401: ErrorType.Unauthenticated,
+  403: ErrorType.PermissionDenied,
+  404: ErrorType.NotFound,
+  422: ErrorType.InvalidRequest,
+};
+
+export function nonRetryable(type: ErrorTypeName, message: string, cause?: Error): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true, cause });
+}
+
+/**
+ * Turns what the APIs throw into the failures Temporal's retry policy acts on: errors that a retry
+ * cannot fix become non-retryable with a stable `type`; a 429 waits as long as the service asked;
+ * everything else (5xx, network) stays retryable. Messages carry no request bodies, so no secrets.
+ */
+export function classify(err: unknown): unknown {
+  if (err instanceof ApplicationFailure) return err;
+  if (err instanceof ZodError) {
+    return nonRetryable(
+      ErrorType.InvalidRequest,
+      `unexpected response shape: ${err.issues[0]?.message ?? err.message}`,
+    );
+  }
+  const http = httpFacts(err);
+  if (!http) return err;
+  const type = byStatus[http.status];
+  if (type) return nonRetryable(type, http.message);
+  if (http.status === 429) {
+    return ApplicationFailure.create({
+      type: 'RateLimited',
+      message: http.message,
+      nextRetryDelay: http.retryAfterMs,
+    });
+  }
+  return ApplicationFailure.create({ type: `Http${http.status}`, message: http.message });
+}
+
+function httpFacts(err: unknown): { status: number; message: string; retryAfterMs?: number } | undefined {
+  if (err instanceof ScalekitApiError) {
+    return { status: err.status, message: err.message, retryAfterMs: err.retryAfterMs };
+  }
+  if (err instanceof AnthropicApiError && typeof err.status === 'number') {
+    const retryAfter = Number(err.headers?.get('retry-after'));
+    return {
+      status: err.status,
+      message: `Anthropic answered ${err.status}: ${err.message}`,
+      retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+    };
+  }
+  return undefined;
+}
+
+/** Wraps every function of an activity object so its failures are classified. */
+export function withClassifiedFailures<T extends Record<string, (...args: never[]) => Promise<unknown>>>(fns: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(fns)) {
+    wrapped[name] = async (...args: never[]) => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        throw classify(err);
+      }
+    };
+  }
+  return wrapped as T;
+}

@@ -1,0 +1,88 @@
+import { ErrorType, type ProvisionResult } from '../workflows/contract.js';
+import type { ActivityDeps } from './deps.js';
+import { agentDefinition, DEFINITION_DIGEST_KEY, mcpConfigDefinition, sameMappings } from './definitions.js';
+import { nonRetryable } from './failures.js';
+
+export interface Provisioned {
+  mcpConfigId: string;
+  mcpServerUrl: string;
+  agentId: string;
+}
+
+/**
+ * The one-time build (find-or-create the Virtual MCP config and the agent, by name) and the cheap,
+ * cached lookup that every sweep uses to find them again.
+ */
+export function createProvisioning({ scalekit, anthropic, settings }: ActivityDeps) {
+  let cached: Promise<Provisioned> | undefined;
+
+  async function findAgent(name: string) {
+    for await (const agent of anthropic.beta.agents.list({ limit: 100 })) {
+      if (agent.name === name && !agent.archived_at) return agent;
+    }
+    return undefined;
+  }
+
+  async function ensure(): Promise<ProvisionResult> {
+    const wanted = mcpConfigDefinition(settings.mcpConfigName);
+    let config = await scalekit.findConfigByName(wanted.name);
+    const createdConfig = !config;
+    if (!config) {
+      config = await scalekit.createConfig(wanted);
+    } else if (!sameMappings(config.connection_tool_mappings, wanted.connection_tool_mappings)) {
+      config = await scalekit.updateConfig(config.id, {
+        description: wanted.description,
+        connection_tool_mappings: wanted.connection_tool_mappings,
+      });
+    }
+    if (!config.mcp_server_url) {
+      throw nonRetryable(ErrorType.InvalidRequest, `Virtual MCP config ${config.id} has no mcp_server_url`);
+    }
+
+    const { definition, digest } = agentDefinition(settings.agentName, settings.model, config.mcp_server_url);
+    const metadata = { [DEFINITION_DIGEST_KEY]: digest };
+    let agent = await findAgent(definition.name);
+    const createdAgent = !agent;
+    let agentUpdated = false;
+    if (!agent) {
+      agent = await anthropic.beta.agents.create({ ...definition, metadata });
+    } else if (agent.metadata?.[DEFINITION_DIGEST_KEY] !== digest) {
+      agent = await anthropic.beta.agents.update(agent.id, { ...definition, metadata, version: agent.version });
+      agentUpdated = true;
+    }
+    cached = Promise.resolve({ mcpConfigId: config.id, mcpServerUrl: config.mcp_server_url, agentId: agent.id });
+    return {
+      mcpConfigId: config.id,
+      mcpServerUrl: config.mcp_server_url,
+      agentId: agent.id,
+      agentVersion: agent.version,
+      created: { mcpConfig: createdConfig, agent: createdAgent, agentUpdated },
+    };
+  }
+
+  async function lookup(): Promise<Provisioned> {
+    const config = await scalekit.findConfigByName(settings.mcpConfigName);
+    const agent = config && (await findAgent(settings.agentName));
+    if (!config || !agent) {
+      throw nonRetryable(
+        ErrorType.NotProvisioned,
+        `no ${config ? 'agent' : 'Virtual MCP config'} named "${config ? settings.agentName : settings.mcpConfigName}": run setup first`,
+      );
+    }
+    return { mcpConfigId: config.id, mcpServerUrl: config.mcp_server_url, agentId: agent.id };
+  }
+
+  return {
+    ensure,
+    /** Resolved once per worker process; a failed lookup is not remembered. */
+    resolve(): Promise<Provisioned> {
+      cached ??= lookup().catch((err: unknown) => {
+        cached = undefined;
+        throw err;
+      });
+      return cached;
+    },
+  };
+}
+
+export type Provisioning = ReturnType<typeof createProvisioning>;

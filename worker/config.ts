@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { TASK_QUEUE } from '../workflows/contract.js';
+
+/** A configuration problem, reported as one line that names the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const url = z.url({ protocol: /^https?$/ });
+
+/** Everything the worker reads from the environment. Temporal's own connection comes from envconfig. */
+export const workerEnvSchema = z.object({
+  SCALEKIT_ENV_URL: url,
+  SCALEKIT_CLIENT_ID: z.string().min(1),
+  SCALEKIT_CLIENT_SECRET: z.string().min(1),
+  ANTHROPIC_API_KEY: z.string().min(1),
+  ANTHROPIC_BASE_URL: url.optional(),
+  ANTHROPIC_ENVIRONMENT_ID: z.string().min(1),
+  INBOX_AGENT_SEAL_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 random bytes in base64 (openssl rand -base64 32)'),
+  INBOX_AGENT_TASK_QUEUE: z.string().min(1).default(TASK_QUEUE),
+  INBOX_AGENT_MCP_CONFIG_NAME: z
+    .string()
+    .regex(/^[a-z0-9_-]{1,100}$/, 'lower-case letters, digits, _ and - only')
+    .default('email-calendar-demo'),
+  INBOX_AGENT_AGENT_NAME: z.string().min(1).default('Email Meeting Manager'),
+  INBOX_AGENT_MODEL: z.string().min(1).default('claude-haiku-4-5-20251001'),
+  INBOX_AGENT_STATE_DIR: z.string().min(1).default('.data'),
+});
+
+export type WorkerConfig = z.output<typeof workerEnvSchema>;
+
+export function parseWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
+  const result = workerEnvSchema.safeParse(env);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const name = String(issue.path[0] ?? 'environment');
+  const message = env[name] === undefined || env[name] === '' ? 'is not set' : issue.message;
+  throw new ConfigError(`${name} ${message} (see .env.example)`);
+}

@@ -1,0 +1,33 @@
+import type { Duration } from '@temporalio/common';
+import type { ActivityOptions } from '@temporalio/workflow';
+import { NON_RETRYABLE_ERROR_TYPES } from './contract.js';
+
+/** Quick API calls (connections, token, vault, provisioning): seconds each, retried with backoff. */
+export const apiCall: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+  },
+};
+
+/**
+ * One agent session: as long as the session may run, heartbeating so a dead worker is noticed in
+ * seconds; a retry re-attaches to the same session rather than starting a new one.
+ */
+export function agentSession(sessionTimeout: Duration): ActivityOptions {
+  return {
+    startToCloseTimeout: sessionTimeout,
+    heartbeatTimeout: '30 seconds',
+    retry: {
+      initialInterval: '2 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+    },
+  };
+}

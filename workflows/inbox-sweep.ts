@@ -1,0 +1,92 @@
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  condition,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { msToNumber } from '@temporalio/common/lib/time.js';
+import type { Activities } from '../activities/index.js';
+import { agentSession, apiCall } from './activity-options.js';
+import {
+  DEFAULT_REAUTH_TIMEOUT,
+  DEFAULT_SESSION_TIMEOUT,
+  ErrorType,
+  reauthorizedSignal,
+  sessionProgressSignal,
+  statusQuery,
+  type ConnectionsReport,
+  type SweepInput,
+  type SweepOutcome,
+  type SweepReport,
+} from './contract.js';
+import { SweepState } from './sweep-state.js';
+
+const { checkConnections, mintSessionToken, upsertVault } = proxyActivities<Activities>(apiCall);
+
+/**
+ * One sweep for one user: check connections (waiting for re-authorization if any is inactive),
+ * mint a session token, put it in the user's vault, and run the agent session.
+ */
+export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
+  const { identifier } = input;
+  const sessionTimeout = input.sessionTimeout ?? DEFAULT_SESSION_TIMEOUT;
+  const { runAgentSession } = proxyActivities<Activities>(agentSession(sessionTimeout));
+  const state = new SweepState(identifier);
+  setHandler(statusQuery, () => state.status);
+  setHandler(reauthorizedSignal, () => state.reauthorizedSignalled());
+  setHandler(sessionProgressSignal, (progress) => state.sessionProgress(progress));
+
+  const startedAt = new Date(workflowInfo().startTime).toISOString();
+  let reauthWaits = 0;
+  let reauthDeadline: number | undefined;
+  const report = (outcome: SweepOutcome, rest: Partial<SweepReport> = {}): SweepReport => {
+    state.finish(outcome);
+    return { identifier, outcome, startedAt, finishedAt: new Date().toISOString(), reauthWaits, ...rest };
+  };
+
+  let minted;
+  for (;;) {
+    state.enter('checking_connections');
+    const connections = await checkConnections(identifier);
+    let blocked: ConnectionsReport | undefined = connections.inactive.length > 0 ? connections : undefined;
+    if (!blocked) {
+      state.connectionsActive();
+      state.enter('minting_token');
+      try {
+        minted = await mintSessionToken(identifier, msToNumber(sessionTimeout));
+        break;
+      } catch (err) {
+        // Scalekit refused because a connection went inactive after the check: wait like any other.
+        if (failureType(err) !== ErrorType.ConnectionInactive) throw err;
+        blocked = connections;
+      }
+    }
+    // The bound runs from the first pause, across every re-check that finds a connection still inactive.
+    reauthDeadline ??= Date.now() + msToNumber(input.reauthTimeout ?? DEFAULT_REAUTH_TIMEOUT);
+    state.awaitReauthorization(blocked, new Date(reauthDeadline));
+    const signalsBefore = state.reauthSignals;
+    const remaining = reauthDeadline - Date.now();
+    if (remaining <= 0 || !(await condition(() => state.reauthSignals > signalsBefore, remaining))) {
+      return report('reauth_timed_out');
+    }
+    reauthWaits += 1;
+  }
+
+  state.enter('updating_vault');
+  const vault = await upsertVault(identifier, minted.token);
+  state.enter('running_session');
+  const session = await runAgentSession({ identifier, vaultId: vault.vaultId, prompt: input.prompt });
+  state.sessionProgress({
+    sessionId: session.sessionId,
+    messageSent: true,
+    eventsSeen: state.status.progress?.eventsSeen ?? 0,
+  });
+  return report(session.error ? 'session_failed' : 'completed', { vault, session });
+}
+
+function failureType(err: unknown): string | undefined {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
+}

@@ -1,0 +1,2 @@
+export { inboxSweep } from './inbox-sweep.js';
+export { connections, provision } from './provision.js';

@@ -1,0 +1,19 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { apiCall } from './activity-options.js';
+import type { ConnectionsReport, ProvisionResult } from './contract.js';
+
+const { ensureProvisioned, checkConnections } = proxyActivities<Activities>(apiCall);
+
+/**
+ * The one-time build, run on a worker so that only workers hold Scalekit and Anthropic credentials;
+ * operators need nothing but Temporal access.
+ */
+export async function provision(): Promise<ProvisionResult> {
+  return ensureProvisioned();
+}
+
+/** The authorize phase for one user: connection states, with fresh links for inactive ones. */
+export async function connections(identifier: string): Promise<ConnectionsReport> {
+  return checkConnections(identifier);
+}
