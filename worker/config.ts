@@ -18,7 +18,10 @@ export const workerEnvSchema = z.object({
   ANTHROPIC_ENVIRONMENT_ID: z.string().min(1),
   INBOX_AGENT_SEAL_KEY: z
     .string()
-    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 random bytes in base64 (openssl rand -base64 32)'),
+    .refine(
+      (v) => Buffer.from(v, 'base64').length === 32,
+      'must be 32 random bytes in base64 (openssl rand -base64 32)',
+    ),
   INBOX_AGENT_TASK_QUEUE: z.string().min(1).default(TASK_QUEUE),
   INBOX_AGENT_MCP_CONFIG_NAME: z
     .string()

@@ -1,0 +1,45 @@
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import type { ConnectionOptions } from '@temporalio/client';
+import { z } from 'zod';
+import { TASK_QUEUE } from '../workflows/contract.js';
+import { ConfigError } from '../worker/config.js';
+
+const clientEnvSchema = z
+  .object({
+    TEMPORAL_ADDRESS: z
+      .string()
+      .regex(/^[^\s:/]+:\d{1,5}$/, 'must be host:port, e.g. localhost:7233')
+      .optional(),
+    TEMPORAL_API_KEY: z.string().optional(),
+    INBOX_AGENT_TASK_QUEUE: z.string().min(1).default(TASK_QUEUE),
+  })
+  .refine((env) => !env.TEMPORAL_API_KEY || env.TEMPORAL_ADDRESS, {
+    path: ['TEMPORAL_ADDRESS'],
+    message: 'is not set, and TEMPORAL_API_KEY means a remote cluster with no default address',
+  });
+
+export interface ClientConfig {
+  connectionOptions: ConnectionOptions;
+  namespace: string;
+  taskQueue: string;
+}
+
+/** Temporal connection from envconfig (env vars or temporal.toml), checked before anything connects. */
+export function loadClientConfig(env: Record<string, string | undefined> = process.env): ClientConfig {
+  const parsed = clientEnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(`${String(issue.path[0])} ${issue.message}`);
+  }
+  let loaded;
+  try {
+    loaded = loadClientConnectConfig({ overrideEnvVars: env as Record<string, string> });
+  } catch (err) {
+    throw new ConfigError(`Temporal client configuration: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return {
+    connectionOptions: { ...loaded.connectionOptions, connectTimeout: '5 seconds' } as ConnectionOptions,
+    namespace: loaded.namespace ?? 'default',
+    taskQueue: parsed.data.INBOX_AGENT_TASK_QUEUE,
+  };
+}

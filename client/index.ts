@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import {
+  Client,
+  Connection,
+  ScheduleOverlapPolicy,
+  WorkflowNotFoundError,
+  type ScheduleHandle,
+  type ScheduleSpec,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time.js';
+import {
+  connectionsWorkflowId,
+  IDENTIFIER_RULE,
+  isValidIdentifier,
+  MAX_SESSION_TIMEOUT_MS,
+  provisionWorkflowId,
+  reauthorizedSignal,
+  scheduleId,
+  searchAttributes,
+  statusQuery,
+  sweepWorkflowId,
+  type ConnectionsReport,
+  type ProvisionResult,
+  type SweepInput,
+  type SweepReport,
+  type SweepStatus,
+} from '../workflows/contract.js';
+import type { connections, inboxSweep, provision } from '../workflows/index.js';
+import { loadClientConfig, type ClientConfig } from './config.js';
+
+export * from '../workflows/contract.js';
+
+/** Input a caller got wrong: the CLI reports it as one line with exit code 2. */
+export class InvalidInputError extends Error {
+  override name = 'InvalidInputError';
+}
+
+/** A Temporal duration, or a string a person typed that should be one ("90s", "15 minutes"). */
+export type DurationInput = Duration | string;
+
+export interface SweepOptions {
+  /** Makes the start idempotent: the same request ID never starts a second sweep. */
+  requestId?: string;
+  reauthTimeout?: DurationInput;
+  sessionTimeout?: DurationInput;
+  prompt?: string;
+}
+
+export interface ScheduleOptions {
+  every?: DurationInput;
+  cron?: string;
+  timezone?: string;
+  jitter?: DurationInput;
+  reauthTimeout?: DurationInput;
+  sessionTimeout?: DurationInput;
+  paused?: boolean;
+}
+
+export function assertIdentifier(identifier: string): void {
+  if (!isValidIdentifier(identifier)) {
+    throw new InvalidInputError(`invalid identifier "${identifier}": expected ${IDENTIFIER_RULE}`);
+  }
+}
+
+function assertDuration(name: string, value: DurationInput | undefined, maxMs = Infinity): Duration | undefined {
+  if (value === undefined) return undefined;
+  let ms: number;
+  try {
+    ms = msToNumber(value as Duration);
+  } catch {
+    ms = NaN;
+  }
+  if (!(ms > 0) || ms > maxMs)
+    throw new InvalidInputError(`invalid ${name} "${value}": expected a duration like 30s, 15m, 1h`);
+  return value as Duration;
+}
+
+/**
+ * The typed way for other services (and the CLI) to drive inbox sweeps. It needs only Temporal
+ * access: Scalekit and Anthropic credentials stay on the workers.
+ */
+export class InboxAgentClient {
+  constructor(
+    readonly client: Client,
+    readonly taskQueue: string,
+  ) {}
+
+  static async connect(config: ClientConfig = loadClientConfig()): Promise<InboxAgentClient> {
+    const connection = await Connection.connect(config.connectionOptions);
+    return new InboxAgentClient(new Client({ connection, namespace: config.namespace }), config.taskQueue);
+  }
+
+  async close(): Promise<void> {
+    await this.client.connection.close();
+  }
+
+  /** Runs the one-time build on a worker: find-or-create the Virtual MCP config and the agent. */
+  async setup(): Promise<ProvisionResult> {
+    return this.client.workflow.execute<typeof provision>('provision', {
+      taskQueue: this.taskQueue,
+      workflowId: `${provisionWorkflowId}:${randomUUID()}`,
+    });
+  }
+
+  /** The user's connections, with links made just now for the inactive ones. */
+  async authLinks(identifier: string): Promise<ConnectionsReport> {
+    assertIdentifier(identifier);
+    return this.client.workflow.execute<typeof connections>('connections', {
+      taskQueue: this.taskQueue,
+      workflowId: connectionsWorkflowId(identifier, randomUUID()),
+      args: [identifier],
+    });
+  }
+
+  async startSweep(
+    identifier: string,
+    options: SweepOptions = {},
+  ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof inboxSweep>> {
+    const input = this.sweepInput(identifier, options);
+    return this.client.workflow.start<typeof inboxSweep>('inboxSweep', {
+      taskQueue: this.taskQueue,
+      workflowId: sweepWorkflowId(identifier, options.requestId ?? `manual-${randomUUID()}`),
+      args: [input],
+      typedSearchAttributes: [{ key: searchAttributes.identifier, value: identifier }],
+      staticSummary: `Inbox sweep for ${identifier}`,
+    });
+  }
+
+  async sweep(identifier: string, options: SweepOptions = {}): Promise<SweepReport> {
+    return (await this.startSweep(identifier, options)).result();
+  }
+
+  /** Running sweeps of one user, newest first (from visibility, so seconds behind at worst). */
+  async runningSweeps(identifier: string): Promise<string[]> {
+    assertIdentifier(identifier);
+    const ids: string[] = [];
+    const query = `WorkflowType = 'inboxSweep' AND ExecutionStatus = 'Running' AND ${searchAttributes.identifier.name} = '${identifier}'`;
+    for await (const execution of this.client.workflow.list({ query })) ids.push(execution.workflowId);
+    return ids;
+  }
+
+  /** Status of each running sweep of the user, or of the given workflow. */
+  async status(identifier: string, workflowId?: string): Promise<Array<{ workflowId: string; status: SweepStatus }>> {
+    const ids = workflowId ? [workflowId] : await this.runningSweeps(identifier);
+    return Promise.all(
+      ids.map(async (id) => ({ workflowId: id, status: await this.client.workflow.getHandle(id).query(statusQuery) })),
+    );
+  }
+
+  /** Tells the user's running sweeps (or the given one) that the user re-authorized; returns who heard it. */
+  async reauthorized(identifier: string, options: { workflowId?: string; note?: string } = {}): Promise<string[]> {
+    const ids = options.workflowId ? [options.workflowId] : await this.runningSweeps(identifier);
+    for (const id of ids) {
+      await this.client.workflow.getHandle(id).signal(reauthorizedSignal, { note: options.note });
+    }
+    return ids;
+  }
+
+  /** Creates or replaces the user's recurring sweep. Overlapping runs are skipped, not queued. */
+  async schedule(identifier: string, options: ScheduleOptions): Promise<ScheduleHandle> {
+    const input = this.sweepInput(identifier, options);
+    if (!options.every === !options.cron) throw new InvalidInputError('give exactly one of --every or --cron');
+    const every = assertDuration('--every', options.every);
+    const jitter = assertDuration('--jitter', options.jitter);
+    const spec: ScheduleSpec = {
+      ...(every ? { intervals: [{ every }] } : { cronExpressions: [options.cron!] }),
+      ...(options.timezone ? { timezone: options.timezone } : {}),
+      ...(jitter ? { jitter } : {}),
+    };
+    const action = {
+      type: 'startWorkflow' as const,
+      workflowType: 'inboxSweep',
+      taskQueue: this.taskQueue,
+      workflowId: scheduleId(identifier),
+      args: [input],
+      typedSearchAttributes: [{ key: searchAttributes.identifier, value: identifier }],
+    };
+    const id = scheduleId(identifier);
+    await this.unschedule(identifier);
+    return this.client.schedule.create({
+      scheduleId: id,
+      spec,
+      action,
+      policies: { overlap: ScheduleOverlapPolicy.SKIP },
+      state: { paused: options.paused ?? false, note: 'created by inbox-agent' },
+      typedSearchAttributes: [{ key: searchAttributes.identifier, value: identifier }],
+    });
+  }
+
+  /** Deletes the user's schedule; false when there was none. */
+  async unschedule(identifier: string): Promise<boolean> {
+    assertIdentifier(identifier);
+    try {
+      await this.client.schedule.getHandle(scheduleId(identifier)).delete();
+      return true;
+    } catch (err) {
+      if ((err as Error).name === 'ScheduleNotFoundError' || err instanceof WorkflowNotFoundError) return false;
+      throw err;
+    }
+  }
+
+  private sweepInput(identifier: string, options: SweepOptions): SweepInput {
+    assertIdentifier(identifier);
+    const reauthTimeout = assertDuration('--reauth-timeout', options.reauthTimeout);
+    const sessionTimeout = assertDuration('--session-timeout', options.sessionTimeout, MAX_SESSION_TIMEOUT_MS);
+    return {
+      identifier,
+      ...(reauthTimeout !== undefined ? { reauthTimeout } : {}),
+      ...(sessionTimeout !== undefined ? { sessionTimeout } : {}),
+      ...(options.prompt ? { prompt: options.prompt } : {}),
+    };
+  }
+}

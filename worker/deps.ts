@@ -1,0 +1,37 @@
+import { join } from 'node:path';
+import Anthropic from '@anthropic-ai/sdk';
+import type { Client } from '@temporalio/client';
+import type { ActivityDeps } from '../activities/index.js';
+import { ScalekitApi } from '../activities/apis/scalekit.js';
+import { createSealer } from '../activities/seal.js';
+import { FileVaultIdStore } from '../activities/vault-ids.js';
+import { sessionProgressSignal } from '../workflows/contract.js';
+import type { WorkerConfig } from './config.js';
+
+/** The real clients behind the activities, from validated configuration. */
+export function buildActivityDeps(config: WorkerConfig, temporal: Client): ActivityDeps {
+  return {
+    scalekit: new ScalekitApi({
+      envUrl: config.SCALEKIT_ENV_URL,
+      clientId: config.SCALEKIT_CLIENT_ID,
+      clientSecret: config.SCALEKIT_CLIENT_SECRET,
+    }),
+    anthropic: new Anthropic({
+      apiKey: config.ANTHROPIC_API_KEY,
+      baseURL: config.ANTHROPIC_BASE_URL,
+      // Temporal owns retries; an SDK retry under it would multiply attempts and hide 429s.
+      maxRetries: 0,
+      timeout: 30_000,
+    }),
+    sealer: createSealer(config.INBOX_AGENT_SEAL_KEY),
+    vaultIds: new FileVaultIdStore(join(config.INBOX_AGENT_STATE_DIR, 'vault-ids.json')),
+    reportProgress: (workflowId, runId, progress) =>
+      temporal.workflow.getHandle(workflowId, runId).signal(sessionProgressSignal, progress),
+    settings: {
+      mcpConfigName: config.INBOX_AGENT_MCP_CONFIG_NAME,
+      agentName: config.INBOX_AGENT_AGENT_NAME,
+      model: config.INBOX_AGENT_MODEL,
+      environmentId: config.ANTHROPIC_ENVIRONMENT_ID,
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { NativeConnection } from '@temporalio/worker';
+import { ConfigError, parseWorkerConfig } from './config.js';
+import { createInboxWorker } from './create-worker.js';
+import { buildActivityDeps } from './deps.js';
+
+/** The worker process: Temporal from envconfig (so Temporal Cloud works by env vars), APIs from env. */
+async function main(): Promise<void> {
+  const config = parseWorkerConfig();
+  const { connectionOptions, namespace = 'default' } = loadClientConnectConfig();
+  const connection = await NativeConnection.connect(connectionOptions);
+  const clientConnection = await Connection.connect(connectionOptions);
+  try {
+    const client = new Client({ connection: clientConnection, namespace });
+    const worker = await createInboxWorker({
+      connection,
+      namespace,
+      taskQueue: config.INBOX_AGENT_TASK_QUEUE,
+      deps: buildActivityDeps(config, client),
+    });
+    // The SDK installs SIGINT/SIGTERM handlers that call worker.shutdown(): in-flight activities get
+    // the grace time, and a session in progress is re-attached by the next worker that picks it up.
+    console.log(
+      `inbox-agent worker on ${connectionOptions.address ?? 'localhost:7233'}/${namespace}, queue ${config.INBOX_AGENT_TASK_QUEUE}`,
+    );
+    await worker.run();
+  } finally {
+    await connection.close();
+    await clientConnection.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError) {
+    console.error(`inbox-agent worker: ${err.message}`);
+    process.exit(2);
+  }
+  console.error(err);
+  process.exit(1);
+});
