@@ -1,0 +1,59 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { temporal } from '@temporalio/proto';
+import { searchAttributes } from '../workflows/contract.js';
+
+const finder = fileURLToPath(new URL('./temporal-cli', import.meta.url));
+
+/** The Temporal CLI that scripts/temporal-cli finds or installs; undefined when it could not. */
+export function findTemporalCli(): string | undefined {
+  try {
+    return execFileSync('bash', [finder], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+export interface DevServerOptions {
+  /** Keeps state across restarts; in memory when omitted. */
+  dbFilename?: string;
+  port?: number;
+  /** Serves the Web UI on this port. */
+  uiPort?: number;
+}
+
+/**
+ * A real `temporal server start-dev` with the project's search attributes. Where no CLI could be
+ * found or installed it falls back to @temporalio/testing's own download, which needs a network.
+ */
+export async function startDevServer(options: DevServerOptions = {}): Promise<TestWorkflowEnvironment> {
+  const cli = findTemporalCli();
+  if (!cli) console.warn('temporal-cli: falling back to the SDK download of the Temporal CLI (needs a network)');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: cli ? { type: 'existing-path', path: cli } : { type: 'cached-download' },
+      searchAttributes: Object.values(searchAttributes),
+      ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
+      ...(options.port ? { port: options.port } : {}),
+      ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+  await ensureSearchAttributes(env.connection, env.namespace ?? 'default');
+  return env;
+}
+
+/** A reused database keeps the attributes its namespace was made with, so add what is missing. */
+export async function ensureSearchAttributes(connection: Connection, namespace: string): Promise<void> {
+  const { customAttributes } = await connection.operatorService.listSearchAttributes({ namespace });
+  const missing = Object.values(searchAttributes).filter((key) => !(key.name in (customAttributes ?? {})));
+  if (missing.length === 0) return;
+  await connection.operatorService.addSearchAttributes({
+    namespace,
+    searchAttributes: Object.fromEntries(
+      missing.map((key) => [key.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+    ),
+  });
+}

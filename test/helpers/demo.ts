@@ -1,0 +1,29 @@
+import type { SeedEmail } from '../../emulators/scalekit/index.js';
+import type { TestStack } from './stack.js';
+import { uniqueName } from './temporal.js';
+
+export const INVOICE_EMAIL: SeedEmail = {
+  from: 'Dana Reyes <dana@acme.example>',
+  subject: 'Q3 invoice needs approval by Friday',
+  body:
+    'Hi, the Q3 invoice from Northwind is attached and needs your approval by Friday. ' +
+    'Finance cannot release the payment until it is signed. Please also confirm the new cost centre.',
+};
+
+/** A fresh user with both connections set as given and one unread e-mail. */
+export function seedUser(
+  stack: TestStack,
+  connections: { gmail?: 'ACTIVE' | 'EXPIRED'; googlecalendar?: 'ACTIVE' | 'EXPIRED' } = {},
+  emails: SeedEmail[] = [INVOICE_EMAIL],
+): string {
+  const identifier = uniqueName('user');
+  stack.emulators.scalekit.seedUser(identifier, {
+    connections: { gmail: connections.gmail ?? 'ACTIVE', googlecalendar: connections.googlecalendar ?? 'ACTIVE' },
+    emails,
+  });
+  return identifier;
+}
+
+export function vaultsOf(stack: TestStack, identifier: string) {
+  return stack.emulators.agents.vaults().filter((v) => v.metadata.inbox_agent_identifier === identifier);
+}

@@ -1,0 +1,82 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Worker } from '@temporalio/worker';
+import type { ActivityDeps } from '../../activities/index.js';
+import { InboxAgentClient } from '../../client/index.js';
+import { startEmulatorStack, type EmulatorStack } from '../../emulators/stack.js';
+import { parseWorkerConfig } from '../../worker/config.js';
+import { createInboxWorker } from '../../worker/create-worker.js';
+import { buildActivityDeps } from '../../worker/deps.js';
+import { connectTemporal, uniqueName, workflowBundle, type TestTemporal } from './temporal.js';
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Resolves when the worker has stopped. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything a flow test drives: the suite's real Temporal dev server, both emulators, and workers
+ * built exactly as worker/main.ts builds them, only with the emulators' URLs in the environment.
+ */
+export interface TestStack {
+  temporal: TestTemporal;
+  emulators: EmulatorStack;
+  taskQueue: string;
+  inbox: InboxAgentClient;
+  deps: ActivityDeps;
+  startWorker(deps?: ActivityDeps): Promise<RunningWorker>;
+  close(): Promise<void>;
+}
+
+export async function startTestStack(name: string): Promise<TestStack> {
+  const temporal = await connectTemporal();
+  const emulators = await startEmulatorStack();
+  const stateDir = await mkdtemp(join(tmpdir(), 'inbox-agent-test-'));
+  const taskQueue = uniqueName(name);
+  const config = parseWorkerConfig({
+    ...emulators.env,
+    INBOX_AGENT_TASK_QUEUE: taskQueue,
+    INBOX_AGENT_STATE_DIR: stateDir,
+  });
+  const deps = buildActivityDeps(config, temporal.client);
+  const workers = new Set<RunningWorker>();
+
+  return {
+    temporal,
+    emulators,
+    taskQueue,
+    inbox: new InboxAgentClient(temporal.client, taskQueue),
+    deps,
+    async startWorker(override = deps) {
+      const worker = await createInboxWorker({
+        connection: temporal.nativeConnection,
+        namespace: temporal.namespace,
+        taskQueue,
+        deps: override,
+        workflowBundle: await workflowBundle(),
+        shutdownGraceTime: '1 second',
+      });
+      const done = worker.run();
+      const running: RunningWorker = {
+        worker,
+        done,
+        async stop() {
+          if (worker.getState() === 'RUNNING') worker.shutdown();
+          await done;
+          workers.delete(running);
+        },
+      };
+      workers.add(running);
+      return running;
+    },
+    async close() {
+      await Promise.all([...workers].map((w) => w.stop()));
+      await emulators.close();
+      await temporal.close();
+      await rm(stateDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,105 @@
+import { temporal } from '@temporalio/proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryVaultIdStore } from '../activities/vault-ids.js';
+import { INVOICE_EMAIL, seedUser, vaultsOf } from './helpers/demo.js';
+import { startTestStack, type RunningWorker, type TestStack } from './helpers/stack.js';
+
+describe('inbox sweep (real worker, dev server, emulators)', () => {
+  let stack: TestStack;
+  let worker: RunningWorker;
+
+  beforeAll(async () => {
+    stack = await startTestStack('sweep');
+    worker = await stack.startWorker();
+    await stack.inbox.setup();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('setup is idempotent: the same config and agent ids, nothing created twice', async () => {
+    const first = await stack.inbox.setup();
+    const second = await stack.inbox.setup();
+    expect(second.mcpConfigId).toBe(first.mcpConfigId);
+    expect(second.agentId).toBe(first.agentId);
+    expect(second.agentVersion).toBe(first.agentVersion);
+    expect(second.created).toEqual({ mcpConfig: false, agent: false, agentUpdated: false });
+    expect(stack.emulators.scalekit.configs()).toHaveLength(1);
+    expect(stack.emulators.agents.agents().filter((a) => !a.archived)).toHaveLength(1);
+  });
+
+  it('creates exactly one Action Required event with a summary drawn from the newest unread e-mail', async () => {
+    const identifier = seedUser(stack);
+    const report = await stack.inbox.sweep(identifier);
+
+    expect(report.outcome).toBe('completed');
+    expect(report.session?.stopReason).toBe('end_turn');
+    expect(report.session?.toolCalls).toEqual(['gmail_fetch_mails', 'googlecalendar_create_event']);
+    const events = stack.emulators.scalekit.calendarEvents(identifier);
+    expect(events).toHaveLength(1);
+    expect(events[0]!.summary).toBe(`Action Required: ${INVOICE_EMAIL.subject}`);
+    expect(events[0]!.description).toMatch(/Q3 invoice/);
+    expect(events[0]!.description).toMatch(/approval/);
+
+    const vaults = vaultsOf(stack, identifier);
+    expect(vaults).toHaveLength(1);
+    const [config] = stack.emulators.scalekit.configs();
+    expect(vaults[0]!.credentials.map((c) => c.mcpServerUrl)).toEqual([config!.mcpServerUrl]);
+    const sessions = stack.emulators.agents.sessions().filter((s) => s.id === report.session?.sessionId);
+    expect(sessions).toHaveLength(1);
+    expect(sessions[0]!.vaultIds).toEqual([vaults[0]!.id]);
+  });
+
+  it('a second sweep replaces the token in the same vault and credential', async () => {
+    const identifier = seedUser(stack);
+    const first = await stack.inbox.sweep(identifier);
+    const tokenAfterFirst = vaultsOf(stack, identifier)[0]!.credentials[0]!.token;
+    stack.emulators.scalekit.addEmail(identifier, { ...INVOICE_EMAIL, subject: 'Second request' });
+    const second = await stack.inbox.sweep(identifier);
+
+    expect(first.vault?.created).toBe(true);
+    expect(second.vault?.created).toBe(false);
+    expect(second.vault?.vaultId).toBe(first.vault?.vaultId);
+    expect(second.vault?.credentialId).toBe(first.vault?.credentialId);
+    const vaults = vaultsOf(stack, identifier);
+    expect(vaults).toHaveLength(1);
+    expect(vaults[0]!.credentials).toHaveLength(1);
+    expect(vaults[0]!.credentials[0]!.token).not.toBe(tokenAfterFirst);
+    expect(stack.emulators.scalekit.calendarEvents(identifier).map((e) => e.summary)).toEqual([
+      `Action Required: ${INVOICE_EMAIL.subject}`,
+      'Action Required: Second request',
+    ]);
+  });
+
+  it('a worker that remembers no ids finds the vault by metadata instead of creating another', async () => {
+    const identifier = seedUser(stack);
+    const first = await stack.inbox.sweep(identifier);
+    await worker.stop();
+    const forgetful = await stack.startWorker({ ...stack.deps, vaultIds: new MemoryVaultIdStore() });
+    try {
+      const second = await stack.inbox.sweep(identifier);
+      expect(second.vault?.vaultId).toBe(first.vault?.vaultId);
+      expect(second.vault?.credentialId).toBe(first.vault?.credentialId);
+      expect(vaultsOf(stack, identifier)).toHaveLength(1);
+    } finally {
+      await forgetful.stop();
+      worker = await stack.startWorker();
+    }
+  });
+
+  it('keeps the session token out of workflow history, raw and base64', async () => {
+    const identifier = seedUser(stack);
+    const handle = await stack.inbox.startSweep(identifier);
+    await handle.result();
+    const token = vaultsOf(stack, identifier)[0]!.credentials[0]!.token;
+    expect(token.length).toBeGreaterThan(20);
+
+    const history = await handle.fetchHistory();
+    const raw = Buffer.from(temporal.api.history.v1.History.encode(history).finish());
+    expect(raw.includes(Buffer.from(token))).toBe(false);
+    expect(raw.includes(Buffer.from(Buffer.from(token).toString('base64')))).toBe(false);
+    // The sealed token did cross history: the check above is not vacuous.
+    expect(raw.includes(Buffer.from('mintSessionToken'))).toBe(true);
+    expect(raw.includes(Buffer.from('keyId'))).toBe(true);
+  });
+});
