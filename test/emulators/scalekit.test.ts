@@ -170,6 +170,24 @@ describe('connected accounts through the Node SDK (gRPC)', () => {
     expect((await fetch(link)).status).toBe(410);
   });
 
+  it('creates, gets-or-creates and deletes connected accounts', async () => {
+    const client = sdk();
+    const created = await client.actions.getOrCreateConnectedAccount({ identifier: 'gina', connectionName: 'gmail' });
+    expect(created.connectedAccount?.status).toBe(ConnectorStatus.PENDING_AUTH);
+    const again = await client.actions.getOrCreateConnectedAccount({ identifier: 'gina', connectionName: 'gmail' });
+    expect(again.connectedAccount?.id).toBe(created.connectedAccount?.id);
+    await expect(
+      client.actions.createConnectedAccount({
+        identifier: 'gina',
+        connectionName: 'gmail',
+        authorizationDetails: undefined,
+      }),
+    ).rejects.toMatchObject({ httpStatus: 409 });
+
+    await client.actions.deleteConnectedAccount({ identifier: 'gina', connectionName: 'gmail' });
+    expect((await client.actions.listConnectedAccounts({ identifier: 'gina' })).connectedAccounts).toEqual([]);
+  });
+
   it('maps injected HTTP statuses to gRPC codes (429 → RESOURCE_EXHAUSTED, not retried)', async () => {
     const client = sdk();
     await client.actions.listConnectedAccounts({});
@@ -204,6 +222,13 @@ describe('Virtual MCP configs over REST', () => {
       details: [{ '@type': 'type.googleapis.com/scalekit.v1.errdetails.ErrorInfo', error_code: 'ALREADY_EXISTS' }],
     });
     expect((await api('POST', '/api/v1/mcp/configs', { name: 'Bad Name' })).status).toBe(400);
+    const malformed = await fetch(`${emu.url}/api/v1/mcp/configs`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiToken}`, 'content-type': 'application/json' },
+      body: '{',
+    });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ code: 3, details: [{ error_code: 'INVALID_ARGUMENT' }] });
 
     const byName = await api('GET', '/api/v1/mcp/configs?filter.name=EMAIL-Calendar-Demo');
     expect(byName.body).toMatchObject({ total_size: 1, configs: [{ id: config.id }] });

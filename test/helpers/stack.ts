@@ -27,6 +27,8 @@ export interface TestStack {
   taskQueue: string;
   inbox: InboxAgentClient;
   deps: ActivityDeps;
+  /** The environment `worker/main.ts` needs to join this stack as a separate process. */
+  workerEnv: Record<string, string>;
   startWorker(deps?: ActivityDeps): Promise<RunningWorker>;
   close(): Promise<void>;
 }
@@ -36,11 +38,14 @@ export async function startTestStack(name: string): Promise<TestStack> {
   const emulators = await startEmulatorStack();
   const stateDir = await mkdtemp(join(tmpdir(), 'inbox-agent-test-'));
   const taskQueue = uniqueName(name);
-  const config = parseWorkerConfig({
+  const workerEnv = {
     ...emulators.env,
     INBOX_AGENT_TASK_QUEUE: taskQueue,
     INBOX_AGENT_STATE_DIR: stateDir,
-  });
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: temporal.namespace,
+  };
+  const config = parseWorkerConfig(workerEnv);
   const deps = buildActivityDeps(config, temporal.client);
   const workers = new Set<RunningWorker>();
 
@@ -50,6 +55,7 @@ export async function startTestStack(name: string): Promise<TestStack> {
     taskQueue,
     inbox: new InboxAgentClient(temporal.client, taskQueue),
     deps,
+    workerEnv,
     async startWorker(override = deps) {
       const worker = await createInboxWorker({
         connection: temporal.nativeConnection,

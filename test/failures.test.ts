@@ -1,0 +1,99 @@
+import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { RetryState } from '@temporalio/common';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorType } from '../workflows/contract.js';
+import { seedUser } from './helpers/demo.js';
+import { startTestStack, type TestStack } from './helpers/stack.js';
+
+const ACCOUNTS = 'POST /api/v1/mcp/configs/:config_id/connected_accounts';
+const STREAM = 'GET /v1/sessions/:session_id/events/stream';
+
+/** The activity failure under a failed sweep. */
+async function activityFailureOf(
+  result: Promise<unknown>,
+): Promise<{ activity: ActivityFailure; cause: ApplicationFailure }> {
+  const err = await result.then(
+    () => {
+      throw new Error('the sweep was expected to fail');
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  const activity = (err as WorkflowFailedError).cause;
+  expect(activity).toBeInstanceOf(ActivityFailure);
+  const cause = (activity as ActivityFailure).cause;
+  expect(cause).toBeInstanceOf(ApplicationFailure);
+  return { activity: activity as ActivityFailure, cause: cause as ApplicationFailure };
+}
+
+describe('failures and retries', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack('failures');
+    await stack.startWorker();
+    await stack.inbox.setup();
+  });
+  afterEach(() => {
+    stack.emulators.scalekit.control.clearFaults();
+    stack.emulators.agents.control.clearFaults();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('a 401 from Scalekit fails the activity after one attempt as Unauthenticated', async () => {
+    const identifier = seedUser(stack);
+    stack.emulators.scalekit.control.inject({ route: ACCOUNTS, status: 401 });
+    const before = stack.emulators.scalekit.control.calls(ACCOUNTS);
+    const { activity, cause } = await activityFailureOf(stack.inbox.sweep(identifier));
+    expect(activity.activityType).toBe('checkConnections');
+    expect(activity.retryState).toBe(RetryState.NON_RETRYABLE_FAILURE);
+    expect(cause.type).toBe(ErrorType.Unauthenticated);
+    expect(cause.nonRetryable).toBe(true);
+    // One attempt: the call, one API-token refresh, the call again; no Temporal retry.
+    expect(stack.emulators.scalekit.control.calls(ACCOUNTS) - before).toBe(2);
+  });
+
+  it('a 401 from Anthropic fails the activity after one attempt as Unauthenticated', async () => {
+    const identifier = seedUser(stack);
+    stack.emulators.agents.control.inject({ route: 'POST /v1/vaults', status: 401 });
+    const before = stack.emulators.agents.control.calls('POST /v1/vaults');
+    const { activity, cause } = await activityFailureOf(stack.inbox.sweep(identifier));
+    expect(activity.activityType).toBe('upsertVault');
+    expect(activity.retryState).toBe(RetryState.NON_RETRYABLE_FAILURE);
+    expect(cause.type).toBe(ErrorType.Unauthenticated);
+    expect(stack.emulators.agents.control.calls('POST /v1/vaults') - before).toBe(1);
+    expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(0);
+  });
+
+  it('injected 503s are retried by Temporal to success, with nothing duplicated', async () => {
+    const identifier = seedUser(stack);
+    stack.emulators.scalekit.control.inject({ route: ACCOUNTS, status: 503, times: 2 });
+    stack.emulators.agents.control.inject({ route: 'POST /v1/sessions', status: 503, times: 2 });
+    const sessionsBefore = stack.emulators.agents.control.calls('POST /v1/sessions');
+    const report = await stack.inbox.sweep(identifier);
+    expect(report.outcome).toBe('completed');
+    expect(stack.emulators.agents.control.calls('POST /v1/sessions') - sessionsBefore).toBe(3);
+    const sessions = stack.emulators.agents.sessions().filter((s) => s.id === report.session?.sessionId);
+    expect(sessions).toHaveLength(1);
+    expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
+  });
+
+  it('a stream cut mid-session re-attaches to the same session and catches up from history', async () => {
+    const identifier = seedUser(stack);
+    stack.emulators.agents.setStepDelay(150);
+    stack.emulators.agents.control.inject({ route: STREAM, cutAfterEvents: 3, times: 1 });
+    const sessionsBefore = stack.emulators.agents.sessions().length;
+    try {
+      const report = await stack.inbox.sweep(identifier);
+      expect(report.outcome).toBe('completed');
+      expect(report.session?.toolCalls).toEqual(['gmail_fetch_mails', 'googlecalendar_create_event']);
+      expect(stack.emulators.agents.sessions().length - sessionsBefore).toBe(1);
+      expect(stack.emulators.agents.control.calls(STREAM)).toBeGreaterThanOrEqual(2);
+      expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
+    } finally {
+      stack.emulators.agents.setStepDelay(0);
+    }
+  });
+});

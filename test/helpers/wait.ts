@@ -1,0 +1,28 @@
+import { vi } from 'vitest';
+import type { WorkflowHandle } from '@temporalio/client';
+import { statusQuery, type SweepStatus } from '../../workflows/contract.js';
+
+/** Polls the sweep's `status` query until the predicate holds. */
+export async function waitForStatus(
+  handle: WorkflowHandle,
+  predicate: (status: SweepStatus) => boolean,
+  timeout = 20_000,
+): Promise<SweepStatus> {
+  return vi.waitFor(
+    async () => {
+      const status = await handle.query(statusQuery);
+      if (!predicate(status)) throw new Error(`status not reached yet: ${JSON.stringify(status)}`);
+      return status;
+    },
+    { timeout, interval: 100 },
+  );
+}
+
+/** "Clicks" an emulated magic link the way a browser would: open the page, then submit its form. */
+export async function followMagicLink(url: string): Promise<Response> {
+  const page = await fetch(url);
+  if (page.status !== 200) throw new Error(`magic link page answered ${page.status}`);
+  const action = /action="([^"]+)"/.exec(await page.text())?.[1];
+  if (!action) throw new Error('magic link page has no form');
+  return fetch(new URL(action, url), { method: 'POST', redirect: 'manual' });
+}
