@@ -6,6 +6,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startManagedAgentsEmulator, type ManagedAgentsEmulator } from '../../emulators/managed-agents/index.js';
+import { startScalekitEmulator, type ScalekitEmulator } from '../../emulators/scalekit/index.js';
 
 interface Email {
   from: string;
@@ -672,6 +673,91 @@ describe('the emulated agent against an MCP server', () => {
     } finally {
       await empty.close();
     }
+  });
+});
+
+describe('with the Scalekit emulator as the MCP server', () => {
+  let scalekit: ScalekitEmulator;
+  beforeAll(async () => {
+    scalekit = await startScalekitEmulator();
+  });
+  afterAll(() => scalekit.close());
+
+  async function scalekitApi(path: string, body: object, token: string): Promise<Record<string, any>> {
+    const res = await fetch(`${scalekit.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(res.ok).toBe(true);
+    return (await res.json()) as Record<string, any>;
+  }
+
+  it('follows the guide: Virtual MCP config, session token in a vault, one event for the newest unread email', async () => {
+    const now = Date.now();
+    scalekit.seedUser('user-1', {
+      connections: { gmail: 'ACTIVE', googlecalendar: 'ACTIVE' },
+      emails: [
+        {
+          from: 'Old Sender <old@example.com>',
+          subject: 'Old news',
+          body: 'Ignore this one.',
+          receivedAt: new Date(now - 3_600_000),
+        },
+        {
+          from: 'Grace Hopper <grace@example.com>',
+          subject: 'Compiler demo',
+          body: 'Can you join the compiler demo on Tuesday? Please bring the benchmark results. See you there.',
+          receivedAt: new Date(now - 60_000),
+        },
+        {
+          from: 'Read <read@example.com>',
+          subject: 'Already read',
+          body: 'Seen.',
+          unread: false,
+          receivedAt: new Date(now),
+        },
+      ],
+    });
+    const oauth = await fetch(`${scalekit.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: scalekit.clientId,
+        client_secret: scalekit.clientSecret,
+      }),
+    });
+    const apiToken = ((await oauth.json()) as { access_token: string }).access_token;
+    const { config } = await scalekitApi(
+      '/api/v1/mcp/configs',
+      {
+        name: 'email-calendar-demo',
+        connection_tool_mappings: [
+          { connection_name: 'gmail', tools: ['gmail_fetch_mails'] },
+          { connection_name: 'googlecalendar', tools: ['googlecalendar_create_event'] },
+        ],
+      },
+      apiToken,
+    );
+    const { token } = await scalekitApi(`/api/v1/mcp/configs/${config.id}/tokens`, { identifier: 'user-1' }, apiToken);
+
+    const env = await makeEnvironment();
+    const agent = await makeMcpAgent(config.mcp_server_url);
+    const { vault } = await makeVault(config.mcp_server_url, token);
+    const session = await client.beta.sessions.create({
+      agent: agent.id,
+      environment_id: env.id,
+      vault_ids: [vault.id],
+    });
+    const seen = await runPrompt(session.id);
+    expect(seen.filter((e) => e.type === 'agent.mcp_tool_result').map((e) => e.is_error)).toEqual([false, false]);
+
+    const events = scalekit.calendarEvents('user-1');
+    expect(events).toHaveLength(1);
+    expect(events[0]!.summary).toBe('Action Required: Compiler demo');
+    expect(events[0]!.description).toContain('Grace Hopper');
+    expect(events[0]!.description).toContain('compiler demo on Tuesday');
   });
 });
 

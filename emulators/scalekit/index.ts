@@ -1,0 +1,125 @@
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createHttp2Server } from 'node:http2';
+import express from 'express';
+import { Control } from '../common/control.js';
+import { listen } from '../common/http.js';
+import { mcpServerUrl, mountConfigRoutes } from './configs.js';
+import type { Context } from './context.js';
+import { mountEmulatorControlRoutes } from './control-routes.js';
+import { grpcHandler } from './grpc.js';
+import { magicLinkUrl, mountMagicLinkRoutes } from './magic-links.js';
+import { mountMcpRoutes } from './mcp.js';
+import { mountOAuthRoutes } from './oauth.js';
+import { createMultiplexServer } from './server.js';
+import { connectionNamed, ScalekitState, type AccountStatus, type CalendarEvent, type SeedEmail } from './state.js';
+import { Tokens } from './tokens.js';
+
+export type { AccountStatus, CalendarEvent, SeedEmail } from './state.js';
+
+export interface ScalekitEmulatorOptions {
+  port?: number;
+  host?: string;
+  clientId?: string;
+  clientSecret?: string;
+  /** Lifetime of magic links; default 10 minutes. */
+  magicLinkTtlMs?: number;
+  /** The emulator's clock (ms since epoch), for expiring tokens and links in tests; default `Date.now`. */
+  now?: () => number;
+}
+
+export interface ScalekitEmulator {
+  /** Env URL: SDK `envUrl` and REST base. */
+  url: string;
+  clientId: string;
+  clientSecret: string;
+  control: Control;
+  seedUser(
+    identifier: string,
+    seed: { connections?: Partial<Record<'gmail' | 'googlecalendar', AccountStatus>>; emails?: SeedEmail[] },
+  ): void;
+  setConnectionStatus(identifier: string, connection: string, status: AccountStatus): void;
+  addEmail(identifier: string, email: SeedEmail): void;
+  emails(identifier: string): Array<SeedEmail & { id: string; unread: boolean }>;
+  calendarEvents(identifier: string): CalendarEvent[];
+  configs(): Array<{ id: string; name: string; mcpServerUrl: string }>;
+  /** The magic links made so far (newest last), so tests can "click" them over HTTP. */
+  authLinks(identifier?: string): Array<{ url: string; connection: string; identifier: string; createdAt: Date }>;
+  /** Forgets all state, faults and counters; issued API access tokens stay valid, as client credentials do. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startScalekitEmulator(opts: ScalekitEmulatorOptions = {}): Promise<ScalekitEmulator> {
+  const now = opts.now ?? Date.now;
+  const ctx: Context = {
+    state: new ScalekitState(now),
+    tokens: new Tokens(now),
+    control: new Control(),
+    clientId: opts.clientId ?? 'skc_emulator',
+    clientSecret: opts.clientSecret ?? 'emulator-secret',
+    magicLinkTtlMs: opts.magicLinkTtlMs ?? 10 * 60_000,
+    now,
+    url: '',
+  };
+  const { state } = ctx;
+
+  const emulator: ScalekitEmulator = {
+    get url() {
+      return ctx.url;
+    },
+    clientId: ctx.clientId,
+    clientSecret: ctx.clientSecret,
+    control: ctx.control,
+    seedUser(identifier, seed) {
+      for (const [connection, status] of Object.entries(seed.connections ?? {})) {
+        state.setStatus(identifier, connectionNamed(connection), status);
+      }
+      for (const email of seed.emails ?? []) state.addEmail(identifier, email);
+    },
+    setConnectionStatus: (identifier, connection, status) => {
+      state.setStatus(identifier, connectionNamed(connection), status);
+    },
+    addEmail: (identifier, email) => {
+      state.addEmail(identifier, email);
+    },
+    emails: (identifier) =>
+      state.mailbox(identifier).map((m) => ({
+        id: m.id,
+        from: m.from,
+        to: m.to,
+        subject: m.subject,
+        body: m.body,
+        unread: m.unread,
+        receivedAt: m.receivedAt,
+      })),
+    calendarEvents: (identifier) => state.calendar(identifier).map((e) => ({ ...e, attendees: [...e.attendees] })),
+    configs: () =>
+      [...state.configs.values()].map((c) => ({ id: c.id, name: c.name, mcpServerUrl: mcpServerUrl(ctx, c) })),
+    authLinks: (identifier) =>
+      [...state.links.values()]
+        .filter((l) => identifier === undefined || l.identifier === identifier)
+        .map((l) => ({
+          url: magicLinkUrl(ctx, l),
+          connection: l.connection,
+          identifier: l.identifier,
+          createdAt: l.createdAt,
+        })),
+    reset() {
+      state.reset();
+      ctx.control.reset();
+    },
+    close: () => listening.close(),
+  };
+
+  const app = express();
+  mountEmulatorControlRoutes(app, emulator);
+  mountOAuthRoutes(app, ctx);
+  mountConfigRoutes(app, ctx);
+  mountMagicLinkRoutes(app, ctx);
+  mountMcpRoutes(app, ctx);
+
+  const server = createMultiplexServer(createHttpServer(app), createHttp2Server(grpcHandler(ctx)));
+  const listening = await listen(server, opts.port ?? 0, opts.host ?? '127.0.0.1');
+  ctx.url = listening.url;
+  return emulator;
+}

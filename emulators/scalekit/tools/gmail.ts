@@ -1,0 +1,85 @@
+import { z } from 'zod';
+import type { StoredEmail } from '../state.js';
+import { defineTool } from './define.js';
+
+export const gmailFetchMails = defineTool({
+  name: 'gmail_fetch_mails',
+  connection: 'gmail',
+  description:
+    'Fetch emails from the connected Gmail account, newest first. Supports Gmail search syntax in `query` ' +
+    '(this emulator understands is:unread, is:read, from:, to:, subject: and free words).',
+  input: {
+    query: z.string().optional().describe('Gmail search query, e.g. "is:unread from:alice"'),
+    max_results: z.number().int().min(1).max(500).optional().describe('Maximum number of messages (default 100)'),
+    page_token: z.string().optional(),
+    label_ids: z.array(z.string()).optional().describe('Only messages carrying all these labels, e.g. ["UNREAD"]'),
+    include_spam_trash: z.boolean().optional(),
+    format: z.string().optional(),
+  },
+  run(args, ctx) {
+    const matches = ctx.state
+      .mailbox(ctx.identifier)
+      .filter(matcher(args.query ?? ''))
+      .filter((m) => (args.label_ids ?? []).every((label) => labels(m).includes(label)))
+      .sort((a, b) => b.receivedAt.getTime() - a.receivedAt.getTime());
+    const offset = Number(args.page_token ?? 0) || 0;
+    const end = offset + (args.max_results ?? 100);
+    return {
+      messages: matches.slice(offset, end).map(toGmailMessage),
+      resultSizeEstimate: matches.length,
+      ...(end < matches.length && { nextPageToken: String(end) }),
+    };
+  },
+});
+
+const labels = (m: StoredEmail): string[] => (m.unread ? ['UNREAD', 'INBOX'] : ['INBOX']);
+
+/** A Gmail API `users.messages` resource, except that `body.data` is plain text rather than base64url. */
+function toGmailMessage(m: StoredEmail): object {
+  return {
+    id: m.id,
+    threadId: m.threadId,
+    labelIds: labels(m),
+    snippet: m.body.replace(/\s+/g, ' ').trim().slice(0, 200),
+    internalDate: String(m.receivedAt.getTime()),
+    sizeEstimate: m.body.length,
+    payload: {
+      mimeType: 'text/plain',
+      headers: [
+        { name: 'From', value: m.from },
+        { name: 'To', value: m.to },
+        { name: 'Subject', value: m.subject },
+        { name: 'Date', value: m.receivedAt.toUTCString() },
+      ],
+      body: { size: m.body.length, data: m.body },
+    },
+  };
+}
+
+/** ANDs the terms of a Gmail query; quoted phrases count as one term. */
+function matcher(query: string): (m: StoredEmail) => boolean {
+  const terms = (query.match(/(?:[^\s"]+:)?"[^"]*"|\S+/g) ?? []).map((t) => t.replace(/"/g, '').toLowerCase());
+  return (m) =>
+    terms.every((term) => {
+      if (!term.includes(':')) return `${m.from} ${m.subject} ${m.body}`.toLowerCase().includes(term);
+      const [key, value] = splitOnce(term);
+      switch (key) {
+        case 'is':
+          return value === 'unread' ? m.unread : value === 'read' ? !m.unread : true;
+        case 'from':
+          return m.from.toLowerCase().includes(value);
+        case 'to':
+          return m.to.toLowerCase().includes(value);
+        case 'subject':
+          return m.subject.toLowerCase().includes(value);
+        default:
+          // Operators the emulator does not model (in:, newer_than:, ...) do not narrow the result.
+          return true;
+      }
+    });
+}
+
+function splitOnce(term: string): [string, string] {
+  const i = term.indexOf(':');
+  return [term.slice(0, i), term.slice(i + 1)];
+}

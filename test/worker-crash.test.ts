@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { seedUser } from './helpers/demo.js';
+import { startTestStack, type TestStack } from './helpers/stack.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** worker/main.ts as its own process, as production runs it. */
+function spawnWorker(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+describe('a worker killed during runAgentSession', () => {
+  let stack: TestStack;
+  let child: ChildProcess | undefined;
+
+  beforeAll(async () => {
+    stack = await startTestStack('crash');
+    const setupWorker = await stack.startWorker();
+    await stack.inbox.setup();
+    await setupWorker.stop();
+  });
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await stack?.close();
+  });
+
+  it('is replaced by another worker that finishes the same session', { timeout: 120_000 }, async () => {
+    const identifier = seedUser(stack);
+    stack.emulators.agents.setStepDelay(1_000);
+    child = spawnWorker(stack.workerEnv);
+    let output = '';
+    child.stdout?.on('data', (d) => (output += d));
+    child.stderr?.on('data', (d) => (output += d));
+
+    const handle = await stack.inbox.startSweep(identifier);
+    const sessionsBefore = new Set(stack.emulators.agents.sessions().map((s) => s.id));
+    const session = await vi.waitFor(
+      () => {
+        const mine = stack.emulators.agents.sessions().filter((s) => !sessionsBefore.has(s.id));
+        if (mine.length !== 1 || mine[0]!.events.length < 3) throw new Error(`no running session yet\n${output}`);
+        return mine[0]!;
+      },
+      { timeout: 60_000, interval: 100 },
+    );
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child!.once('exit', resolve));
+    expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(0);
+
+    // The replacement picks the activity up once its heartbeat times out, then re-attaches.
+    stack.emulators.agents.setStepDelay(0);
+    await stack.startWorker();
+    const report = await handle.result();
+    expect(report.outcome).toBe('completed');
+    expect(report.session?.sessionId).toBe(session.id);
+    expect(report.session?.toolCalls).toEqual(['gmail_fetch_mails', 'googlecalendar_create_event']);
+    expect(stack.emulators.agents.sessions().filter((s) => !sessionsBefore.has(s.id))).toHaveLength(1);
+    expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
+    expect(stack.emulators.agents.control.calls('POST /v1/sessions/:session_id/events')).toBe(1);
+  });
+});
