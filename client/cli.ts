@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../worker/config.js';
 import { formatConnections, formatProvision, formatReport, formatStatus } from './format.js';
-import { InboxAgentClient, InvalidInputError, assertIdentifier } from './index.js';
+import { InboxAgentClient, InvalidInputError, assertIdentifier, assertScheduleOptions } from './index.js';
 import { loadClientConfig } from './config.js';
 
 /** The operator CLI: thin calls into the typed client, readable output, `--json` for scripts. */
@@ -133,7 +133,10 @@ program
   .action(
     (identifier: string, o: { every?: string; cron?: string; timezone?: string; jitter?: string; paused?: boolean }) =>
       withClient(
-        () => assertIdentifier(identifier),
+        () => {
+          assertIdentifier(identifier);
+          assertScheduleOptions(o);
+        },
         async (c) => {
           const handle = await c.schedule(identifier, o);
           print({ scheduleId: handle.scheduleId }, (v) => `schedule ${v.scheduleId} is set`);

@@ -64,6 +64,12 @@ export function assertIdentifier(identifier: string): void {
   }
 }
 
+export function assertScheduleOptions(options: ScheduleOptions): void {
+  if (!options.every === !options.cron) throw new InvalidInputError('give exactly one of --every or --cron');
+  assertDuration('--every', options.every);
+  assertDuration('--jitter', options.jitter);
+}
+
 function assertDuration(name: string, value: DurationInput | undefined, maxMs = Infinity): Duration | undefined {
   if (value === undefined) return undefined;
   let ms: number;
@@ -161,7 +167,7 @@ export class InboxAgentClient {
   /** Creates or replaces the user's recurring sweep. Overlapping runs are skipped, not queued. */
   async schedule(identifier: string, options: ScheduleOptions): Promise<ScheduleHandle> {
     const input = this.sweepInput(identifier, options);
-    if (!options.every === !options.cron) throw new InvalidInputError('give exactly one of --every or --cron');
+    assertScheduleOptions(options);
     const every = assertDuration('--every', options.every);
     const jitter = assertDuration('--jitter', options.jitter);
     const spec: ScheduleSpec = {

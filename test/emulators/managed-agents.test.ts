@@ -462,8 +462,16 @@ describe('event streams', () => {
     const agent = await client.beta.agents.create({ name: 'Plain', model: 'claude-haiku-4-5' });
     const session = await client.beta.sessions.create({ agent: agent.id, environment_id: env.id });
     emu.control.inject({ route: 'GET /v1/sessions/:session_id/events/stream', cutAfterEvents: 2, times: 1 });
+    const stream = await client.beta.sessions.events.stream(session.id);
+    await client.beta.sessions.events.send(session.id, {
+      events: [{ type: 'user.message', content: [{ type: 'text', text: 'hi' }] }],
+    });
     const seen: string[] = [];
-    await expect(runPrompt(session.id).then((events) => seen.push(...events.map((e) => e.type)))).rejects.toThrow();
+    const consume = async () => {
+      for await (const event of stream) seen.push(event.type);
+    };
+    await expect(consume()).rejects.toThrow('terminated');
+    expect(seen).toEqual(['user.message', 'session.status_running']);
     await emu.waitForIdle(session.id);
     const history = await client.beta.sessions.events.list(session.id);
     expect(history.data.map((e) => e.type)).toEqual([

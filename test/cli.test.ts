@@ -1,0 +1,143 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scheduleId } from '../workflows/contract.js';
+import { seedUser } from './helpers/demo.js';
+import { startTestStack, type TestStack } from './helpers/stack.js';
+import { waitForStatus } from './helpers/wait.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const run = promisify(execFile);
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function node(script: string, args: string[], env: Record<string, string | undefined>): Promise<Result> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', script, ...args], {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+describe('operator CLI', () => {
+  let stack: TestStack;
+  let env: Record<string, string>;
+  const cli = (...args: string[]) => node('client/cli.ts', args, env);
+
+  beforeAll(async () => {
+    stack = await startTestStack('cli');
+    await stack.startWorker();
+    // Only Temporal settings: the CLI never needs Scalekit or Anthropic credentials.
+    env = {
+      TEMPORAL_ADDRESS: stack.temporal.address,
+      TEMPORAL_NAMESPACE: stack.temporal.namespace,
+      INBOX_AGENT_TASK_QUEUE: stack.taskQueue,
+    };
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('setup, twice, reports the same ids', async () => {
+    const first = await cli('--json', 'setup');
+    expect(first.code).toBe(0);
+    const second = await cli('--json', 'setup');
+    expect(JSON.parse(second.stdout)).toMatchObject({
+      mcpConfigId: JSON.parse(first.stdout).mcpConfigId,
+      agentId: JSON.parse(first.stdout).agentId,
+      created: { mcpConfig: false, agent: false, agentUpdated: false },
+    });
+    const human = await cli('setup');
+    expect(human.stdout).toMatch(/Virtual MCP config cfg_\S+ \(unchanged\)/);
+  });
+
+  it('sweep --wait prints the report; no secret reaches the output', async () => {
+    const identifier = seedUser(stack);
+    const result = await cli('sweep', identifier, '--wait');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/Sweep for .*: completed/);
+    expect(result.stdout).toMatch(/googlecalendar_create_event/);
+    const token = stack.emulators.agents.vaults().find((v) => v.metadata.inbox_agent_identifier === identifier)!
+      .credentials[0]!.token;
+    for (const secret of [token, stack.emulators.agents.apiKey, stack.emulators.scalekit.clientSecret]) {
+      expect(result.stdout + result.stderr).not.toContain(secret);
+    }
+  });
+
+  it('auth-links, sweep, status and reauthorized walk a user through re-authorization', async () => {
+    const identifier = seedUser(stack, { gmail: 'EXPIRED' });
+    const links = await cli('auth-links', identifier);
+    expect(links.code).toBe(0);
+    expect(links.stdout).toMatch(/✗ gmail: EXPIRED\n\s+authorize: http:\/\/127\.0\.0\.1:\d+\/magic\//);
+    expect(links.stdout).toMatch(/✓ googlecalendar: ACTIVE/);
+
+    const started = await cli('--json', 'sweep', identifier, '--reauth-timeout', '10m');
+    const { workflowId } = JSON.parse(started.stdout) as { workflowId: string };
+    await waitForStatus(
+      stack.temporal.client.workflow.getHandle(workflowId),
+      (s) => s.phase === 'awaiting_reauthorization',
+    );
+
+    const status = await cli('status', identifier, '--workflow-id', workflowId);
+    expect(status.stdout).toContain(`${workflowId}: awaiting reauthorization`);
+    expect(status.stdout).toMatch(/gmail: http:\/\/127\.0\.0\.1:\d+\/magic\//);
+
+    stack.emulators.scalekit.setConnectionStatus(identifier, 'gmail', 'ACTIVE');
+    const signalled = await cli('reauthorized', identifier, '--workflow-id', workflowId);
+    expect(signalled.stdout).toBe(`signalled ${workflowId}\n`);
+    const report = await stack.temporal.client.workflow.getHandle(workflowId).result();
+    expect(report.outcome).toBe('completed');
+  });
+
+  it('schedule and unschedule manage the per-user Temporal Schedule', async () => {
+    const identifier = seedUser(stack);
+    const created = await cli('schedule', identifier, '--every', '1h', '--paused');
+    expect(created.code).toBe(0);
+    const described = await stack.temporal.client.schedule.getHandle(scheduleId(identifier)).describe();
+    expect(described.state.paused).toBe(true);
+    expect(described.action).toMatchObject({ workflowType: 'inboxSweep', taskQueue: stack.taskQueue });
+    expect((await cli('unschedule', identifier)).stdout).toBe('schedule deleted\n');
+    expect((await cli('unschedule', identifier)).stdout).toBe('no schedule\n');
+  });
+
+  it.each([
+    [['sweep', 'jane@example.com'], /invalid identifier "jane@example.com"/],
+    [['sweep'], /missing required argument 'identifier'/],
+    [['launch'], /unknown command 'launch'/],
+    [['sweep', 'u1', '--reauth-timeout', 'soon'], /invalid --reauth-timeout "soon"/],
+    [['schedule', 'u1'], /give exactly one of --every or --cron/],
+    [['status', 'u1', '--bogus'], /unknown option '--bogus'/],
+  ])('bad input %j: one line, exit 2', async (args, message) => {
+    const result = await cli(...args);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stdout).toBe('');
+  });
+
+  it('missing configuration: one line naming the variable, exit 2, nothing started', async () => {
+    const before = stack.emulators.agents.sessions().length;
+    const cliResult = await node('client/cli.ts', ['sweep', 'u1'], { TEMPORAL_API_KEY: 'k' });
+    expect(cliResult.code).toBe(2);
+    expect(cliResult.stderr.trim()).toMatch(/^inbox-agent: TEMPORAL_ADDRESS is not set/);
+
+    const worker = await node('worker/main.ts', [], { ...stack.workerEnv, SCALEKIT_CLIENT_SECRET: undefined });
+    expect(worker.code).toBe(2);
+    expect(worker.stderr.trim()).toBe('inbox-agent worker: SCALEKIT_CLIENT_SECRET is not set (see .env.example)');
+    const badKey = await node('worker/main.ts', [], { ...stack.workerEnv, INBOX_AGENT_SEAL_KEY: 'short' });
+    expect(badKey.code).toBe(2);
+    expect(badKey.stderr).toMatch(/INBOX_AGENT_SEAL_KEY must be 32 random bytes/);
+    expect(stack.emulators.agents.sessions().length).toBe(before);
+  });
+});

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { loadClientConfig } from '../../client/config.js';
+import { parseWorkerConfig } from '../../worker/config.js';
+
+const valid = {
+  SCALEKIT_ENV_URL: 'https://acme.scalekit.dev',
+  SCALEKIT_CLIENT_ID: 'skc_1',
+  SCALEKIT_CLIENT_SECRET: 'secret',
+  ANTHROPIC_API_KEY: 'sk-ant-1',
+  ANTHROPIC_ENVIRONMENT_ID: 'env_1',
+  INBOX_AGENT_SEAL_KEY: Buffer.alloc(32, 7).toString('base64'),
+};
+
+describe('worker config', () => {
+  it('applies defaults', () => {
+    const config = parseWorkerConfig(valid);
+    expect(config.INBOX_AGENT_TASK_QUEUE).toBe('inbox-agent');
+    expect(config.INBOX_AGENT_MCP_CONFIG_NAME).toBe('email-calendar-demo');
+    expect(config.ANTHROPIC_BASE_URL).toBeUndefined();
+  });
+  it.each([
+    [{ SCALEKIT_ENV_URL: undefined }, 'SCALEKIT_ENV_URL is not set (see .env.example)'],
+    [{ SCALEKIT_ENV_URL: 'ftp://x' }, /^SCALEKIT_ENV_URL /],
+    [{ INBOX_AGENT_SEAL_KEY: 'abc' }, /^INBOX_AGENT_SEAL_KEY must be 32 random bytes/],
+    [{ INBOX_AGENT_MCP_CONFIG_NAME: 'Bad Name' }, /^INBOX_AGENT_MCP_CONFIG_NAME lower-case/],
+  ])('names the variable: %j', (patch, message) => {
+    expect(() => parseWorkerConfig({ ...valid, ...patch })).toThrow(message);
+  });
+  it('never echoes a secret in its message', () => {
+    let message = '';
+    try {
+      parseWorkerConfig({ ...valid, INBOX_AGENT_SEAL_KEY: 'hunter2-not-base64' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^INBOX_AGENT_SEAL_KEY /);
+    expect(message).not.toContain('hunter2');
+  });
+});
+
+describe('client config', () => {
+  it('defaults to a local server and the inbox-agent queue', () => {
+    const config = loadClientConfig({});
+    expect(config.taskQueue).toBe('inbox-agent');
+    expect(config.namespace).toBe('default');
+  });
+  it('reads TEMPORAL_* the standard way', () => {
+    const config = loadClientConfig({ TEMPORAL_ADDRESS: 'temporal.example:7233', TEMPORAL_NAMESPACE: 'prod' });
+    expect(config.connectionOptions.address).toBe('temporal.example:7233');
+    expect(config.namespace).toBe('prod');
+  });
+  it('an API key without an address is an error', () => {
+    expect(() => loadClientConfig({ TEMPORAL_API_KEY: 'k' })).toThrow(/^TEMPORAL_ADDRESS is not set/);
+  });
+});
