@@ -3,6 +3,44 @@ import Anthropic from '@anthropic-ai/sdk';
 import { startManagedAgentsEmulator, type ManagedAgentsEmulator } from './managed-agents/index.js';
 import { startScalekitEmulator, type ScalekitEmulator } from './scalekit/index.js';
 
+/** An emulator, and the environment variables that point a worker at it instead of the real service. */
+export interface Emulated<E> {
+  emulator: E;
+  env: Record<string, string>;
+}
+
+export async function emulateScalekit(port?: number, host?: string): Promise<Emulated<ScalekitEmulator>> {
+  const emulator = await startScalekitEmulator({ port, host });
+  return {
+    emulator,
+    env: {
+      SCALEKIT_ENV_URL: emulator.url,
+      SCALEKIT_CLIENT_ID: emulator.clientId,
+      SCALEKIT_CLIENT_SECRET: emulator.clientSecret,
+    },
+  };
+}
+
+/** The emulator plus the Managed Agents environment that sessions run in. */
+export async function emulateManagedAgents(port?: number, host?: string): Promise<Emulated<ManagedAgentsEmulator>> {
+  const emulator = await startManagedAgentsEmulator({ port, host });
+  try {
+    const anthropic = new Anthropic({ baseURL: emulator.url, apiKey: emulator.apiKey, maxRetries: 0 });
+    const environment = await anthropic.beta.environments.create({ name: 'inbox-agent-emulated' });
+    return {
+      emulator,
+      env: {
+        ANTHROPIC_BASE_URL: emulator.url,
+        ANTHROPIC_API_KEY: emulator.apiKey,
+        ANTHROPIC_ENVIRONMENT_ID: environment.id,
+      },
+    };
+  } catch (err) {
+    await emulator.close();
+    throw err;
+  }
+}
+
 export interface EmulatorStack {
   scalekit: ScalekitEmulator;
   agents: ManagedAgentsEmulator;
@@ -11,39 +49,19 @@ export interface EmulatorStack {
   close(): Promise<void>;
 }
 
-export interface EmulatorStackOptions {
-  scalekitPort?: number;
-  agentsPort?: number;
-  host?: string;
-  /** 32 bytes in base64; a fresh random key when omitted. */
-  sealKey?: string;
-}
-
-/** Both emulators, plus the Managed Agents environment that sessions run in. */
-export async function startEmulatorStack(options: EmulatorStackOptions = {}): Promise<EmulatorStack> {
-  const scalekit = await startScalekitEmulator({ port: options.scalekitPort, host: options.host });
-  const agents = await startManagedAgentsEmulator({ port: options.agentsPort, host: options.host }).catch(
-    async (err: unknown) => {
-      await scalekit.close();
-      throw err;
-    },
-  );
-  const anthropic = new Anthropic({ baseURL: agents.url, apiKey: agents.apiKey, maxRetries: 0 });
-  const environment = await anthropic.beta.environments.create({ name: 'inbox-agent-emulated' });
+/** Both emulators on free loopback ports, with a fresh seal key: what the tests run against. */
+export async function startEmulatorStack(): Promise<EmulatorStack> {
+  const scalekit = await emulateScalekit();
+  const agents = await emulateManagedAgents().catch(async (err: unknown) => {
+    await scalekit.emulator.close();
+    throw err;
+  });
   return {
-    scalekit,
-    agents,
-    env: {
-      SCALEKIT_ENV_URL: scalekit.url,
-      SCALEKIT_CLIENT_ID: scalekit.clientId,
-      SCALEKIT_CLIENT_SECRET: scalekit.clientSecret,
-      ANTHROPIC_BASE_URL: agents.url,
-      ANTHROPIC_API_KEY: agents.apiKey,
-      ANTHROPIC_ENVIRONMENT_ID: environment.id,
-      INBOX_AGENT_SEAL_KEY: options.sealKey ?? randomBytes(32).toString('base64'),
-    },
+    scalekit: scalekit.emulator,
+    agents: agents.emulator,
+    env: { ...scalekit.env, ...agents.env, INBOX_AGENT_SEAL_KEY: randomBytes(32).toString('base64') },
     async close() {
-      await Promise.all([scalekit.close(), agents.close()]);
+      await Promise.all([scalekit.emulator.close(), agents.emulator.close()]);
     },
   };
 }

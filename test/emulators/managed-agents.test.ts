@@ -124,12 +124,8 @@ async function makeVault(url: string, token: string) {
 
 type StreamEvent = { type: string; id?: string; [k: string]: unknown };
 
-/** Opens the stream first (no replay), sends the prompt, collects until idle (or requires_action if asked). */
-async function runPrompt(
-  sessionId: string,
-  prompt = 'Process my inbox',
-  until = (e: StreamEvent) => e.type === 'session.status_idle',
-) {
+/** Opens the stream first (it has no replay), sends the prompt, collects events until the session is idle. */
+async function runPrompt(sessionId: string, prompt = 'Process my inbox') {
   const stream = await client.beta.sessions.events.stream(sessionId);
   await client.beta.sessions.events.send(sessionId, {
     events: [{ type: 'user.message', content: [{ type: 'text', text: prompt }] }],
@@ -137,7 +133,7 @@ async function runPrompt(
   const seen: StreamEvent[] = [];
   for await (const event of stream as AsyncIterable<StreamEvent>) {
     seen.push(event);
-    if (until(event)) break;
+    if (event.type === 'session.status_idle') break;
   }
   return seen;
 }

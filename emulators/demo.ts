@@ -1,0 +1,41 @@
+import type { ScalekitEmulator } from './scalekit/index.js';
+
+export const DEMO_READY = 'demo-alice';
+export const DEMO_EXPIRED = 'demo-bob';
+
+/** Two users for the quick start: one ready to sweep, one whose Gmail consent has lapsed. */
+export function seedDemoUsers(scalekit: ScalekitEmulator): void {
+  const hour = 3600_000;
+  scalekit.seedUser(DEMO_READY, {
+    connections: { gmail: 'ACTIVE', googlecalendar: 'ACTIVE' },
+    emails: [
+      {
+        from: 'Newsletter <news@weekly.example>',
+        subject: 'This week in gardening',
+        body: 'Tomatoes love the sun. Water them in the morning.',
+        receivedAt: new Date(Date.now() - 5 * hour),
+      },
+      {
+        from: 'Priya Natarajan <priya@northwind.example>',
+        subject: 'Contract renewal: signature needed by Thursday',
+        body:
+          'Hi Alice, the Northwind support contract renews on the 1st and the updated terms are attached. ' +
+          'Legal needs your signature by Thursday so the renewal is not delayed. ' +
+          'The price stays the same, but the response time drops from 8 to 4 hours.',
+        receivedAt: new Date(Date.now() - hour),
+      },
+    ],
+  });
+  scalekit.seedUser(DEMO_EXPIRED, {
+    connections: { gmail: 'EXPIRED', googlecalendar: 'ACTIVE' },
+    emails: [
+      {
+        from: 'Marco Rossi <marco@contoso.example>',
+        subject: 'Board deck review before Monday',
+        body:
+          'Hi Bob, could you review the board deck before Monday? ' +
+          'The revenue slide still shows last quarter and the hiring plan needs your numbers.',
+      },
+    ],
+  });
+}

@@ -1,0 +1,19 @@
+// Runs before `npm start` and `npm test` (plain Node, no dependencies): installs the npm packages on
+// a fresh clone and makes sure the Temporal CLI is there, so both commands work on a new machine.
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+
+const installed = `${root}node_modules/.package-lock.json`;
+if (!existsSync(installed) || statSync(`${root}package-lock.json`).mtimeMs > statSync(installed).mtimeMs) {
+  console.error('bootstrap: installing npm packages (npm ci)');
+  run('npm', ['ci', '--no-audit', '--no-fund']);
+}
+try {
+  execFileSync('bash', [`${root}scripts/temporal-cli`], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+} catch {
+  console.error('bootstrap: no Temporal CLI; the dev server will try the SDK download, which needs a network');
+}

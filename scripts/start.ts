@@ -1,0 +1,163 @@
+/**
+ * `npm start`: the whole thing on one machine. Each part is the real service when its env vars are
+ * set (TEMPORAL_ADDRESS, SCALEKIT_ENV_URL, ANTHROPIC_API_KEY) and embedded or emulated otherwise.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { Command } from 'commander';
+import { InboxAgentClient, statusQuery, type SweepReport } from '../client/index.js';
+import { formatProvision, formatReport, formatStatus } from '../client/format.js';
+import { DEMO_EXPIRED, DEMO_READY, seedDemoUsers } from '../emulators/demo.js';
+import { emulateManagedAgents, emulateScalekit } from '../emulators/stack.js';
+import { ConfigError, parseWorkerConfig } from '../worker/config.js';
+import { createInboxWorker } from '../worker/create-worker.js';
+import { buildActivityDeps } from '../worker/deps.js';
+import { startDevServer } from './dev-server.js';
+
+const options = new Command('start')
+  .description('run inbox-agent locally: dev server, emulators, worker and a demo sweep per demo user')
+  .option('--once', 'exit after the demo sweeps instead of keeping the worker running')
+  // Bad arguments exit 2, like every other command of the project.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  .parse()
+  .opts<{ once?: boolean }>();
+
+const port = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const cleanups: Array<() => Promise<unknown>> = [];
+const log = (line = '') => console.log(line);
+
+/** A seal key kept with the local state, so a sweep survives a restart of `npm start`. */
+async function localSealKey(stateDir: string): Promise<string> {
+  const path = join(stateDir, 'seal.key');
+  if (existsSync(path)) return (await readFile(path, 'utf8')).trim();
+  const key = randomBytes(32).toString('base64');
+  await writeFile(path, key, { mode: 0o600 });
+  return key;
+}
+
+async function main(): Promise<void> {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  // The quick start prints its own story; the SDK's lifecycle logs would bury it.
+  Runtime.install({ logger: new DefaultLogger((process.env.INBOX_AGENT_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN') });
+  const env: Record<string, string | undefined> = { ...process.env };
+  const stateDir = resolve(env.INBOX_AGENT_STATE_DIR ?? '.data');
+  await mkdir(stateDir, { recursive: true });
+  env.INBOX_AGENT_STATE_DIR = stateDir;
+  env.INBOX_AGENT_SEAL_KEY ??= await localSealKey(stateDir);
+
+  log('inbox-agent');
+  let temporalLine: string;
+  let uiUrl: string | undefined;
+  if (env.TEMPORAL_ADDRESS) {
+    temporalLine = `real, ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE ?? 'default'})`;
+  } else {
+    const dbFilename = join(stateDir, 'temporal.db');
+    const devPort = port('TEMPORAL_DEV_PORT', 7233);
+    const uiPort = port('TEMPORAL_DEV_UI_PORT', 8233);
+    const devServer = await startDevServer({ dbFilename, port: devPort, uiPort });
+    cleanups.push(() => devServer.teardown());
+    env.TEMPORAL_ADDRESS = devServer.address;
+    uiUrl = `http://127.0.0.1:${uiPort}`;
+    temporalLine = `embedded dev server on ${devServer.address}, state in ${dbFilename}`;
+  }
+
+  const scalekit = env.SCALEKIT_ENV_URL ? undefined : await emulateScalekit(port('SCALEKIT_EMULATOR_PORT', 4010));
+  if (scalekit) {
+    cleanups.push(() => scalekit.emulator.close());
+    Object.assign(env, scalekit.env);
+    seedDemoUsers(scalekit.emulator);
+  }
+  const agents = env.ANTHROPIC_API_KEY ? undefined : await emulateManagedAgents(port('ANTHROPIC_EMULATOR_PORT', 4011));
+  if (agents) {
+    cleanups.push(() => agents.emulator.close());
+    Object.assign(env, agents.env);
+  }
+  log(`  Temporal   ${temporalLine}`);
+  log(`  Scalekit   ${scalekit ? `emulated on ${scalekit.emulator.url}` : `real, ${env.SCALEKIT_ENV_URL}`}`);
+  log(`  Anthropic  ${agents ? `emulated on ${agents.emulator.url}` : 'real, Claude Managed Agents API'}`);
+  if (uiUrl) log(`  Web UI     ${uiUrl}`);
+  log();
+
+  const config = parseWorkerConfig(env);
+  const { connectionOptions, namespace = 'default' } = loadClientConnectConfig({
+    overrideEnvVars: env as Record<string, string>,
+  });
+  const connection = await Connection.connect(connectionOptions);
+  cleanups.unshift(() => connection.close());
+  const nativeConnection = await NativeConnection.connect(connectionOptions);
+  cleanups.unshift(() => nativeConnection.close());
+  const client = new Client({ connection, namespace });
+  const worker: Worker = await createInboxWorker({
+    connection: nativeConnection,
+    namespace,
+    taskQueue: config.INBOX_AGENT_TASK_QUEUE,
+    deps: buildActivityDeps(config, client),
+  });
+  const running = worker.run();
+  cleanups.unshift(async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+  });
+
+  const inbox = new InboxAgentClient(client, config.INBOX_AGENT_TASK_QUEUE);
+  log(formatProvision(await inbox.setup()));
+  log();
+
+  if (scalekit) {
+    const started = Date.now();
+    const report: SweepReport = await inbox.sweep(DEMO_READY, { requestId: `quickstart-${started}` });
+    log(formatReport(report));
+    for (const event of scalekit.emulator.calendarEvents(DEMO_READY)) {
+      log(`  calendar of ${DEMO_READY}: "${event.summary}" at ${event.start}`);
+    }
+    log(`  took ${((Date.now() - started) / 1000).toFixed(2)} s`);
+    log();
+
+    const waiting = await inbox.startSweep(DEMO_EXPIRED, {
+      requestId: `quickstart-${started}`,
+      reauthTimeout: '1 day',
+    });
+    let status = await waiting.query(statusQuery);
+    for (let i = 0; i < 100 && status.phase !== 'awaiting_reauthorization'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = await waiting.query(statusQuery);
+    }
+    log(formatStatus(waiting.workflowId, status));
+    log();
+    log('Try next:');
+    log(`  open the gmail link above in a browser and click Allow (the emulated consent screen), then`);
+    log(`  npm run cli -- reauthorized ${DEMO_EXPIRED}     # the waiting sweep re-checks and runs`);
+    log(`  npm run cli -- status ${DEMO_EXPIRED}`);
+    log(`  npm run cli -- auth-links ${DEMO_EXPIRED}       # fresh links (they expire within minutes)`);
+    log(`  npm run cli -- sweep ${DEMO_READY} --wait`);
+    log(`  npm run cli -- schedule ${DEMO_READY} --every 1h`);
+  } else {
+    log(
+      'Scalekit is real: try  npm run cli -- auth-links <identifier>  then  npm run cli -- sweep <identifier> --wait',
+    );
+  }
+  if (uiUrl) log(`  watch it all in the Temporal Web UI: ${uiUrl}/namespaces/${namespace}/workflows`);
+
+  if (options.once) return;
+  log();
+  log('Worker running. Ctrl-C stops everything.');
+  await running;
+}
+
+async function shutdown(): Promise<void> {
+  for (const cleanup of cleanups.splice(0)) await cleanup().catch(() => {});
+}
+
+main()
+  .then(shutdown)
+  .catch(async (err: unknown) => {
+    await shutdown();
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    console.error(`inbox-agent start: ${message}`);
+    process.exit(err instanceof ConfigError ? 2 : 1);
+  });
