@@ -1,0 +1,222 @@
+import { mcpToolAccess, type McpServer, type McpToolset, type PermissionPolicy } from './agent-config.js';
+import type { SessionEvent } from './events.js';
+import { parseNewestEmail } from './gmail.js';
+import { connectMcp, McpAuthError, McpConnectionError, type McpConnection } from './mcp-client.js';
+import type { SessionAgent } from './store.js';
+import { nextFullHour, senderName, summarizeEmail } from './summarize.js';
+
+/**
+ * One agent turn, played by a scripted "model" that follows the guide's system prompt: fetch the newest
+ * unread email, summarize it, put an `Action Required: <subject>` event on the calendar, report back.
+ * Everything else about the turn is real: MCP over the wire with the vault's token, events in the
+ * platform's order, permission policies, usage.
+ */
+
+export interface ModelUsage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_creation_input_tokens: number;
+  cache_read_input_tokens: number;
+}
+
+export interface Confirmation {
+  result: 'allow' | 'deny';
+  deny_message?: string | null;
+}
+
+/** What the session runner hands a turn; the turn never touches the store directly. */
+export interface TurnContext {
+  agent: SessionAgent;
+  prompt: string;
+  signal: AbortSignal;
+  emit(fields: { type: string } & Record<string, unknown>): SessionEvent;
+  /** The configurable pause between steps; rejects once the turn is interrupted. */
+  step(): Promise<void>;
+  mcpToken(mcpServerUrl: string): string | undefined;
+  /** Goes idle with `requires_action` until the client confirms or denies the tool call. */
+  confirm(toolUseId: string): Promise<Confirmation>;
+  addUsage(usage: ModelUsage): void;
+}
+
+interface ConnectedServer {
+  server: McpServer;
+  toolset: McpToolset;
+  connection: McpConnection;
+}
+
+/** Ends the turn with a `session.error` carrying `error`. */
+class TurnFailure extends Error {
+  constructor(readonly error: Record<string, unknown>) {
+    super(String(error.message));
+  }
+}
+
+const tokens = (text: string): number => Math.ceil(text.length / 4);
+
+function mcpFailure(type: string, server: McpServer, message: string): TurnFailure {
+  return new TurnFailure({ type, mcp_server_name: server.name, message, retry_status: { type: 'terminal' } });
+}
+
+export async function runTurn(ctx: TurnContext): Promise<void> {
+  const servers: ConnectedServer[] = [];
+  try {
+    await connectServers(ctx, servers);
+    await converse(ctx, servers);
+  } catch (err) {
+    if (!(err instanceof TurnFailure)) throw err;
+    ctx.emit({ type: 'session.error', error: err.error });
+  } finally {
+    await Promise.all(servers.map((s) => s.connection.close().catch(() => undefined)));
+  }
+}
+
+/** MCP servers are connected before the model is called, as the platform does, so auth failures come first. */
+async function connectServers(ctx: TurnContext, into: ConnectedServer[]): Promise<void> {
+  for (const server of ctx.agent.mcp_servers) {
+    const toolset = ctx.agent.tools.find(
+      (t): t is McpToolset => t.type === 'mcp_toolset' && t.mcp_server_name === server.name,
+    );
+    if (!toolset || (!toolset.default_config.enabled && !toolset.configs.some((c) => c.enabled))) continue;
+    const token = ctx.mcpToken(server.url);
+    if (token === undefined) {
+      throw mcpFailure(
+        'mcp_authentication_failed_error',
+        server,
+        `No credential in the session's vaults matches MCP server URL ${server.url}`,
+      );
+    }
+    try {
+      into.push({ server, toolset, connection: await connectMcp(server.url, token, ctx.signal) });
+    } catch (err) {
+      if (err instanceof McpAuthError) throw mcpFailure('mcp_authentication_failed_error', server, err.message);
+      if (err instanceof McpConnectionError) throw mcpFailure('mcp_connection_failed_error', server, err.message);
+      throw err;
+    }
+  }
+}
+
+class Meter {
+  usage: ModelUsage = { input_tokens: 0, output_tokens: 0, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+  read(text: string): void {
+    this.usage.input_tokens += tokens(text);
+  }
+  write(text: string): void {
+    this.usage.output_tokens += tokens(text);
+  }
+}
+
+async function converse(ctx: TurnContext, servers: ConnectedServer[]): Promise<void> {
+  await ctx.step();
+  const start = ctx.emit({ type: 'span.model_request_start' });
+  const meter = new Meter();
+  meter.read(`${ctx.agent.system ?? ''}\n${ctx.prompt}`);
+  let failed = false;
+  try {
+    const text = await act(ctx, servers, meter);
+    await ctx.step();
+    meter.write(text);
+    ctx.emit({ type: 'agent.message', content: [{ type: 'text', text }] });
+  } catch (err) {
+    failed = !ctx.signal.aborted && !(err instanceof TurnFailure);
+    throw err;
+  } finally {
+    ctx.addUsage(meter.usage);
+    ctx.emit({
+      type: 'span.model_request_end',
+      model_request_start_id: start.id,
+      is_error: failed,
+      model_usage: meter.usage,
+    });
+  }
+}
+
+function findTool(servers: ConnectedServer[], name: string): ConnectedServer | undefined {
+  return servers.find((s) => s.connection.tools.includes(name) && mcpToolAccess(s.toolset, name).enabled);
+}
+
+async function act(ctx: TurnContext, servers: ConnectedServer[], meter: Meter): Promise<string> {
+  const mail = findTool(servers, 'gmail_fetch_mails');
+  const calendar = findTool(servers, 'googlecalendar_create_event');
+  if (!mail) {
+    const quoted = ctx.prompt.length > 200 ? `${ctx.prompt.slice(0, 199)}…` : ctx.prompt;
+    return `I read your message ("${quoted}"), but I have no Gmail or Google Calendar tools in this session, so there is nothing I can act on.`;
+  }
+
+  const fetched = await callTool(ctx, mail, 'gmail_fetch_mails', { query: 'is:unread', max_results: 1 }, meter);
+  if (fetched.isError) return `I could not read the inbox: ${fetched.text}`;
+  const email = parseNewestEmail(fetched.text);
+  if (!email)
+    return 'There are no unread emails, so there was nothing to summarize and I did not create a calendar event.';
+
+  const summary = summarizeEmail(email);
+  const title = `Action Required: ${email.subject}`;
+  if (!calendar) return `${summary}\n\nI have no calendar tool in this session, so I did not create an event.`;
+
+  const start = nextFullHour(new Date());
+  const input = { summary: title, description: summary, start_datetime: start, event_duration_minutes: 30 };
+  const created = await callTool(ctx, calendar, 'googlecalendar_create_event', input, meter);
+  if (created.isError) return `${summary}\n\nCreating the calendar event "${title}" failed: ${created.text}`;
+  return (
+    `I summarized the most recent unread email, from ${senderName(email.from)}, and created the calendar event ` +
+    `"${title}" starting ${start} for 30 minutes.\n\nSummary: ${summary}`
+  );
+}
+
+function evaluation(policy: PermissionPolicy): Record<string, unknown> {
+  return policy.type === 'auto' ? { type: 'auto', evaluated_permission: { type: 'allow' } } : { type: policy.type };
+}
+
+async function callTool(
+  ctx: TurnContext,
+  target: ConnectedServer,
+  name: string,
+  input: Record<string, unknown>,
+  meter: Meter,
+): Promise<{ isError: boolean; text: string }> {
+  await ctx.step();
+  const policy = mcpToolAccess(target.toolset, name).permission_policy;
+  const ask = policy.type === 'always_ask';
+  meter.write(JSON.stringify(input));
+  const use = ctx.emit({
+    type: 'agent.mcp_tool_use',
+    mcp_server_name: target.server.name,
+    name,
+    input,
+    evaluated_permission: ask ? 'ask' : 'allow',
+    evaluation: evaluation(policy),
+  });
+  const result = (content: string, isError: boolean) => {
+    ctx.emit({
+      type: 'agent.mcp_tool_result',
+      mcp_tool_use_id: use.id,
+      content: [{ type: 'text', text: content }],
+      is_error: isError,
+    });
+    return { isError, text: content };
+  };
+
+  if (ask) {
+    const confirmation = await ctx.confirm(use.id);
+    if (confirmation.result === 'deny') {
+      return result(`The user denied this tool call. ${confirmation.deny_message ?? ''}`.trim(), true);
+    }
+  }
+  let outcome;
+  try {
+    outcome = await target.connection.call(name, input);
+  } catch (err) {
+    if (!(err instanceof McpAuthError)) throw err;
+    result(err.message, true);
+    throw mcpFailure('mcp_authentication_failed_error', target.server, err.message);
+  }
+  await ctx.step();
+  const text = outcome.content.map((block) => block.text).join('\n');
+  meter.read(text);
+  ctx.emit({
+    type: 'agent.mcp_tool_result',
+    mcp_tool_use_id: use.id,
+    content: outcome.content,
+    is_error: outcome.isError,
+  });
+  return { isError: outcome.isError, text };
+}
