@@ -26,6 +26,10 @@ describe('re-authorization pause', () => {
     expect(waiting.authLinks[0]!.connection).toBe('gmail');
     expect(waiting.authLinks[0]!.createdAt).toBeTruthy();
     expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(0);
+    // What the Web UI shows as the run's current details.
+    const metadata = (await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
+    expect(metadata.currentDetails).toContain('Waiting for re-authorization');
+    expect(metadata.currentDetails).toContain(waiting.authLinks[0]!.url);
     // Nothing is minted while the user is away.
     expect(stack.emulators.scalekit.control.calls('POST /api/v1/mcp/configs/:config_id/tokens')).toBe(0);
 

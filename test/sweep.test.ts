@@ -1,6 +1,9 @@
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { vi } from 'vitest';
+import { createActivities } from '../activities/index.js';
 import { MemoryVaultIdStore } from '../activities/vault-ids.js';
+import { scheduleId, searchAttributes } from '../workflows/contract.js';
 import { INVOICE_EMAIL, seedUser, vaultsOf } from './helpers/demo.js';
 import { startTestStack, type RunningWorker, type TestStack } from './helpers/stack.js';
 
@@ -25,6 +28,22 @@ describe('inbox sweep (real worker, dev server, emulators)', () => {
     expect(second.agentVersion).toBe(first.agentVersion);
     expect(second.created).toEqual({ mcpConfig: false, agent: false, agentUpdated: false });
     expect(stack.emulators.scalekit.configs()).toHaveLength(1);
+    expect(stack.emulators.agents.agents().filter((a) => !a.archived)).toHaveLength(1);
+  });
+
+  it('a changed agent definition updates the agent to a new version instead of creating another', async () => {
+    const before = await stack.inbox.setup();
+    const changed = createActivities({
+      ...stack.deps,
+      settings: { ...stack.deps.settings, model: 'claude-sonnet-4-5' },
+    });
+    const updated = await changed.ensureProvisioned();
+    expect(updated.agentId).toBe(before.agentId);
+    expect(updated.agentVersion).toBe(before.agentVersion + 1);
+    expect(updated.created).toEqual({ mcpConfig: false, agent: false, agentUpdated: true });
+    // Back to the worker's definition: one more version, still one agent.
+    const restored = await stack.inbox.setup();
+    expect(restored.agentVersion).toBe(before.agentVersion + 2);
     expect(stack.emulators.agents.agents().filter((a) => !a.archived)).toHaveLength(1);
   });
 
@@ -84,6 +103,31 @@ describe('inbox sweep (real worker, dev server, emulators)', () => {
     } finally {
       await forgetful.stop();
       worker = await stack.startWorker();
+    }
+  });
+
+  it('a per-user schedule starts sweeps tagged with the user', async () => {
+    const identifier = seedUser(stack);
+    const schedule = await stack.inbox.schedule(identifier, { every: '1 day', paused: true });
+    try {
+      expect(schedule.scheduleId).toBe(scheduleId(identifier));
+      await schedule.trigger();
+      const query = `${searchAttributes.identifier.name} = '${identifier}' AND ExecutionStatus = 'Completed'`;
+      const runs = await vi.waitFor(
+        async () => {
+          const found = [];
+          for await (const execution of stack.temporal.client.workflow.list({ query }))
+            found.push(execution.workflowId);
+          if (found.length === 0) throw new Error('no completed scheduled sweep yet');
+          return found;
+        },
+        { timeout: 20_000, interval: 200 },
+      );
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatch(new RegExp(`^${scheduleId(identifier)}`));
+      expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
+    } finally {
+      await stack.inbox.unschedule(identifier);
     }
   });
 
