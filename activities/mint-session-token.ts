@@ -22,11 +22,7 @@ export function createMintSessionToken({ scalekit, sealer }: ActivityDeps, provi
   return async function mintSessionToken(identifier: string, sessionTimeoutMs: number): Promise<MintedToken> {
     const { mcpConfigId } = await provisioning.resolve();
     try {
-      const minted = await scalekit.createSessionToken(
-        mcpConfigId,
-        identifier,
-        tokenExpirySeconds(sessionTimeoutMs),
-      );
+      const minted = await scalekit.createSessionToken(mcpConfigId, identifier, tokenExpirySeconds(sessionTimeoutMs));
       const expiresAt =
         minted.expires_at ?? new Date(Date.now() + tokenExpirySeconds(sessionTimeoutMs) * 1000).toISOString();
       return { token: sealer.seal(minted.token), expiresAt };

@@ -79,7 +79,11 @@ export interface Listening {
 }
 
 /** Listens on loopback (port 0 = any free port) and closes every open connection on `close()`. */
-export async function listen(server: Server & { closeAllConnections?: () => void }, port = 0, host = '127.0.0.1'): Promise<Listening> {
+export async function listen(
+  server: Server & { closeAllConnections?: () => void },
+  port = 0,
+  host = '127.0.0.1',
+): Promise<Listening> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());
