@@ -492,6 +492,9 @@ describe('the emulated agent against an MCP server', () => {
   });
   afterAll(() => mcp.close());
 
+  /** An MCP auth failure ends the turn before any model request or tool event. */
+  const AUTH_FAILURE_ORDER = ['user.message', 'session.status_running', 'session.error', 'session.status_idle'];
+
   async function sessionWith(token: string | undefined, policy: 'always_allow' | 'always_ask' = 'always_allow') {
     const env = await makeEnvironment();
     const agent = await makeMcpAgent(mcp.url, policy);
@@ -547,12 +550,7 @@ describe('the emulated agent against an MCP server', () => {
   it('fails with mcp_authentication_failed_error when no credential matches the server URL', async () => {
     const session = await sessionWith(undefined);
     const seen = await runPrompt(session.id);
-    expect(seen.map((e) => e.type)).toEqual([
-      'user.message',
-      'session.status_running',
-      'session.error',
-      'session.status_idle',
-    ]);
+    expect(seen.map((e) => e.type)).toEqual(AUTH_FAILURE_ORDER);
     expect(seen[2]).toMatchObject({
       error: {
         type: 'mcp_authentication_failed_error',
@@ -567,12 +565,7 @@ describe('the emulated agent against an MCP server', () => {
   it('fails with mcp_authentication_failed_error when the MCP server answers 401', async () => {
     const session = await sessionWith('expired-token');
     const seen = await runPrompt(session.id);
-    expect(seen.map((e) => e.type)).toEqual([
-      'user.message',
-      'session.status_running',
-      'session.error',
-      'session.status_idle',
-    ]);
+    expect(seen.map((e) => e.type)).toEqual(AUTH_FAILURE_ORDER);
     expect(seen[2]).toMatchObject({ error: { type: 'mcp_authentication_failed_error' } });
     expect(mcp.calendar).toHaveLength(0);
   });

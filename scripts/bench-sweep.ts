@@ -1,0 +1,110 @@
+/**
+ * `npm run bench`: sweep latency, throughput, API calls per sweep and worker memory, on a real
+ * in-memory dev server and the emulators. Prints figures; asserts nothing.
+ *   npm run bench -- --users 50 --concurrency 10
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { Client } from '@temporalio/client';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InboxAgentClient } from '../client/index.js';
+import { startEmulatorStack } from '../emulators/stack.js';
+import { parseWorkerConfig } from '../worker/config.js';
+import { createInboxWorker } from '../worker/create-worker.js';
+import { buildActivityDeps } from '../worker/deps.js';
+import { startDevServer } from './dev-server.js';
+
+const positive = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('a whole number ≥ 1');
+  return n;
+};
+const opts = new Command('bench')
+  .option('--users <n>', 'users to sweep', positive, 30)
+  .option('--concurrency <n>', 'sweeps in flight at once', positive, 10)
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  .parse()
+  .opts<{ users: number; concurrency: number }>();
+
+const ms = (n: number) => `${n.toFixed(0)} ms`;
+const mb = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+const server = await startDevServer();
+const emulators = await startEmulatorStack();
+const stateDir = await mkdtemp(join(tmpdir(), 'inbox-agent-bench-'));
+const nativeConnection = await NativeConnection.connect({ address: server.address });
+const client = new Client({ connection: server.connection, namespace: server.namespace ?? 'default' });
+const config = parseWorkerConfig({
+  ...emulators.env,
+  INBOX_AGENT_TASK_QUEUE: 'bench',
+  INBOX_AGENT_STATE_DIR: stateDir,
+});
+const worker = await createInboxWorker({
+  connection: nativeConnection,
+  namespace: server.namespace ?? 'default',
+  taskQueue: 'bench',
+  deps: buildActivityDeps(config, client),
+});
+const running = worker.run();
+const inbox = new InboxAgentClient(client, 'bench');
+
+try {
+  await inbox.setup();
+  const users = Array.from({ length: opts.users }, (_, i) => `bench-${i}`);
+  for (const id of users) {
+    emulators.scalekit.seedUser(id, {
+      connections: { gmail: 'ACTIVE', googlecalendar: 'ACTIVE' },
+      emails: [{ from: 'A <a@x.example>', subject: `Item ${id}`, body: 'Please review the attached plan by Friday.' }],
+    });
+  }
+  const rssBefore = process.memoryUsage().rss;
+
+  const sweepAll = async (label: string) => {
+    const callsBefore = emulators.scalekit.control.calls() + emulators.agents.control.calls();
+    const listsBefore = emulators.agents.control.calls('GET /v1/vaults');
+    const latencies: number[] = [];
+    const queue = [...users];
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: opts.concurrency }, async () => {
+        for (let id = queue.shift(); id; id = queue.shift()) {
+          const t0 = performance.now();
+          const report = await inbox.sweep(id);
+          if (report.outcome !== 'completed') throw new Error(`${id}: ${report.outcome}`);
+          latencies.push(performance.now() - t0);
+        }
+      }),
+    );
+    const wall = performance.now() - started;
+    const calls = emulators.scalekit.control.calls() + emulators.agents.control.calls() - callsBefore;
+    const lists = emulators.agents.control.calls('GET /v1/vaults') - listsBefore;
+    latencies.sort((a, b) => a - b);
+    console.log(
+      `${label}: ${users.length} sweeps, concurrency ${opts.concurrency}: ` +
+        `p50 ${ms(pct(latencies, 50))}, p95 ${ms(pct(latencies, 95))}, max ${ms(latencies.at(-1)!)}, ` +
+        `${((users.length / wall) * 1000).toFixed(1)} sweeps/s, ${(calls / users.length).toFixed(1)} API calls per sweep ` +
+        `(${lists} vault listings)`,
+    );
+  };
+
+  await sweepAll('first sweeps (vault and credential created)');
+  await sweepAll('next sweeps (token updated in place)');
+  const events = users.reduce((n, id) => n + emulators.scalekit.calendarEvents(id).length, 0);
+  const vaults = emulators.agents.vaults().length;
+  console.log(
+    `calendar events: ${events} (expected ${users.length * 2}); vaults: ${vaults} (expected ${users.length})`,
+  );
+  console.log(`worker process RSS: ${mb(rssBefore)} before, ${mb(process.memoryUsage().rss)} after`);
+} finally {
+  worker.shutdown();
+  await running;
+  await nativeConnection.close();
+  await emulators.close();
+  await server.teardown();
+  await rm(stateDir, { recursive: true, force: true });
+}
