@@ -80,6 +80,16 @@ describe('failures and retries', () => {
     expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
   });
 
+  it('a session the MCP server refuses ends with the session_failed outcome and its error type', async () => {
+    const identifier = seedUser(stack);
+    stack.emulators.scalekit.control.inject({ route: 'POST /mcp/v3/servers/:server_id', status: 401 });
+    const report = await stack.inbox.sweep(identifier);
+    expect(report.outcome).toBe('session_failed');
+    expect(report.session?.error?.type).toBe('mcp_authentication_failed_error');
+    expect(report.session?.toolCalls).toEqual([]);
+    expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(0);
+  });
+
   it('a stream cut mid-session re-attaches to the same session and catches up from history', async () => {
     const identifier = seedUser(stack);
     stack.emulators.agents.setStepDelay(150);

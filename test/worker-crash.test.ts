@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { seedUser } from './helpers/demo.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
+import { waitForStatus } from './helpers/wait.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
@@ -48,6 +49,9 @@ describe('a worker killed during runAgentSession', () => {
       },
       { timeout: 60_000, interval: 100 },
     );
+    // The running sweep reports its session through `status` while the activity is still going.
+    const status = await waitForStatus(handle, (s) => s.sessionId === session.id && (s.progress?.eventsSeen ?? 0) > 0);
+    expect(status.phase).toBe('running_session');
     child.kill('SIGKILL');
     await new Promise((resolve) => child!.once('exit', resolve));
     expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(0);
