@@ -21,8 +21,13 @@ export const SYSTEM_PROMPT =
   "3. Create a Google Calendar event titled 'Action Required: <email subject>' " +
   'with your summary as the description.';
 
+/**
+ * The task each sweep sends. The system prompt is the guide's; this adds what a recurring sweep
+ * needs: an email that stays unread until the user reads it must not get a second event.
+ */
 export const DEFAULT_TASK =
-  'Process my newest unread email: summarize it and create the Action Required calendar event.';
+  'Process my newest unread email: summarize it and create the Action Required calendar event. ' +
+  'First list calendar events matching that title; if one already exists, do not create another.';
 
 export function mcpConfigDefinition(name: string): McpConfigDefinition {
   return {

@@ -4,7 +4,7 @@ import { vi } from 'vitest';
 import { createActivities } from '../activities/index.js';
 import { MemoryVaultIdStore } from '../activities/vault-ids.js';
 import { scheduleId, searchAttributes } from '../workflows/contract.js';
-import { INVOICE_EMAIL, seedUser, vaultsOf } from './helpers/demo.js';
+import { BOOKED, INVOICE_EMAIL, seedUser, vaultsOf } from './helpers/demo.js';
 import { startTestStack, type RunningWorker, type TestStack } from './helpers/stack.js';
 
 describe('inbox sweep (real worker, dev server, emulators)', () => {
@@ -53,7 +53,7 @@ describe('inbox sweep (real worker, dev server, emulators)', () => {
 
     expect(report.outcome).toBe('completed');
     expect(report.session?.stopReason).toBe('end_turn');
-    expect(report.session?.toolCalls).toEqual(['gmail_fetch_mails', 'googlecalendar_create_event']);
+    expect(report.session?.toolCalls).toEqual(BOOKED);
     const events = stack.emulators.scalekit.calendarEvents(identifier);
     expect(events).toHaveLength(1);
     expect(events[0]!.summary).toBe(`Action Required: ${INVOICE_EMAIL.subject}`);
@@ -88,6 +88,16 @@ describe('inbox sweep (real worker, dev server, emulators)', () => {
       `Action Required: ${INVOICE_EMAIL.subject}`,
       'Action Required: Second request',
     ]);
+  });
+
+  it('sweeping again before the email is read books no second event', async () => {
+    const identifier = seedUser(stack);
+    await stack.inbox.sweep(identifier);
+    const again = await stack.inbox.sweep(identifier);
+    expect(again.outcome).toBe('completed');
+    expect(again.session?.toolCalls).toEqual(['gmail_fetch_mails', 'googlecalendar_list_events']);
+    expect(again.session?.finalMessage).toMatch(/already has the event/);
+    expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
   });
 
   it('a worker that remembers no ids finds the vault by metadata instead of creating another', async () => {

@@ -152,6 +152,15 @@ async function act(ctx: TurnContext, servers: ConnectedServer[], meter: Meter): 
   const title = `Action Required: ${email.subject}`;
   if (!calendar) return `${summary}\n\nI have no calendar tool in this session, so I did not create an event.`;
 
+  // A sweep that runs again before the email is read must not book the same reminder twice.
+  const lookup = findTool(servers, 'googlecalendar_list_events');
+  if (lookup) {
+    const listed = await callTool(ctx, lookup, 'googlecalendar_list_events', { query: title, max_results: 10 }, meter);
+    if (!listed.isError && listsEventTitled(listed.text, title)) {
+      return `${summary}\n\nThe calendar already has the event "${title}", so I did not create another one.`;
+    }
+  }
+
   const start = nextFullHour(new Date());
   const input = { summary: title, description: summary, start_datetime: start, event_duration_minutes: 30 };
   const created = await callTool(ctx, calendar, 'googlecalendar_create_event', input, meter);
@@ -160,6 +169,17 @@ async function act(ctx: TurnContext, servers: ConnectedServer[], meter: Meter): 
     `I summarized the most recent unread email, from ${senderName(email.from)}, and created the calendar event ` +
     `"${title}" starting ${start} for 30 minutes.\n\nSummary: ${summary}`
   );
+}
+
+/** Reads a Google-Calendar-like listing (`items` or `events`) and looks for an exact title. */
+function listsEventTitled(text: string, title: string): boolean {
+  try {
+    const listing = JSON.parse(text) as { items?: unknown; events?: unknown };
+    const events = Array.isArray(listing.items) ? listing.items : Array.isArray(listing.events) ? listing.events : [];
+    return events.some((e) => typeof e === 'object' && e !== null && (e as { summary?: unknown }).summary === title);
+  } catch {
+    return false;
+  }
 }
 
 function evaluation(policy: PermissionPolicy): Record<string, unknown> {
