@@ -128,10 +128,14 @@ program
   .addOption(new Option('--every <duration>', 'run every interval, e.g. 1h').conflicts('cron'))
   .addOption(new Option('--cron <expression>', 'run on a cron expression, e.g. "0 9 * * *"'))
   .option('--timezone <tz>', 'IANA time zone for --cron')
-  .option('--jitter <duration>', 'random delay to spread users apart')
+  .option('--jitter <duration>', 'random delay added to each run')
+  .option('--no-spread', "with --every: don't offset this user's runs by a fixed, per-user amount")
   .option('--paused', 'create the schedule paused')
   .action(
-    (identifier: string, o: { every?: string; cron?: string; timezone?: string; jitter?: string; paused?: boolean }) =>
+    (
+      identifier: string,
+      o: { every?: string; cron?: string; timezone?: string; jitter?: string; spread: boolean; paused?: boolean },
+    ) =>
       withClient(
         () => {
           assertIdentifier(identifier);
@@ -139,7 +143,12 @@ program
         },
         async (c) => {
           const handle = await c.schedule(identifier, o);
-          print({ scheduleId: handle.scheduleId }, (v) => `schedule ${v.scheduleId} is set`);
+          const next = (await handle.describe()).info.nextActionTimes[0]?.toISOString();
+          print({ scheduleId: handle.scheduleId, nextRunAt: next }, (v) =>
+            v.nextRunAt
+              ? `schedule ${v.scheduleId} is set; next run ${v.nextRunAt}`
+              : `schedule ${v.scheduleId} is set (paused)`,
+          );
         },
       )(),
   );

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   Client,
   Connection,
@@ -53,9 +53,22 @@ export interface ScheduleOptions {
   cron?: string;
   timezone?: string;
   jitter?: DurationInput;
+  /** With `every`: start each user at their own fixed offset in the interval (default true). */
+  spread?: boolean;
   reauthTimeout?: DurationInput;
   sessionTimeout?: DurationInput;
   paused?: boolean;
+}
+
+/**
+ * A fixed offset inside the interval, from a hash of the identifier: "every hour" for 10,000 users
+ * starts a few per second, the same second every hour, instead of all at :00. Whole seconds.
+ */
+export function spreadOffsetMs(identifier: string, everyMs: number): number {
+  const seconds = Math.floor(everyMs / 1000);
+  if (seconds <= 1) return 0;
+  const hash = createHash('sha256').update(identifier).digest().readUInt32BE(0);
+  return (hash % seconds) * 1000;
 }
 
 export function assertIdentifier(identifier: string): void {
@@ -170,8 +183,9 @@ export class InboxAgentClient {
     assertScheduleOptions(options);
     const every = assertDuration('--every', options.every);
     const jitter = assertDuration('--jitter', options.jitter);
+    const offset = every && options.spread !== false ? spreadOffsetMs(identifier, msToNumber(every)) : 0;
     const spec: ScheduleSpec = {
-      ...(every ? { intervals: [{ every }] } : { cronExpressions: [options.cron!] }),
+      ...(every ? { intervals: [{ every, offset }] } : { cronExpressions: [options.cron!] }),
       ...(options.timezone ? { timezone: options.timezone } : {}),
       ...(jitter ? { jitter } : {}),
     };
@@ -182,6 +196,7 @@ export class InboxAgentClient {
       workflowId: scheduleId(identifier),
       args: [input],
       typedSearchAttributes: [{ key: searchAttributes.identifier, value: identifier }],
+      staticSummary: `Scheduled inbox sweep for ${identifier}`,
     };
     const id = scheduleId(identifier);
     await this.unschedule(identifier);

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spreadOffsetMs } from '../client/index.js';
 import { scheduleId } from '../workflows/contract.js';
 import { seedUser } from './helpers/demo.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
@@ -106,6 +107,7 @@ describe('operator CLI', () => {
     expect(created.code).toBe(0);
     const described = await stack.temporal.client.schedule.getHandle(scheduleId(identifier)).describe();
     expect(described.state.paused).toBe(true);
+    expect(described.spec.intervals?.[0]?.offset).toBe(spreadOffsetMs(identifier, 3600_000));
     expect(described.action).toMatchObject({ workflowType: 'inboxSweep', taskQueue: stack.taskQueue });
     expect((await cli('unschedule', identifier)).stdout).toBe('schedule deleted\n');
     expect((await cli('unschedule', identifier)).stdout).toBe('no schedule\n');

@@ -8,6 +8,7 @@ import { classify } from '../../activities/failures.js';
 import { tokenExpirySeconds } from '../../activities/mint-session-token.js';
 import { createSealer } from '../../activities/seal.js';
 import { ErrorType, isValidIdentifier } from '../../workflows/contract.js';
+import { spreadOffsetMs } from '../../client/index.js';
 
 describe('sealer', () => {
   const key = randomBytes(32).toString('base64');
@@ -93,4 +94,21 @@ describe('identifiers', () => {
   it.each(['', 'jane@example.com', 'has space', '-lead', 'x'.repeat(129)])('rejects %j', (id) =>
     expect(isValidIdentifier(id)).toBe(false),
   );
+});
+
+describe('schedule spread', () => {
+  it('is a stable whole-second offset inside the interval', () => {
+    const hour = 3600_000;
+    const a = spreadOffsetMs('user-1', hour);
+    expect(spreadOffsetMs('user-1', hour)).toBe(a);
+    expect(a % 1000).toBe(0);
+    expect(a).toBeGreaterThanOrEqual(0);
+    expect(a).toBeLessThan(hour);
+    expect(spreadOffsetMs('1s-interval', 1000)).toBe(0);
+  });
+  it('spreads many users across the interval', () => {
+    const offsets = Array.from({ length: 1000 }, (_, i) => spreadOffsetMs(`user-${i}`, 3600_000));
+    const minutes = new Set(offsets.map((o) => Math.floor(o / 60_000)));
+    expect(minutes.size).toBeGreaterThan(55);
+  });
 });
