@@ -23,7 +23,13 @@ import {
 } from './contract.js';
 import { SweepState } from './sweep-state.js';
 
-const { checkConnections, mintSessionToken, upsertVault } = proxyActivities<Activities>(apiCall);
+// Summaries label each step in the Web UI's timeline.
+const { checkConnections } = proxyActivities<Activities>({
+  ...apiCall,
+  summary: 'Check Gmail and Calendar connections',
+});
+const { mintSessionToken } = proxyActivities<Activities>({ ...apiCall, summary: 'Mint a Scalekit session token' });
+const { upsertVault } = proxyActivities<Activities>({ ...apiCall, summary: 'Put the token in the user vault' });
 
 /**
  * One sweep for one user: check connections (waiting for re-authorization if any is inactive),
@@ -32,7 +38,10 @@ const { checkConnections, mintSessionToken, upsertVault } = proxyActivities<Acti
 export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
   const { identifier } = input;
   const sessionTimeout = input.sessionTimeout ?? DEFAULT_SESSION_TIMEOUT;
-  const { runAgentSession } = proxyActivities<Activities>(agentSession(sessionTimeout));
+  const { runAgentSession } = proxyActivities<Activities>({
+    ...agentSession(sessionTimeout),
+    summary: 'Run the agent session',
+  });
   const state = new SweepState(identifier);
   setHandler(statusQuery, () => state.status);
   setHandler(reauthorizedSignal, () => state.reauthorizedSignalled());
