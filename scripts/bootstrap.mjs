@@ -1,5 +1,6 @@
 // Runs before `npm start` and `npm test` (plain Node, no dependencies): installs the npm packages on
-// a fresh clone and makes sure the Temporal CLI is there, so both commands work on a new machine.
+// a fresh clone and makes sure the Temporal CLI (and, for the tests, Chromium) is there, so both
+// commands work on a new machine.
 import { execFileSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -16,4 +17,11 @@ try {
   execFileSync('bash', [`${root}scripts/temporal-cli`], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 } catch {
   console.error('bootstrap: no Temporal CLI; the dev server will try the SDK download, which needs a network');
+}
+if (process.argv.includes('--with-browser')) {
+  try {
+    execFileSync('bash', [`${root}scripts/ensure-chromium`], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  } catch {
+    console.error('bootstrap: no Chromium, so the browser test will fail; see the message above');
+  }
 }

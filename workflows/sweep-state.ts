@@ -43,14 +43,15 @@ export class SweepState {
       .map((c) => ({ connection: c.connection, url: c.authLink!, createdAt: c.linkCreatedAt }));
     this.current.reauthDeadline = deadline.toISOString();
     this.enter('awaiting_reauthorization');
-    const links = this.current.authLinks.map((l) => `- ${l.connection}: [authorize](${l.url}) (made ${l.createdAt})`);
+    const links = this.current.authLinks.map((l) => `- ${l.connection}: [${l.url}](${l.url}) (made ${l.createdAt})`);
+    const who = this.current.identifier;
     setCurrentDetails(
       [
         `**Waiting for re-authorization** of ${report.inactive.join(', ')} until ${deadline.toISOString()}.`,
-        ...links,
-        'Links expire within minutes: `npm run cli -- auth-links <identifier>` makes fresh ones.',
-        'Then signal `reauthorized` (`npm run cli -- reauthorized <identifier>`).',
-      ].join('\n'),
+        links.join('\n'),
+        `Links expire within minutes: \`npm run cli -- auth-links ${who}\` makes fresh ones.`,
+        `Once the user has authorized, send the \`reauthorized\` signal (\`npm run cli -- reauthorized ${who}\`).`,
+      ].join('\n\n'),
     );
   }
 

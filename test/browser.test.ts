@@ -1,0 +1,73 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { seedUser } from './helpers/demo.js';
+import { startTestStack, type TestStack } from './helpers/stack.js';
+import { waitForStatus } from './helpers/wait.js';
+
+const ensureChromium = fileURLToPath(new URL('../scripts/ensure-chromium', import.meta.url));
+
+/** What a person does: open the link in a browser and click Allow; what an operator sees in the Web UI. */
+describe('in a real browser', () => {
+  let stack: TestStack;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    const executablePath = execFileSync('bash', [ensureChromium], { encoding: 'utf8' }).trim();
+    browser = await chromium.launch({
+      executablePath,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    stack = await startTestStack('browser');
+    await stack.startWorker();
+    await stack.inbox.setup();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.close();
+  });
+
+  it('an operator sees the waiting sweep and its link in the Temporal Web UI; the user clicks Allow', async () => {
+    const identifier = seedUser(stack, { gmail: 'EXPIRED' });
+    const handle = await stack.inbox.startSweep(identifier, { reauthTimeout: '10 minutes' });
+    const waiting = await waitForStatus(handle, (s) => s.phase === 'awaiting_reauthorization');
+    const link = waiting.authLinks[0]!.url;
+
+    const page = await browser.newPage();
+    try {
+      const ui = inject('temporalUiUrl');
+      await page.goto(
+        `${ui}/namespaces/${stack.temporal.namespace}/workflows/${encodeURIComponent(handle.workflowId)}`,
+      );
+      // Current details live under the run's User Metadata tab.
+      await page.getByText('User Metadata', { exact: true }).click();
+      // The UI renders the markdown in a sandboxed frame.
+      const details = page.frameLocator('#user-metadata-current-details');
+      await details.getByText('Waiting for re-authorization').waitFor({ timeout: 30_000 });
+      expect(await details.getByRole('link', { name: link }).getAttribute('href')).toBe(link);
+      await page.screenshot({ path: fileURLToPath(new URL('../test-results/web-ui-waiting.png', import.meta.url)) });
+
+      await page.goto(link);
+      expect(await page.textContent('body')).toContain(identifier);
+      await page.getByRole('button', { name: 'Allow' }).click();
+      await page.waitForLoadState();
+      expect(await page.textContent('body')).toMatch(/connected/i);
+    } finally {
+      await page.close();
+    }
+
+    await stack.inbox.reauthorized(identifier, { workflowId: handle.workflowId, note: 'clicked Allow in Chromium' });
+    const report = await handle.result();
+    expect(report.outcome).toBe('completed');
+    expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
+  });
+});
