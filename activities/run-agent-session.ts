@@ -6,7 +6,7 @@ import type { Provisioning } from './provisioning.js';
 import { SessionTracker, type SessionEventLike } from './session-tracker.js';
 
 /** How often the workflow's `status` hears about progress; each report is a history event. */
-const PROGRESS_EVERY_MS = 2_000;
+const PROGRESS_EVERY_MS = 5_000;
 
 /**
  * Creates the session with the user's vault, sends the task and follows the events to the end of
