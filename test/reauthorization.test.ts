@@ -53,6 +53,28 @@ describe('re-authorization pause', () => {
     expect(events.map((e) => e.summary)).toEqual([`Action Required: ${INVOICE_EMAIL.subject}`]);
   });
 
+  it('a signal that arrives while a re-check is running is not lost', async () => {
+    const identifier = seedUser(stack, { gmail: 'EXPIRED' });
+    const accounts = 'POST /api/v1/mcp/configs/:config_id/connected_accounts';
+    const handle = await stack.inbox.startSweep(identifier, { reauthTimeout: '10 minutes' });
+    await waitForStatus(handle, (s) => s.phase === 'awaiting_reauthorization');
+    const checksBefore = stack.emulators.scalekit.control.calls(accounts);
+
+    // The re-check after the first signal is slow; the second signal lands while it runs.
+    stack.emulators.scalekit.control.inject({ route: accounts, latencyMs: 1500, times: 1 });
+    await stack.inbox.reauthorized(identifier, { workflowId: handle.workflowId });
+    await vi.waitFor(() => expect(stack.emulators.scalekit.control.calls(accounts)).toBe(checksBefore + 1));
+    await stack.inbox.reauthorized(identifier, { workflowId: handle.workflowId });
+
+    // The second signal wakes the wait at once: a third check, with no third signal.
+    await vi.waitFor(() => expect(stack.emulators.scalekit.control.calls(accounts)).toBe(checksBefore + 2), {
+      timeout: 10_000,
+    });
+    stack.emulators.scalekit.setConnectionStatus(identifier, 'gmail', 'ACTIVE');
+    await stack.inbox.reauthorized(identifier, { workflowId: handle.workflowId });
+    await expect(handle.result()).resolves.toMatchObject({ outcome: 'completed', reauthWaits: 3 });
+  });
+
   it('ends with the reauth_timed_out outcome, which operators can filter on', async () => {
     const identifier = seedUser(stack, { googlecalendar: 'EXPIRED' });
     const handle = await stack.inbox.startSweep(identifier, { reauthTimeout: '2 seconds' });

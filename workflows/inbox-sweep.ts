@@ -57,6 +57,8 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
 
   let minted;
   for (;;) {
+    // Counted before the check: a signal that lands while it runs must still wake the wait below.
+    const signalsBefore = state.reauthSignals;
     state.enter('checking_connections');
     const connections = await checkConnections(identifier);
     let blocked: ConnectionsReport | undefined = connections.inactive.length > 0 ? connections : undefined;
@@ -75,7 +77,6 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
     // The bound runs from the first pause, across every re-check that finds a connection still inactive.
     reauthDeadline ??= Date.now() + msToNumber(input.reauthTimeout ?? DEFAULT_REAUTH_TIMEOUT);
     state.awaitReauthorization(blocked, new Date(reauthDeadline));
-    const signalsBefore = state.reauthSignals;
     const remaining = reauthDeadline - Date.now();
     if (remaining <= 0 || !(await condition(() => state.reauthSignals > signalsBefore, remaining))) {
       return report('reauth_timed_out');
@@ -87,11 +88,7 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
   const vault = await upsertVault(identifier, minted.token);
   state.enter('running_session');
   const session = await runAgentSession({ identifier, vaultId: vault.vaultId, prompt: input.prompt });
-  state.sessionProgress({
-    sessionId: session.sessionId,
-    messageSent: true,
-    eventsSeen: state.status.progress?.eventsSeen ?? 0,
-  });
+  state.sessionFinished(session.sessionId);
   return report(session.error ? 'session_failed' : 'completed', { vault, session });
 }
 

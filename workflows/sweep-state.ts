@@ -69,6 +69,10 @@ export class SweepState {
     this.current.progress = { eventsSeen: progress.eventsSeen, lastEventId: progress.lastEventId };
   }
 
+  sessionFinished(sessionId: string): void {
+    this.current.sessionId = sessionId;
+  }
+
   finish(phase: SweepPhase): void {
     this.enter(phase);
     upsertSearchAttributes([{ key: searchAttributes.outcome, value: phase }]);
