@@ -1,11 +1,15 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import { NotFoundError } from '@anthropic-ai/sdk';
+import { ConflictError, NotFoundError } from '@anthropic-ai/sdk';
 import type { SealedSecret, VaultRef } from '../workflows/contract.js';
 import type { ActivityDeps } from './deps.js';
 import { IDENTIFIER_METADATA_KEY } from './definitions.js';
 import type { Provisioning } from './provisioning.js';
 
 type Credential = Anthropic.Beta.Vaults.BetaManagedAgentsCredential;
+type Vault = Anthropic.Beta.Vaults.BetaManagedAgentsVault;
+
+/** Creation order: timestamps first, ids to break a tie the same way on every worker. */
+const older = (a: Vault, b: Vault) => a.created_at < b.created_at || (a.created_at === b.created_at && a.id < b.id);
 
 /**
  * One vault per identifier (tagged in its metadata) holding one `static_bearer` credential bound to
@@ -34,11 +38,25 @@ export function createUpsertVault(deps: ActivityDeps, provisioning: Provisioning
     }
   }
 
+  /** The user's live vault: the oldest, should two sweeps ever have raced to create one each. */
   async function findVaultByMetadata(identifier: string) {
+    let oldest: Vault | undefined;
     for await (const vault of anthropic.beta.vaults.list({ limit: 100 })) {
-      if (!vault.archived_at && vault.metadata?.[IDENTIFIER_METADATA_KEY] === identifier) return vault;
+      if (vault.archived_at || vault.metadata?.[IDENTIFIER_METADATA_KEY] !== identifier) continue;
+      if (!oldest || older(vault, oldest)) oldest = vault;
     }
-    return undefined;
+    return oldest;
+  }
+
+  /** Creates the vault, then settles on the oldest one so concurrent first sweeps converge on one. */
+  async function createVault(identifier: string) {
+    const created = await anthropic.beta.vaults.create({
+      display_name: `inbox-agent ${identifier}`,
+      metadata: { [IDENTIFIER_METADATA_KEY]: identifier },
+    });
+    const oldest = (await findVaultByMetadata(identifier)) ?? created;
+    if (oldest.id !== created.id) await anthropic.beta.vaults.archive(created.id);
+    return oldest;
   }
 
   async function findCredential(vaultId: string, url: string) {
@@ -54,22 +72,24 @@ export function createUpsertVault(deps: ActivityDeps, provisioning: Provisioning
 
     let ids = await verifyRemembered(identifier, mcpServerUrl);
     if (!ids) {
-      const vault =
-        (await findVaultByMetadata(identifier)) ??
-        (await anthropic.beta.vaults.create({
-          display_name: `inbox-agent ${identifier}`,
-          metadata: { [IDENTIFIER_METADATA_KEY]: identifier },
-        }));
+      const vault = (await findVaultByMetadata(identifier)) ?? (await createVault(identifier));
       const credential = await findCredential(vault.id, mcpServerUrl);
       if (!credential) {
-        const fresh = await anthropic.beta.vaults.credentials.create(vault.id, {
-          display_name: 'scalekit-virtual-mcp',
-          auth: { type: 'static_bearer', mcp_server_url: mcpServerUrl, token },
-        });
-        await vaultIds.set(identifier, { vaultId: vault.id, credentialId: fresh.id });
-        return { vaultId: vault.id, credentialId: fresh.id, created: true };
+        try {
+          const fresh = await anthropic.beta.vaults.credentials.create(vault.id, {
+            display_name: 'scalekit-virtual-mcp',
+            auth: { type: 'static_bearer', mcp_server_url: mcpServerUrl, token },
+          });
+          await vaultIds.set(identifier, { vaultId: vault.id, credentialId: fresh.id });
+          return { vaultId: vault.id, credentialId: fresh.id, created: true };
+        } catch (err) {
+          // Another sweep of this user created it a moment ago: use theirs, with our token.
+          if (!(err instanceof ConflictError)) throw err;
+        }
       }
-      ids = { vaultId: vault.id, credentialId: credential.id };
+      const existing = credential ?? (await findCredential(vault.id, mcpServerUrl));
+      if (!existing) throw new Error(`credential for ${mcpServerUrl} vanished from vault ${vault.id}`);
+      ids = { vaultId: vault.id, credentialId: existing.id };
       await vaultIds.set(identifier, ids);
     }
     await anthropic.beta.vaults.credentials.update(ids.credentialId, {

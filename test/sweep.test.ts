@@ -100,6 +100,20 @@ describe('inbox sweep (real worker, dev server, emulators)', () => {
     expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
   });
 
+  it('two first sweeps of one user that race to create a vault converge on one', async () => {
+    const identifier = seedUser(stack);
+    // Both look up, find nothing, and create: the slow creates make sure the lookups come first.
+    stack.emulators.agents.control.inject({ route: 'POST /v1/vaults', latencyMs: 400, times: 2 });
+    const [a, b] = await Promise.all([stack.inbox.sweep(identifier), stack.inbox.sweep(identifier)]);
+    expect(stack.emulators.agents.control.calls('POST /v1/vaults/:vault_id/archive')).toBeGreaterThanOrEqual(1);
+    expect(a.vault?.vaultId).toBe(b.vault?.vaultId);
+    const live = vaultsOf(stack, identifier);
+    expect(live).toHaveLength(1);
+    expect(live[0]!.credentials.filter((c) => !c.archived)).toHaveLength(1);
+    expect(a.outcome).toBe('completed');
+    expect(b.outcome).toBe('completed');
+  });
+
   it('a worker that remembers no ids finds the vault by metadata instead of creating another', async () => {
     const identifier = seedUser(stack);
     const first = await stack.inbox.sweep(identifier);

@@ -13,6 +13,7 @@ export interface VaultState {
   id: string;
   displayName: string;
   metadata: Record<string, string>;
+  archived: boolean;
   credentials: Array<{ id: string; mcpServerUrl: string; token: string; archived: boolean }>;
 }
 
@@ -36,6 +37,7 @@ export function vaultStates(store: Store, revealTokens: boolean): VaultState[] {
     id: v.wire.id,
     displayName: v.wire.display_name,
     metadata: { ...v.wire.metadata },
+    archived: v.wire.archived_at !== null,
     credentials: [...v.credentials.values()].map((c) => ({
       id: c.wire.id,
       mcpServerUrl: c.wire.auth.mcp_server_url,

@@ -25,7 +25,7 @@ export function seedUser(
 }
 
 export function vaultsOf(stack: TestStack, identifier: string) {
-  return stack.emulators.agents.vaults().filter((v) => v.metadata.inbox_agent_identifier === identifier);
+  return stack.emulators.agents.vaults().filter((v) => !v.archived && v.metadata.inbox_agent_identifier === identifier);
 }
 
 /** The tool calls of a sweep that books a new event: read, look for a duplicate, create. */
