@@ -3,6 +3,7 @@
  * in-memory dev server and the emulators. Prints figures; asserts nothing.
  *   npm run bench -- --users 50 --concurrency 10
  */
+import Anthropic from '@anthropic-ai/sdk';
 import { Command, InvalidArgumentError } from 'commander';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { Client } from '@temporalio/client';
@@ -24,9 +25,15 @@ const positive = (v: string) => {
 const opts = new Command('bench')
   .option('--users <n>', 'users to sweep', positive, 30)
   .option('--concurrency <n>', 'sweeps in flight at once', positive, 10)
+  .option(
+    '--other-vaults <n>',
+    "vaults of other users that already exist (what a user's first sweep must scan)",
+    Number,
+    0,
+  )
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
   .parse()
-  .opts<{ users: number; concurrency: number }>();
+  .opts<{ users: number; concurrency: number; otherVaults: number }>();
 
 const ms = (n: number) => `${n.toFixed(0)} ms`;
 const mb = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
@@ -55,6 +62,13 @@ const inbox = new InboxAgentClient(client, 'bench');
 
 try {
   await inbox.setup();
+  const anthropic = new Anthropic({ baseURL: emulators.agents.url, apiKey: emulators.agents.apiKey, maxRetries: 0 });
+  for (let i = 0; i < opts.otherVaults; i++) {
+    await anthropic.beta.vaults.create({
+      display_name: `other ${i}`,
+      metadata: { inbox_agent_identifier: `other-${i}` },
+    });
+  }
   const users = Array.from({ length: opts.users }, (_, i) => `bench-${i}`);
   for (const id of users) {
     emulators.scalekit.seedUser(id, {
@@ -93,11 +107,19 @@ try {
   };
 
   await sweepAll('first sweeps (vault and credential created)');
+  // A new email each, so the next round books events too instead of finding them already there.
+  for (const id of users) {
+    emulators.scalekit.addEmail(id, {
+      from: 'B <b@x.example>',
+      subject: `Follow-up ${id}`,
+      body: 'Any news on the plan?',
+    });
+  }
   await sweepAll('next sweeps (token updated in place)');
   const events = users.reduce((n, id) => n + emulators.scalekit.calendarEvents(id).length, 0);
   const vaults = emulators.agents.vaults().length;
   console.log(
-    `calendar events: ${events} (expected ${users.length * 2}); vaults: ${vaults} (expected ${users.length})`,
+    `calendar events: ${events} (expected ${users.length * 2}); vaults: ${vaults} (expected ${users.length + opts.otherVaults})`,
   );
   console.log(`worker process RSS: ${mb(rssBefore)} before, ${mb(process.memoryUsage().rss)} after`);
 } finally {

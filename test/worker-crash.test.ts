@@ -67,4 +67,14 @@ describe('a worker killed during runAgentSession', () => {
     expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
     expect(stack.emulators.agents.control.calls('POST /v1/sessions/:session_id/events')).toBe(1);
   });
+
+  it('on SIGTERM drains and exits 0', { timeout: 60_000 }, async () => {
+    const worker = spawnWorker(stack.workerEnv);
+    let output = '';
+    worker.stdout?.on('data', (d) => (output += d));
+    await vi.waitFor(() => expect(output).toContain('inbox-agent worker on'), { timeout: 30_000, interval: 100 });
+    const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
+    worker.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
 });
