@@ -10,7 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { Command } from 'commander';
-import { InboxAgentClient, statusQuery, type SweepReport } from '../client/index.js';
+import { InboxAgentClient, statusQuery, type SweepReport, type SweepStatus } from '../client/index.js';
 import { formatProvision, formatReport, formatStatus } from '../client/format.js';
 import { DEMO_EXPIRED, DEMO_READY, seedDemoUsers } from '../emulators/demo.js';
 import { emulateManagedAgents, emulateScalekit } from '../emulators/stack.js';
@@ -32,6 +32,10 @@ const cleanups: Array<() => Promise<unknown>> = [];
 const log = (line = '') => console.log(line);
 
 /** A seal key kept with the local state, so a sweep survives a restart of `npm start`. */
+/** Whether every link in the status was made at or after `since` (ms). */
+const linksSince = (status: SweepStatus, since: number) =>
+  status.authLinks.every((l) => l.createdAt !== undefined && Date.parse(l.createdAt) >= since - 1000);
+
 async function localSealKey(stateDir: string): Promise<string> {
   const path = join(stateDir, 'seal.key');
   if (existsSync(path)) return (await readFile(path, 'utf8')).trim();
@@ -118,12 +122,16 @@ async function main(): Promise<void> {
     log(`  took ${((Date.now() - started) / 1000).toFixed(2)} s`);
     log();
 
-    const waiting = await inbox.startSweep(DEMO_EXPIRED, {
-      requestId: `quickstart-${started}`,
-      reauthTimeout: '1 day',
-    });
+    // A sweep left waiting by an earlier run lives on in the dev server's database: resume that one
+    // (the signal makes it re-check, so its links come from this run's emulator) rather than add another.
+    const [resumable] = await inbox.runningSweeps(DEMO_EXPIRED);
+    const waiting = resumable
+      ? client.workflow.getHandle(resumable)
+      : await inbox.startSweep(DEMO_EXPIRED, { requestId: `quickstart-${started}`, reauthTimeout: '1 day' });
+    if (resumable) await inbox.reauthorized(DEMO_EXPIRED, { workflowId: resumable, note: 'npm start restarted' });
+    const fresh = Date.now();
     let status = await waiting.query(statusQuery);
-    for (let i = 0; i < 100 && status.phase !== 'awaiting_reauthorization'; i++) {
+    for (let i = 0; i < 100 && !(status.phase === 'awaiting_reauthorization' && linksSince(status, fresh)); i++) {
       await new Promise((r) => setTimeout(r, 100));
       status = await waiting.query(statusQuery);
     }
