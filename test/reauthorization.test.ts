@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { INVOICE_EMAIL, seedUser } from './helpers/demo.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
 import { followMagicLink, waitForStatus } from './helpers/wait.js';
-import { searchAttributes } from '../workflows/contract.js';
+import { WorkflowFailedError } from '@temporalio/client';
+import { ErrorType, searchAttributes } from '../workflows/contract.js';
+import { uniqueName } from './helpers/temporal.js';
 
 describe('re-authorization pause', () => {
   let stack: TestStack;
@@ -120,5 +122,18 @@ describe('re-authorization pause', () => {
     await expect(stack.inbox.startSweep('not an id')).rejects.toThrow(/invalid identifier/);
     await expect(stack.inbox.startSweep('u1', { reauthTimeout: 'soon' })).rejects.toThrow(/invalid --reauth-timeout/);
     await expect(stack.inbox.startSweep('u1', { sessionTimeout: '30 hours' })).rejects.toThrow(/--session-timeout/);
+  });
+
+  it('a starter that bypasses the client gets a failed run with a typed cause, not a stuck one', async () => {
+    for (const input of [{ identifier: 'not an id' }, { identifier: 'u1', reauthTimeout: 'whenever' }]) {
+      const handle = await stack.temporal.client.workflow.start('inboxSweep', {
+        taskQueue: stack.taskQueue,
+        workflowId: uniqueName('raw-start'),
+        args: [input],
+      });
+      const err = await handle.result().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      expect((err as WorkflowFailedError).cause).toMatchObject({ type: ErrorType.InvalidRequest, nonRetryable: true });
+    }
   });
 });

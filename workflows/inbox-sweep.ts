@@ -13,6 +13,8 @@ import {
   DEFAULT_REAUTH_TIMEOUT,
   DEFAULT_SESSION_TIMEOUT,
   ErrorType,
+  isValidIdentifier,
+  MAX_SESSION_TIMEOUT_MS,
   reauthorizedSignal,
   sessionProgressSignal,
   statusQuery,
@@ -36,10 +38,9 @@ const { upsertVault } = proxyActivities<Activities>({ ...apiCall, summary: 'Put 
  * mint a session token, put it in the user's vault, and run the agent session.
  */
 export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
-  const { identifier } = input;
-  const sessionTimeout = input.sessionTimeout ?? DEFAULT_SESSION_TIMEOUT;
+  const { identifier, sessionTimeoutMs, reauthTimeoutMs } = validated(input);
   const { runAgentSession } = proxyActivities<Activities>({
-    ...agentSession(sessionTimeout),
+    ...agentSession(sessionTimeoutMs),
     summary: 'Run the agent session',
   });
   const state = new SweepState(identifier);
@@ -66,7 +67,7 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
       state.connectionsActive();
       state.enter('minting_token');
       try {
-        minted = await mintSessionToken(identifier, msToNumber(sessionTimeout));
+        minted = await mintSessionToken(identifier, sessionTimeoutMs);
         break;
       } catch (err) {
         // Scalekit refused because a connection went inactive after the check: wait like any other.
@@ -75,7 +76,7 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
       }
     }
     // The bound runs from the first pause, across every re-check that finds a connection still inactive.
-    reauthDeadline ??= Date.now() + msToNumber(input.reauthTimeout ?? DEFAULT_REAUTH_TIMEOUT);
+    reauthDeadline ??= Date.now() + reauthTimeoutMs;
     state.awaitReauthorization(blocked, new Date(reauthDeadline));
     const remaining = reauthDeadline - Date.now();
     if (remaining <= 0 || !(await condition(() => state.reauthSignals > signalsBefore, remaining))) {
@@ -90,6 +91,32 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
   const session = await runAgentSession({ identifier, vaultId: vault.vaultId, prompt: input.prompt });
   state.sessionFinished(session.sessionId);
   return report(session.error ? 'session_failed' : 'completed', { vault, session });
+}
+
+/**
+ * Starters other than our client may send anything; a bad duration would otherwise fail the workflow
+ * task over and over instead of failing the run once.
+ */
+function validated(input: SweepInput) {
+  const duration = (name: string, value: SweepInput['reauthTimeout'], fallback: string, max = Infinity) => {
+    let ms = NaN;
+    try {
+      ms = msToNumber(value ?? (fallback as `${number} days`));
+    } catch {
+      // reported below
+    }
+    if (!(ms > 0 && ms <= max))
+      throw ApplicationFailure.nonRetryable(`invalid ${name}: ${String(value)}`, ErrorType.InvalidRequest);
+    return ms;
+  };
+  if (!isValidIdentifier(input.identifier ?? '')) {
+    throw ApplicationFailure.nonRetryable(`invalid identifier: ${String(input.identifier)}`, ErrorType.InvalidRequest);
+  }
+  return {
+    identifier: input.identifier,
+    sessionTimeoutMs: duration('sessionTimeout', input.sessionTimeout, DEFAULT_SESSION_TIMEOUT, MAX_SESSION_TIMEOUT_MS),
+    reauthTimeoutMs: duration('reauthTimeout', input.reauthTimeout, DEFAULT_REAUTH_TIMEOUT),
+  };
 }
 
 function failureType(err: unknown): string | undefined {
