@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Worker } from '@temporalio/worker';
+import type { Logger, Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities/index.js';
 import { InboxAgentClient } from '../../client/index.js';
 import { startEmulatorStack, type EmulatorStack } from '../../emulators/stack.js';
@@ -33,8 +33,8 @@ export interface TestStack {
   close(): Promise<void>;
 }
 
-export async function startTestStack(name: string): Promise<TestStack> {
-  const temporal = await connectTemporal();
+export async function startTestStack(name: string, logger?: Logger): Promise<TestStack> {
+  const temporal = await connectTemporal(logger);
   const emulators = await startEmulatorStack();
   const stateDir = await mkdtemp(join(tmpdir(), 'inbox-agent-test-'));
   const taskQueue = uniqueName(name);

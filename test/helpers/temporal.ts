@@ -5,6 +5,7 @@ import {
   DefaultLogger,
   NativeConnection,
   Runtime,
+  type Logger,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { inject } from 'vitest';
@@ -19,9 +20,11 @@ export interface TestTemporal {
 }
 
 /** Attaches to the suite's dev server (see global-setup.ts). */
-export async function connectTemporal(): Promise<TestTemporal> {
+export async function connectTemporal(logger?: Logger): Promise<TestTemporal> {
   // Worker lifecycle chatter buries test output; warnings and errors still show.
-  Runtime.install({ logger: new DefaultLogger((process.env.TEST_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
+  Runtime.install({
+    logger: logger ?? new DefaultLogger((process.env.TEST_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN'),
+  });
   const address = inject('temporalAddress');
   const namespace = inject('temporalNamespace');
   const connection = await Connection.connect({ address });
