@@ -23,7 +23,7 @@ export function formatConnections(r: ConnectionsReport): string {
 }
 
 export function formatStatus(workflowId: string, s: SweepStatus): string {
-  const lines = [`${workflowId}: ${s.phase.replaceAll('_', ' ')}`];
+  const lines = [`${workflowId}: ${s.phase.replaceAll('_', ' ')}${s.waitingBecause ? ` (${s.waitingBecause})` : ''}`];
   if (s.inactiveConnections.length) lines.push(`  inactive: ${s.inactiveConnections.join(', ')}`);
   for (const link of s.authLinks) lines.push(`  ${link.connection}: ${link.url} (made ${link.createdAt ?? '?'})`);
   if (s.reauthDeadline) lines.push(`  waiting for re-authorization until ${s.reauthDeadline}`);

@@ -24,6 +24,7 @@ describe('re-authorization pause', () => {
 
     const waiting = await waitForStatus(handle, (s) => s.phase === 'awaiting_reauthorization');
     expect(waiting.inactiveConnections).toEqual(['gmail']);
+    expect(waiting.waitingBecause).toBe('gmail not active');
     expect(waiting.authLinks).toHaveLength(1);
     expect(waiting.authLinks[0]!.connection).toBe('gmail');
     expect(waiting.authLinks[0]!.createdAt).toBeTruthy();
@@ -105,7 +106,8 @@ describe('re-authorization pause', () => {
       times: 1,
     });
     const handle = await stack.inbox.startSweep(identifier, { reauthTimeout: '10 minutes' });
-    await waitForStatus(handle, (s) => s.phase === 'awaiting_reauthorization');
+    const waiting = await waitForStatus(handle, (s) => s.phase === 'awaiting_reauthorization');
+    expect(waiting.waitingBecause).toMatch(/refused a session token/);
     await stack.inbox.reauthorized(identifier, { workflowId: handle.workflowId });
     const report = await handle.result();
     expect(report.outcome).toBe('completed');

@@ -161,6 +161,8 @@ export type SweepOutcome = 'completed' | 'reauth_timed_out' | 'session_failed';
 export interface SweepStatus {
   identifier: string;
   phase: SweepPhase;
+  /** While awaiting re-authorization: why, in words. */
+  waitingBecause?: string;
   inactiveConnections: string[];
   authLinks: Array<{ connection: string; url: string; createdAt?: string }>;
   reauthDeadline?: string;

@@ -63,6 +63,7 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
     state.enter('checking_connections');
     const connections = await checkConnections(identifier);
     let blocked: ConnectionsReport | undefined = connections.inactive.length > 0 ? connections : undefined;
+    let reason = blocked ? `${blocked.inactive.join(', ')} not active` : '';
     if (!blocked) {
       state.connectionsActive();
       state.enter('minting_token');
@@ -73,11 +74,12 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
         // Scalekit refused because a connection went inactive after the check: wait like any other.
         if (failureType(err) !== ErrorType.ConnectionInactive) throw err;
         blocked = connections;
+        reason = 'Scalekit refused a session token although every connection was ACTIVE a moment ago';
       }
     }
     // The bound runs from the first pause, across every re-check that finds a connection still inactive.
     reauthDeadline ??= Date.now() + reauthTimeoutMs;
-    state.awaitReauthorization(blocked, new Date(reauthDeadline));
+    state.awaitReauthorization(blocked, reason, new Date(reauthDeadline));
     const remaining = reauthDeadline - Date.now();
     if (remaining <= 0 || !(await condition(() => state.reauthSignals > signalsBefore, remaining))) {
       return report('reauth_timed_out');

@@ -36,7 +36,8 @@ export class SweepState {
     if (phase !== 'awaiting_reauthorization') setCurrentDetails(`**${phase.replaceAll('_', ' ')}**`);
   }
 
-  awaitReauthorization(report: ConnectionsReport, deadline: Date): void {
+  awaitReauthorization(report: ConnectionsReport, reason: string, deadline: Date): void {
+    this.current.waitingBecause = reason;
     this.current.inactiveConnections = report.inactive;
     this.current.authLinks = report.connections
       .filter((c) => c.authLink)
@@ -47,7 +48,7 @@ export class SweepState {
     const who = this.current.identifier;
     setCurrentDetails(
       [
-        `**Waiting for re-authorization** of ${report.inactive.join(', ')} until ${deadline.toISOString()}.`,
+        `**Waiting for re-authorization** until ${deadline.toISOString()}: ${reason}.`,
         links.join('\n'),
         `Links expire within minutes: \`npm run cli -- auth-links ${who}\` makes fresh ones.`,
         `Once the user has authorized, send the \`reauthorized\` signal (\`npm run cli -- reauthorized ${who}\`).`,
@@ -60,6 +61,7 @@ export class SweepState {
   }
 
   connectionsActive(): void {
+    delete this.current.waitingBecause;
     this.current.inactiveConnections = [];
     this.current.authLinks = [];
   }
