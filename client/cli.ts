@@ -17,22 +17,20 @@ const print = <T>(value: T, human: (v: T) => string) =>
   console.log(json ? JSON.stringify(value, null, 2) : human(value));
 
 /** Validates everything the command was given before anything connects, then runs it. */
-function withClient(validate: () => void, run: (client: InboxAgentClient) => Promise<void>): () => Promise<void> {
-  return async () => {
-    json = Boolean(program.opts().json);
-    validate();
-    const config = loadClientConfig();
-    const client = await InboxAgentClient.connect(config).catch((err: Error) => {
-      throw new Error(
-        `cannot reach Temporal at ${config.connectionOptions.address ?? 'localhost:7233'}: ${err.message.split('\n')[0]}`,
-      );
-    });
-    try {
-      await run(client);
-    } finally {
-      await client.close();
-    }
-  };
+async function withClient(validate: () => void, run: (client: InboxAgentClient) => Promise<void>): Promise<void> {
+  json = Boolean(program.opts().json);
+  validate();
+  const config = loadClientConfig();
+  const client = await InboxAgentClient.connect(config).catch((err: Error) => {
+    throw new Error(
+      `cannot reach Temporal at ${config.connectionOptions.address ?? 'localhost:7233'}: ${err.message.split('\n')[0]}`,
+    );
+  });
+  try {
+    await run(client);
+  } finally {
+    await client.close();
+  }
 }
 
 program
@@ -42,7 +40,7 @@ program
     withClient(
       () => {},
       async (c) => print(await c.setup(), formatProvision),
-    )(),
+    ),
   );
 
 program
@@ -53,7 +51,7 @@ program
     withClient(
       () => assertIdentifier(identifier),
       async (c) => print(await c.authLinks(identifier), formatConnections),
-    )(),
+    ),
   );
 
 program
@@ -83,7 +81,7 @@ program
           }
           print(await handle.result(), formatReport);
         },
-      )(),
+      ),
   );
 
 program
@@ -102,7 +100,7 @@ program
             : `no running sweep for ${identifier}`,
         );
       },
-    )(),
+    ),
   );
 
 program
@@ -118,7 +116,7 @@ program
         const ids = await c.reauthorized(identifier, o);
         print(ids, (v) => (v.length ? `signalled ${v.join(', ')}` : `no running sweep for ${identifier}`));
       },
-    )(),
+    ),
   );
 
 program
@@ -150,7 +148,7 @@ program
               : `schedule ${v.scheduleId} is set (paused)`,
           );
         },
-      )(),
+      ),
   );
 
 program
@@ -162,7 +160,7 @@ program
       () => assertIdentifier(identifier),
       async (c) =>
         print({ deleted: await c.unschedule(identifier) }, (v) => (v.deleted ? 'schedule deleted' : 'no schedule')),
-    )(),
+    ),
   );
 
 program.parseAsync(process.argv).catch((err: unknown) => {
