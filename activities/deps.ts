@@ -1,7 +1,7 @@
 import type Anthropic from '@anthropic-ai/sdk';
 import type { ScalekitApi } from './apis/scalekit.js';
 import type { Sealer } from './seal.js';
-import type { VaultIdStore } from './vault-ids.js';
+import type { UserStateStore } from './user-state.js';
 import type { SessionProgress } from '../workflows/contract.js';
 
 /** What the activities need from the outside world; tests pass emulator-backed ones. */
@@ -10,7 +10,8 @@ export interface ActivityDeps {
   /** Built with `maxRetries: 0`: Temporal owns retries. */
   anthropic: Anthropic;
   sealer: Sealer;
-  vaultIds: VaultIdStore;
+  /** Shared by every worker of the deployment: vault ids and the ledger of handled e-mails. */
+  state: UserStateStore;
   /** Tells a sweep how its session is going, so `status` can show it while the activity runs. */
   reportProgress?: (workflowId: string, runId: string, progress: SessionProgress) => Promise<void>;
   settings: {

@@ -16,14 +16,14 @@ const older = (a: Vault, b: Vault) => a.created_at < b.created_at || (a.created_
  * the MCP server URL. First run creates both; later runs only replace the token.
  */
 export function createUpsertVault(deps: ActivityDeps, provisioning: Provisioning) {
-  const { anthropic, sealer, vaultIds } = deps;
+  const { anthropic, sealer, state } = deps;
 
   const matches = (c: Credential, url: string) =>
     !c.archived_at && c.auth.type === 'static_bearer' && 'mcp_server_url' in c.auth && c.auth.mcp_server_url === url;
 
   /** The remembered ids, if both still exist, are live, and belong to this user and URL. */
   async function verifyRemembered(identifier: string, url: string) {
-    const remembered = await vaultIds.get(identifier);
+    const remembered = await state.getVault(identifier);
     if (!remembered) return undefined;
     try {
       const vault = await anthropic.beta.vaults.retrieve(remembered.vaultId);
@@ -80,7 +80,7 @@ export function createUpsertVault(deps: ActivityDeps, provisioning: Provisioning
             display_name: 'scalekit-virtual-mcp',
             auth: { type: 'static_bearer', mcp_server_url: mcpServerUrl, token },
           });
-          await vaultIds.set(identifier, { vaultId: vault.id, credentialId: fresh.id });
+          await state.setVault(identifier, { vaultId: vault.id, credentialId: fresh.id });
           return { vaultId: vault.id, credentialId: fresh.id, created: true };
         } catch (err) {
           // Another sweep of this user created it a moment ago: use theirs, with our token.
@@ -90,7 +90,7 @@ export function createUpsertVault(deps: ActivityDeps, provisioning: Provisioning
       const existing = credential ?? (await findCredential(vault.id, mcpServerUrl));
       if (!existing) throw new Error(`credential for ${mcpServerUrl} vanished from vault ${vault.id}`);
       ids = { vaultId: vault.id, credentialId: existing.id };
-      await vaultIds.set(identifier, ids);
+      await state.setVault(identifier, ids);
     }
     await anthropic.beta.vaults.credentials.update(ids.credentialId, {
       vault_id: ids.vaultId,

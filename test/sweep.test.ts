@@ -2,7 +2,7 @@ import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vi } from 'vitest';
 import { createActivities } from '../activities/index.js';
-import { MemoryVaultIdStore } from '../activities/vault-ids.js';
+import { MemoryUserStateStore } from '../activities/user-state.js';
 import { scheduleId, searchAttributes } from '../workflows/contract.js';
 import { BOOKED, INVOICE_EMAIL, seedUser, vaultsOf } from './helpers/demo.js';
 import { startTestStack, type RunningWorker, type TestStack } from './helpers/stack.js';
@@ -118,7 +118,7 @@ describe('inbox sweep (real worker, dev server, emulators)', () => {
     const identifier = seedUser(stack);
     const first = await stack.inbox.sweep(identifier);
     await worker.stop();
-    const forgetful = await stack.startWorker({ ...stack.deps, vaultIds: new MemoryVaultIdStore() });
+    const forgetful = await stack.startWorker({ ...stack.deps, state: new MemoryUserStateStore() });
     try {
       const second = await stack.inbox.sweep(identifier);
       expect(second.vault?.vaultId).toBe(first.vault?.vaultId);

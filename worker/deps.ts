@@ -1,10 +1,9 @@
-import { join } from 'node:path';
 import Anthropic from '@anthropic-ai/sdk';
 import type { Client } from '@temporalio/client';
 import type { ActivityDeps } from '../activities/index.js';
 import { ScalekitApi } from '../activities/apis/scalekit.js';
 import { createSealer } from '../activities/seal.js';
-import { FileVaultIdStore } from '../activities/vault-ids.js';
+import { MemoryUserStateStore } from '../activities/user-state.js';
 import { sessionProgressSignal } from '../workflows/contract.js';
 import type { WorkerConfig } from './config.js';
 
@@ -24,7 +23,8 @@ export function buildActivityDeps(config: WorkerConfig, temporal: Client): Activ
       timeout: 30_000,
     }),
     sealer: createSealer(config.INBOX_AGENT_SEAL_KEY),
-    vaultIds: new FileVaultIdStore(join(config.INBOX_AGENT_STATE_DIR, 'vault-ids.json')),
+    // TODO(shared state): replaced by the SQLite/PostgreSQL store.
+    state: new MemoryUserStateStore(),
     reportProgress: (workflowId, runId, progress) =>
       temporal.workflow.getHandle(workflowId, runId).signal(sessionProgressSignal, progress),
     settings: {

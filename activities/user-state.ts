@@ -1,0 +1,64 @@
+/**
+ * Per-user state that every worker of a deployment shares and that outlives any worker host: the
+ * user's vault and credential ids, and the ledger of e-mails already handled. A second worker with
+ * empty local state must make exactly the same decisions as the first, so nothing here may live
+ * only in one process. Implementations: memory (unit tests), SQLite (embedded default), PostgreSQL
+ * (production); all behave the same, which `test/state-store.test.ts` checks against each.
+ */
+
+export interface RememberedVault {
+  vaultId: string;
+  credentialId: string;
+}
+
+/** What became of a handled e-mail: an `Action Required` event, or judged to need no action. */
+export type Disposition = 'event' | 'no_action';
+
+export interface HandledMessage {
+  /** The Gmail message id. */
+  messageId: string;
+  disposition: Disposition;
+  /** The calendar event id, for `event`. */
+  eventId?: string;
+  /** ISO time. */
+  handledAt: string;
+  /** The workflow run that handled it, for audit. */
+  runId?: string;
+}
+
+export interface UserStateStore {
+  getVault(identifier: string): Promise<RememberedVault | undefined>;
+  setVault(identifier: string, ids: RememberedVault): Promise<void>;
+  deleteVault(identifier: string): Promise<void>;
+  /** Of the given message ids, the ones already handled (in any order). */
+  handledAmong(identifier: string, messageIds: string[]): Promise<HandledMessage[]>;
+  /** Records messages as handled. Idempotent: a message already recorded keeps its first record. */
+  recordHandled(identifier: string, entries: HandledMessage[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** For unit tests and single-process experiments only: it forgets everything when the process ends. */
+export class MemoryUserStateStore implements UserStateStore {
+  private readonly vaults = new Map<string, RememberedVault>();
+  private readonly ledger = new Map<string, Map<string, HandledMessage>>();
+
+  async getVault(identifier: string) {
+    return this.vaults.get(identifier);
+  }
+  async setVault(identifier: string, ids: RememberedVault) {
+    this.vaults.set(identifier, { ...ids });
+  }
+  async deleteVault(identifier: string) {
+    this.vaults.delete(identifier);
+  }
+  async handledAmong(identifier: string, messageIds: string[]) {
+    const mine = this.ledger.get(identifier);
+    return messageIds.flatMap((id) => (mine?.has(id) ? [{ ...mine.get(id)! }] : []));
+  }
+  async recordHandled(identifier: string, entries: HandledMessage[]) {
+    let mine = this.ledger.get(identifier);
+    if (!mine) this.ledger.set(identifier, (mine = new Map()));
+    for (const entry of entries) if (!mine.has(entry.messageId)) mine.set(entry.messageId, { ...entry });
+  }
+  async close() {}
+}
