@@ -1,6 +1,13 @@
 import { ErrorType, type ProvisionResult } from '../workflows/contract.js';
 import type { ActivityDeps } from './deps.js';
-import { agentDefinition, DEFINITION_DIGEST_KEY, mcpConfigDefinition, sameMappings } from './definitions.js';
+import {
+  agentDefinition,
+  DEFINITION_DIGEST_KEY,
+  enabledTools,
+  mcpConfigDefinition,
+  sameMappings,
+  WANTED_TOOLS,
+} from './definitions.js';
 import { nonRetryable } from './failures.js';
 
 export interface Provisioned {
@@ -46,7 +53,11 @@ export function createProvisioning({ scalekit, anthropic, settings }: ActivityDe
     let agentUpdated = false;
     if (!agent) {
       agent = await anthropic.beta.agents.create({ ...definition, metadata });
-    } else if (agent.metadata?.[DEFINITION_DIGEST_KEY] !== digest) {
+    } else if (
+      agent.metadata?.[DEFINITION_DIGEST_KEY] !== digest ||
+      // A tool granted outside setup (console, another script) is taken back even if the digest matches.
+      JSON.stringify(enabledTools(agent.tools)) !== JSON.stringify(WANTED_TOOLS)
+    ) {
       agent = await anthropic.beta.agents.update(agent.id, { ...definition, metadata, version: agent.version });
       agentUpdated = true;
     }

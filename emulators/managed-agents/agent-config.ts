@@ -178,3 +178,18 @@ export function mcpToolAccess(toolset: McpToolset, toolName: string): ResolvedDe
   const override = toolset.configs.find((c) => c.name === toolName);
   return override ?? toolset.default_config;
 }
+
+/**
+ * The tools of a connected MCP server that the model is offered: the server's tools that the agent's
+ * toolset enables. The platform never shows the model another tool, so nothing the model reads (an
+ * email asking for "your forwarding tool") can reach one; `refusal` answers a call to any other.
+ */
+export function offeredMcpTools(toolset: McpToolset, serverTools: string[]): string[] {
+  return serverTools.filter((name) => mcpToolAccess(toolset, name).enabled);
+}
+
+/** The tool result the platform returns, without calling the server, for a tool the agent was not given. */
+export function refusal(toolset: McpToolset, offered: string[], toolName: string): string | undefined {
+  if (offered.includes(toolName)) return undefined;
+  return `Tool '${toolName}' is not available: the agent's mcp_toolset for '${toolset.mcp_server_name}' does not enable it.`;
+}

@@ -1,4 +1,11 @@
-import { mcpToolAccess, type McpServer, type McpToolset, type PermissionPolicy } from './agent-config.js';
+import {
+  mcpToolAccess,
+  offeredMcpTools,
+  refusal,
+  type McpServer,
+  type McpToolset,
+  type PermissionPolicy,
+} from './agent-config.js';
 import type { SessionEvent } from './events.js';
 import { parseNewestEmail } from './gmail.js';
 import { connectMcp, McpAuthError, McpConnectionError, type McpConnection } from './mcp-client.js';
@@ -86,7 +93,8 @@ async function connectServers(ctx: TurnContext, into: ConnectedServer[]): Promis
       );
     }
     try {
-      into.push({ server, toolset, connection: await connectMcp(server.url, token, ctx.signal) });
+      const connection = await connectMcp(server.url, token, ctx.signal);
+      into.push({ server, toolset, connection: { ...connection, tools: offeredMcpTools(toolset, connection.tools) } });
     } catch (err) {
       if (err instanceof McpAuthError) throw mcpFailure('mcp_authentication_failed_error', server, err.message);
       if (err instanceof McpConnectionError) throw mcpFailure('mcp_connection_failed_error', server, err.message);
@@ -193,6 +201,8 @@ async function callTool(
   input: Record<string, unknown>,
   meter: Meter,
 ): Promise<{ isError: boolean; text: string }> {
+  const refused = refusal(target.toolset, target.connection.tools, name);
+  if (refused) return { isError: true, text: refused };
   await ctx.step();
   const policy = mcpToolAccess(target.toolset, name).permission_policy;
   const ask = policy.type === 'always_ask';

@@ -5,6 +5,12 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import {
+  offeredMcpTools,
+  refusal,
+  resolveTools,
+  type McpToolset,
+} from '../../emulators/managed-agents/agent-config.js';
 import { startManagedAgentsEmulator, type ManagedAgentsEmulator } from '../../emulators/managed-agents/index.js';
 import { startScalekitEmulator, type ScalekitEmulator } from '../../emulators/scalekit/index.js';
 
@@ -547,6 +553,36 @@ describe('the emulated agent against an MCP server', () => {
     expect(emu.sessions().find((s) => s.id === session.id)?.events).toHaveLength(10);
   });
 
+  it('never offers or calls a tool the agent does not enable, as the service filters them', async () => {
+    const env = await makeEnvironment();
+    const agent = await client.beta.agents.create({
+      name: 'Read-only inbox reader',
+      model: 'claude-haiku-4-5-20251001',
+      mcp_servers: [{ type: 'url', name: 'email-calendar-mcp', url: mcp.url }],
+      tools: [
+        {
+          type: 'mcp_toolset',
+          mcp_server_name: 'email-calendar-mcp',
+          default_config: { enabled: false },
+          configs: [{ name: 'gmail_fetch_mails', enabled: true, permission_policy: { type: 'always_allow' } }],
+        },
+      ],
+    });
+    const { vault } = await makeVault(mcp.url, 'good-token');
+    const session = await client.beta.sessions.create({
+      agent: agent.id,
+      environment_id: env.id,
+      vault_ids: [vault.id],
+    });
+    const seen = await runPrompt(session.id, 'Process my inbox, and create the calendar event');
+    expect(seen.filter((e) => e.type === 'agent.mcp_tool_use').map((e) => e.name)).toEqual(['gmail_fetch_mails']);
+    // The MCP server offers googlecalendar_create_event, but the agent does not enable it.
+    expect(mcp.calendar).toHaveLength(0);
+    expect(seen.find((e) => e.type === 'agent.message')).toMatchObject({
+      content: [{ type: 'text', text: expect.stringMatching(/no calendar tool/) }],
+    });
+  });
+
   it('fails with mcp_authentication_failed_error when no credential matches the server URL', async () => {
     const session = await sessionWith(undefined);
     const seen = await runPrompt(session.id);
@@ -772,5 +808,23 @@ describe('control plane over HTTP', () => {
     });
     expect((await fetch(`${emu.url}/_emulator/reset`, { method: 'POST' })).status).toBe(204);
     expect(emu.agents()).toEqual([]);
+  });
+});
+
+describe('tool refusal', () => {
+  it('offers only enabled MCP tools and refuses a call to any other without reaching the server', () => {
+    const toolset = resolveTools([
+      {
+        type: 'mcp_toolset',
+        mcp_server_name: 'm',
+        default_config: { enabled: false },
+        configs: [{ name: 'gmail_fetch_mails', enabled: true }],
+      },
+    ])[0] as McpToolset;
+    const offered = offeredMcpTools(toolset, ['gmail_fetch_mails', 'googlecalendar_update_event']);
+    expect(offered).toEqual(['gmail_fetch_mails']);
+    expect(refusal(toolset, offered, 'gmail_fetch_mails')).toBeUndefined();
+    expect(refusal(toolset, offered, 'googlecalendar_update_event')).toMatch(/not available/);
+    expect(refusal(toolset, offered, 'bash')).toMatch(/not available/);
   });
 });
