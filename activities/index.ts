@@ -1,3 +1,5 @@
+import { MAX_SESSION_TIMEOUT_MS } from '../workflows/contract.js';
+import { checkIdentifier, parseDuration } from '../workflows/input.js';
 import type { ActivityDeps } from './deps.js';
 import { createCheckConnections } from './check-connections.js';
 import { withClassifiedFailures } from './failures.js';
@@ -8,15 +10,28 @@ import { createUpsertVault } from './upsert-vault.js';
 
 export type { ActivityDeps } from './deps.js';
 
+/**
+ * Activity arguments come from workflow history, which any starter can shape: the identifier is
+ * checked at this door too (non-retryable InvalidRequest), whatever workflow scheduled the call.
+ */
+function forUser<A extends unknown[], R>(activity: (identifier: string, ...rest: A) => Promise<R>) {
+  return async (identifier: string, ...rest: A): Promise<R> => activity(checkIdentifier(identifier), ...rest);
+}
+
 /** The worker's activities, built over the clients they need (real ones, or emulator-backed in tests). */
 export function createActivities(deps: ActivityDeps) {
   const provisioning = createProvisioning(deps);
+  const mint = createMintSessionToken(deps, provisioning);
+  const runAgentSession = createRunAgentSession(deps, provisioning);
   return withClassifiedFailures({
     ensureProvisioned: () => provisioning.ensure(),
-    checkConnections: createCheckConnections(deps, provisioning),
-    mintSessionToken: createMintSessionToken(deps, provisioning),
-    upsertVault: createUpsertVault(deps, provisioning),
-    runAgentSession: createRunAgentSession(deps, provisioning),
+    checkConnections: forUser(createCheckConnections(deps, provisioning)),
+    mintSessionToken: forUser((identifier, sessionTimeoutMs: number) =>
+      mint(identifier, parseDuration('sessionTimeoutMs', sessionTimeoutMs, MAX_SESSION_TIMEOUT_MS)),
+    ),
+    upsertVault: forUser(createUpsertVault(deps, provisioning)),
+    runAgentSession: async (input: Parameters<typeof runAgentSession>[0]) =>
+      runAgentSession({ ...input, identifier: checkIdentifier(input?.identifier) }),
   });
 }
 

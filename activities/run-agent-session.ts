@@ -65,7 +65,7 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
       }
       if (!tracker.userMessageSeen) {
         await anthropic.beta.sessions.events.send(sessionId, {
-          events: [{ type: 'user.message', content: [{ type: 'text', text: input.prompt ?? DEFAULT_TASK }] }],
+          events: [{ type: 'user.message', content: [{ type: 'text', text: DEFAULT_TASK }] }],
         });
       }
       if (!tracker.done) {

@@ -9,11 +9,10 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
 } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time.js';
+import { ApplicationFailure } from '@temporalio/common';
 import {
   connectionsWorkflowId,
-  IDENTIFIER_RULE,
-  isValidIdentifier,
+  MAX_REAUTH_TIMEOUT_MS,
   MAX_SESSION_TIMEOUT_MS,
   provisionWorkflowId,
   reauthorizedSignal,
@@ -27,6 +26,7 @@ import {
   type SweepReport,
   type SweepStatus,
 } from '../workflows/contract.js';
+import { checkIdentifier, parseDuration } from '../workflows/input.js';
 import type { connections, inboxSweep, provision } from '../workflows/index.js';
 import { loadClientConfig, type ClientConfig } from './config.js';
 
@@ -45,7 +45,6 @@ export interface SweepOptions {
   requestId?: string;
   reauthTimeout?: DurationInput;
   sessionTimeout?: DurationInput;
-  prompt?: string;
 }
 
 export interface ScheduleOptions {
@@ -71,10 +70,18 @@ export function spreadOffsetMs(identifier: string, everyMs: number): number {
   return (hash % seconds) * 1000;
 }
 
-export function assertIdentifier(identifier: string): void {
-  if (!isValidIdentifier(identifier)) {
-    throw new InvalidInputError(`invalid identifier "${identifier}": expected ${IDENTIFIER_RULE}`);
+/** The workflows' own input checks, run before anything starts: their failures become InvalidInputError. */
+function clientSide<T>(check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof ApplicationFailure) throw new InvalidInputError(err.message);
+    throw err;
   }
+}
+
+export function assertIdentifier(identifier: string): void {
+  clientSide(() => checkIdentifier(identifier));
 }
 
 export function assertScheduleOptions(options: ScheduleOptions): void {
@@ -83,16 +90,10 @@ export function assertScheduleOptions(options: ScheduleOptions): void {
   assertDuration('--jitter', options.jitter);
 }
 
+/** The same parser and caps as the workflow's, so what the client accepts the workflow accepts. */
 function assertDuration(name: string, value: DurationInput | undefined, maxMs = Infinity): Duration | undefined {
   if (value === undefined) return undefined;
-  let ms: number;
-  try {
-    ms = msToNumber(value as Duration);
-  } catch {
-    ms = NaN;
-  }
-  if (!(ms > 0) || ms > maxMs)
-    throw new InvalidInputError(`invalid ${name} "${value}": expected a duration like 30s, 15m, 1h`);
+  clientSide(() => parseDuration(name, value, maxMs));
   return value as Duration;
 }
 
@@ -162,7 +163,7 @@ export class InboxAgentClient {
 
   /** Status of each running sweep of the user, or of the given workflow. */
   async status(identifier: string, workflowId?: string): Promise<Array<{ workflowId: string; status: SweepStatus }>> {
-    const ids = workflowId ? [workflowId] : await this.runningSweeps(identifier);
+    const ids = workflowId ? [await this.sweepOf(identifier, workflowId)] : await this.runningSweeps(identifier);
     return Promise.all(
       ids.map(async (id) => ({ workflowId: id, status: await this.client.workflow.getHandle(id).query(statusQuery) })),
     );
@@ -170,11 +171,35 @@ export class InboxAgentClient {
 
   /** Tells the user's running sweeps (or the given one) that the user re-authorized; returns who heard it. */
   async reauthorized(identifier: string, options: { workflowId?: string; note?: string } = {}): Promise<string[]> {
-    const ids = options.workflowId ? [options.workflowId] : await this.runningSweeps(identifier);
+    const ids = options.workflowId
+      ? [await this.sweepOf(identifier, options.workflowId)]
+      : await this.runningSweeps(identifier);
     for (const id of ids) {
       await this.client.workflow.getHandle(id).signal(reauthorizedSignal, { note: options.note });
     }
     return ids;
+  }
+
+  /**
+   * A workflow id given with an identifier must be a sweep of that user, as its search attribute says
+   * (the id alone cannot tell: identifiers may contain the separators ids use).
+   */
+  private async sweepOf(identifier: string, workflowId: string): Promise<string> {
+    assertIdentifier(identifier);
+    let owner: string | undefined;
+    let type: string | undefined;
+    try {
+      const described = await this.client.workflow.getHandle(workflowId).describe();
+      owner = described.typedSearchAttributes.get(searchAttributes.identifier);
+      type = described.type;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      throw new InvalidInputError(`no workflow with --workflow-id "${workflowId}"`);
+    }
+    if (type !== 'inboxSweep' || owner !== identifier) {
+      throw new InvalidInputError(`--workflow-id "${workflowId}" is not a sweep of ${identifier}`);
+    }
+    return workflowId;
   }
 
   /** Creates or replaces the user's recurring sweep. Overlapping runs are skipped, not queued. */
@@ -183,7 +208,7 @@ export class InboxAgentClient {
     assertScheduleOptions(options);
     const every = assertDuration('--every', options.every);
     const jitter = assertDuration('--jitter', options.jitter);
-    const offset = every && options.spread !== false ? spreadOffsetMs(identifier, msToNumber(every)) : 0;
+    const offset = every && options.spread !== false ? spreadOffsetMs(identifier, parseDuration('--every', every)) : 0;
     const spec: ScheduleSpec = {
       ...(every ? { intervals: [{ every, offset }] } : { cronExpressions: [options.cron!] }),
       ...(options.timezone ? { timezone: options.timezone } : {}),
@@ -224,13 +249,12 @@ export class InboxAgentClient {
 
   private sweepInput(identifier: string, options: SweepOptions): SweepInput {
     assertIdentifier(identifier);
-    const reauthTimeout = assertDuration('--reauth-timeout', options.reauthTimeout);
+    const reauthTimeout = assertDuration('--reauth-timeout', options.reauthTimeout, MAX_REAUTH_TIMEOUT_MS);
     const sessionTimeout = assertDuration('--session-timeout', options.sessionTimeout, MAX_SESSION_TIMEOUT_MS);
     return {
       identifier,
       ...(reauthTimeout !== undefined ? { reauthTimeout } : {}),
       ...(sessionTimeout !== undefined ? { sessionTimeout } : {}),
-      ...(options.prompt ? { prompt: options.prompt } : {}),
     };
   }
 }

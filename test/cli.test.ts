@@ -118,6 +118,8 @@ describe('operator CLI', () => {
     [['sweep'], /missing required argument 'identifier'/],
     [['launch'], /unknown command 'launch'/],
     [['sweep', 'u1', '--reauth-timeout', 'soon'], /invalid --reauth-timeout "soon"/],
+    [['sweep', 'u1', '--reauth-timeout', '31d'], /invalid --reauth-timeout "31d": at most 30 days/],
+    [['sweep', 'u1', '--session-timeout', '2d'], /invalid --session-timeout "2d": at most 23 hours/],
     [['schedule', 'u1'], /give exactly one of --every or --cron/],
     [['status', 'u1', '--bogus'], /unknown option '--bogus'/],
   ])('bad input %j: one line, exit 2', async (args, message) => {
@@ -126,6 +128,22 @@ describe('operator CLI', () => {
     expect(result.stderr).toMatch(message);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stdout).toBe('');
+  });
+
+  it('a --workflow-id of another user: one line, exit 2, nothing signalled', async () => {
+    const alice = seedUser(stack, { gmail: 'EXPIRED' });
+    const handle = await stack.inbox.startSweep(alice);
+    await waitForStatus(handle, (s) => s.phase === 'awaiting_reauthorization');
+    for (const command of ['status', 'reauthorized']) {
+      const result = await cli(command, 'someone-else', '--workflow-id', handle.workflowId);
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim()).toBe(
+        `inbox-agent: --workflow-id "${handle.workflowId}" is not a sweep of someone-else`,
+      );
+      expect(result.stdout).toBe('');
+    }
+    expect((await stack.inbox.status(alice, handle.workflowId))[0]?.status.reauthSignals).toBe(0);
+    await handle.terminate('test done');
   });
 
   it('missing configuration: one line naming the variable, exit 2, nothing started', async () => {

@@ -103,7 +103,6 @@ export interface VaultRef {
 export interface AgentSessionInput {
   identifier: string;
   vaultId: string;
-  prompt?: string;
 }
 
 export interface AgentSessionSummary {
@@ -135,6 +134,8 @@ export const DEFAULT_REAUTH_TIMEOUT = '7 days';
 export const DEFAULT_SESSION_TIMEOUT = '1 hour';
 /** A session token lives at most 24 h and must outlive the session. */
 export const MAX_SESSION_TIMEOUT_MS = 23 * 3600_000;
+/** Links and consent go stale; a sweep waiting longer than this should be a new sweep. */
+export const MAX_REAUTH_TIMEOUT_MS = 30 * 24 * 3600_000;
 
 export interface SweepInput {
   identifier: string;
@@ -142,8 +143,8 @@ export interface SweepInput {
   reauthTimeout?: Duration;
   /** The longest the agent session may run; sizes the session token too. */
   sessionTimeout?: Duration;
-  /** Overrides the standing task given to the agent. */
-  prompt?: string;
+  // No prompt: services drive sweeps, they do not talk to the agent. The task is the worker's own,
+  // and a starter that sends `prompt` anyway has its run failed with InvalidRequest.
 }
 
 export type SweepPhase =

@@ -6,15 +6,10 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { Activities } from '../activities/index.js';
 import { agentSession, apiCall } from './activity-options.js';
 import {
-  DEFAULT_REAUTH_TIMEOUT,
-  DEFAULT_SESSION_TIMEOUT,
   ErrorType,
-  isValidIdentifier,
-  MAX_SESSION_TIMEOUT_MS,
   reauthorizedSignal,
   sessionProgressSignal,
   statusQuery,
@@ -23,6 +18,7 @@ import {
   type SweepOutcome,
   type SweepReport,
 } from './contract.js';
+import { checkSweepInput } from './input.js';
 import { SweepState } from './sweep-state.js';
 
 // Summaries label each step in the Web UI's timeline.
@@ -38,7 +34,8 @@ const { upsertVault } = proxyActivities<Activities>({ ...apiCall, summary: 'Put 
  * mint a session token, put it in the user's vault, and run the agent session.
  */
 export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
-  const { identifier, sessionTimeoutMs, reauthTimeoutMs } = validated(input);
+  // Starters other than our client may send anything: bad input fails the run once (InvalidRequest).
+  const { identifier, sessionTimeoutMs, reauthTimeoutMs } = checkSweepInput(input);
   const { runAgentSession } = proxyActivities<Activities>({
     ...agentSession(sessionTimeoutMs),
     summary: 'Run the agent session',
@@ -90,35 +87,9 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
   state.enter('updating_vault');
   const vault = await upsertVault(identifier, minted.token);
   state.enter('running_session');
-  const session = await runAgentSession({ identifier, vaultId: vault.vaultId, prompt: input.prompt });
+  const session = await runAgentSession({ identifier, vaultId: vault.vaultId });
   state.sessionFinished(session.sessionId);
   return report(session.error ? 'session_failed' : 'completed', { vault, session });
-}
-
-/**
- * Starters other than our client may send anything; a bad duration would otherwise fail the workflow
- * task over and over instead of failing the run once.
- */
-function validated(input: SweepInput) {
-  const duration = (name: string, value: SweepInput['reauthTimeout'], fallback: string, max = Infinity) => {
-    let ms = NaN;
-    try {
-      ms = msToNumber(value ?? (fallback as `${number} days`));
-    } catch {
-      // reported below
-    }
-    if (!(ms > 0 && ms <= max))
-      throw ApplicationFailure.nonRetryable(`invalid ${name}: ${String(value)}`, ErrorType.InvalidRequest);
-    return ms;
-  };
-  if (!isValidIdentifier(input.identifier ?? '')) {
-    throw ApplicationFailure.nonRetryable(`invalid identifier: ${String(input.identifier)}`, ErrorType.InvalidRequest);
-  }
-  return {
-    identifier: input.identifier,
-    sessionTimeoutMs: duration('sessionTimeout', input.sessionTimeout, DEFAULT_SESSION_TIMEOUT, MAX_SESSION_TIMEOUT_MS),
-    reauthTimeoutMs: duration('reauthTimeout', input.reauthTimeout, DEFAULT_REAUTH_TIMEOUT),
-  };
 }
 
 function failureType(err: unknown): string | undefined {

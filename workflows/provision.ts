@@ -2,6 +2,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { apiCall } from './activity-options.js';
 import type { ConnectionsReport, ProvisionResult } from './contract.js';
+import { checkIdentifier } from './input.js';
 
 const { ensureProvisioned, checkConnections } = proxyActivities<Activities>(apiCall);
 
@@ -15,5 +16,5 @@ export async function provision(): Promise<ProvisionResult> {
 
 /** The authorize phase for one user: connection states, with fresh links for inactive ones. */
 export async function connections(identifier: string): Promise<ConnectionsReport> {
-  return checkConnections(identifier);
+  return checkConnections(checkIdentifier(identifier));
 }

@@ -1,0 +1,90 @@
+/**
+ * Every input checked at the boundary, one way for the client, the workflows and the activities.
+ * A starter other than our client (a raw Temporal client, the Web UI, `temporal workflow start`) may
+ * send anything; bad input must fail the run once with a non-retryable `InvalidRequest`, never throw
+ * a plain error that fails the workflow task over and over. Workflow-safe: pure code only.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+// The duration parser Temporal itself uses (`@temporalio/common` depends on this exact version), so
+// what is accepted here is what Temporal accepts; Temporal's own `msToNumber` is not public API.
+import ms, { type StringValue } from 'ms';
+import {
+  DEFAULT_REAUTH_TIMEOUT,
+  DEFAULT_SESSION_TIMEOUT,
+  ErrorType,
+  IDENTIFIER_RULE,
+  isValidIdentifier,
+  MAX_REAUTH_TIMEOUT_MS,
+  MAX_SESSION_TIMEOUT_MS,
+} from './contract.js';
+
+export function invalidInput(message: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(message, ErrorType.InvalidRequest);
+}
+
+/** Quoted and cut short, so a megabyte of junk input does not become a megabyte of failure message. */
+function show(value: unknown): string {
+  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+}
+
+/**
+ * A Temporal duration (ms as a number, or a string like '30s', '15 minutes', '7 days') in ms, more
+ * than zero and at most `maxMs`.
+ */
+export function parseDuration(name: string, value: unknown, maxMs = Infinity): number {
+  let millis = NaN;
+  if (typeof value === 'number') millis = value;
+  else if (typeof value === 'string' && value.length <= 100) {
+    try {
+      millis = ms(value as StringValue);
+    } catch {
+      // reported below
+    }
+  }
+  if (!(Number.isFinite(millis) && millis > 0)) {
+    throw invalidInput(`invalid ${name} ${show(value)}: expected a duration like 30s, 15m, 1h`);
+  }
+  if (millis > maxMs) {
+    throw invalidInput(`invalid ${name} ${show(value)}: at most ${ms(maxMs, { long: true })}`);
+  }
+  return millis;
+}
+
+export function checkIdentifier(value: unknown): string {
+  if (typeof value !== 'string' || !isValidIdentifier(value)) {
+    throw invalidInput(`invalid identifier ${show(value)}: expected ${IDENTIFIER_RULE}`);
+  }
+  return value;
+}
+
+export interface CheckedSweepInput {
+  identifier: string;
+  reauthTimeoutMs: number;
+  sessionTimeoutMs: number;
+}
+
+/** `SweepInput` as a foreign starter may send it: checked, defaulted and capped. */
+export function checkSweepInput(input: unknown): CheckedSweepInput {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw invalidInput('invalid sweep input: expected an object with an identifier');
+  }
+  const fields = input as Record<string, unknown>;
+  // Sweeps take no instructions from whoever starts them; failing says so, where ignoring would not.
+  if ('prompt' in fields) {
+    throw invalidInput('sweep input has a prompt: sweeps take no instructions, the task is the worker’s own');
+  }
+  return {
+    identifier: checkIdentifier(fields.identifier),
+    reauthTimeoutMs: parseDuration(
+      'reauthTimeout',
+      fields.reauthTimeout ?? DEFAULT_REAUTH_TIMEOUT,
+      MAX_REAUTH_TIMEOUT_MS,
+    ),
+    sessionTimeoutMs: parseDuration(
+      'sessionTimeout',
+      fields.sessionTimeout ?? DEFAULT_SESSION_TIMEOUT,
+      MAX_SESSION_TIMEOUT_MS,
+    ),
+  };
+}
