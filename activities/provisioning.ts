@@ -80,6 +80,14 @@ export function createProvisioning({ scalekit, anthropic, settings }: ActivityDe
         `no ${config ? 'agent' : 'Virtual MCP config'} named "${config ? settings.agentName : settings.mcpConfigName}": run setup first`,
       );
     }
+    // Between deploying this code and running setup, the agent may still be an older, broader one.
+    const granted = enabledTools(agent.tools);
+    if (JSON.stringify(granted) !== JSON.stringify(WANTED_TOOLS)) {
+      throw nonRetryable(
+        ErrorType.NotProvisioned,
+        `agent "${settings.agentName}" grants other tools than a sweep needs (${granted.join(', ')}): run setup`,
+      );
+    }
     return { mcpConfigId: config.id, mcpServerUrl: config.mcp_server_url, agentId: agent.id };
   }
 

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_MCP_TOOLS, GCAL_TOOLS, GMAIL_TOOLS, MCP_SERVER_NAME } from '../activities/definitions.js';
+import { createActivities } from '../activities/index.js';
+import { ErrorType } from '../workflows/contract.js';
 import { BOOKED, INVOICE_EMAIL, seedUser } from './helpers/demo.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
 
@@ -87,6 +89,11 @@ describe('least privilege for the agent (real worker, dev server, emulators)', (
     await anthropic.beta.agents.update(agentId, {
       version: agent.version,
       tools: [...agent.tools, { type: 'agent_toolset_20260401', default_config: { enabled: true } }],
+    });
+    // Until setup runs again, no sweep uses the broadened agent (a fresh worker's lookup refuses it).
+    await expect(createActivities(stack.deps).checkConnections(seedUser(stack))).rejects.toMatchObject({
+      type: ErrorType.NotProvisioned,
+      message: expect.stringMatching(/agent_toolset:\*.*run setup/),
     });
     const result = await stack.inbox.setup();
     expect(result.agentVersion).toBe(agentVersion + 2);
