@@ -26,7 +26,7 @@ import {
   type SweepReport,
   type SweepStatus,
 } from '../workflows/contract.js';
-import { checkIdentifier, parseDuration } from '../workflows/input.js';
+import { checkIdentifier, checkRequestId, parseDuration } from '../workflows/input.js';
 import type { connections, inboxSweep, provision } from '../workflows/index.js';
 import { loadClientConfig, type ClientConfig } from './config.js';
 
@@ -139,6 +139,7 @@ export class InboxAgentClient {
     options: SweepOptions = {},
   ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof inboxSweep>> {
     const input = this.sweepInput(identifier, options);
+    if (options.requestId !== undefined) clientSide(() => checkRequestId(options.requestId));
     return this.client.workflow.start<typeof inboxSweep>('inboxSweep', {
       taskQueue: this.taskQueue,
       workflowId: sweepWorkflowId(identifier, options.requestId ?? `manual-${randomUUID()}`),

@@ -118,6 +118,7 @@ describe('operator CLI', () => {
     [['sweep'], /missing required argument 'identifier'/],
     [['launch'], /unknown command 'launch'/],
     [['sweep', 'u1', '--reauth-timeout', 'soon'], /invalid --reauth-timeout "soon"/],
+    [['sweep', 'u1', '--request-id', 'jane@example.com'], /invalid request id "jane@example.com"/],
     [['sweep', 'u1', '--reauth-timeout', '31d'], /invalid --reauth-timeout "31d": at most 30 days/],
     [['sweep', 'u1', '--session-timeout', '2d'], /invalid --session-timeout "2d": at most 23 hours/],
     [['schedule', 'u1'], /give exactly one of --every or --cron/],
@@ -131,6 +132,7 @@ describe('operator CLI', () => {
   });
 
   it('a --workflow-id of another user: one line, exit 2, nothing signalled', async () => {
+    await stack.inbox.setup();
     const alice = seedUser(stack, { gmail: 'EXPIRED' });
     const handle = await stack.inbox.startSweep(alice);
     await waitForStatus(handle, (s) => s.phase === 'awaiting_reauthorization');

@@ -58,6 +58,14 @@ export function checkIdentifier(value: unknown): string {
   return value;
 }
 
+/** A request id becomes part of a workflow id, which no codec encrypts: the same rule as identifiers. */
+export function checkRequestId(value: unknown): string {
+  if (typeof value !== 'string' || !isValidIdentifier(value)) {
+    throw invalidInput(`invalid request id ${show(value)}: expected ${IDENTIFIER_RULE}`);
+  }
+  return value;
+}
+
 export interface CheckedSweepInput {
   identifier: string;
   reauthTimeoutMs: number;
