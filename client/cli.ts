@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError } from '../worker/config.js';
+import { ConfigError } from '../common/errors.js';
 import { formatConnections, formatProvision, formatReport, formatStatus } from './format.js';
 import { InboxAgentClient, InvalidInputError, assertIdentifier, assertScheduleOptions } from './index.js';
 import { loadClientConfig } from './config.js';

@@ -2,7 +2,7 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { ConnectionOptions } from '@temporalio/client';
 import { z } from 'zod';
 import { TASK_QUEUE } from '../workflows/contract.js';
-import { ConfigError } from '../worker/config.js';
+import { ConfigError } from '../common/errors.js';
 
 const clientEnvSchema = z
   .object({

@@ -1,10 +1,9 @@
 import { z } from 'zod';
+import { ConfigError } from '../common/errors.js';
 import { TASK_QUEUE } from '../workflows/contract.js';
 
-/** A configuration problem, reported as one line that names the variable. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+// Re-exported: the worker's entry points report it.
+export { ConfigError } from '../common/errors.js';
 
 const url = z.url({ protocol: /^https?$/ });
 

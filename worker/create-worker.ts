@@ -1,18 +1,36 @@
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Compiled (dist/worker/create-worker.js) rather than run from source by tsx or vitest. */
+const compiled = import.meta.url.endsWith('.js');
+
+export const workflowsPath = fileURLToPath(new URL(`../workflows/index.${compiled ? 'js' : 'ts'}`, import.meta.url));
+
+/** Where `npm run build` writes the workflow bundle: dist/workflow-bundle.js, beside dist/worker/. */
+export const prebuiltBundlePath = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
 
 export interface InboxWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
-  /** A prebuilt bundle (tests build one per file); otherwise the workflows are bundled at start. */
+  /** A bundle built by the caller (tests build one per file); otherwise the prebuilt or a fresh one. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** How long running activities get to finish when the worker is asked to stop. */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+}
+
+/**
+ * The compiled worker loads the bundle `npm run build` made, so it starts in well under a second and
+ * never runs webpack in production; a missing bundle there is a broken build, not a reason to bundle.
+ * From source (tsx, `npm start`), the workflows are bundled at start-up.
+ */
+function workflowCode(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  if (existsSync(prebuiltBundlePath)) return { workflowBundle: { codePath: prebuiltBundlePath } };
+  if (compiled) throw new Error(`no prebuilt workflow bundle at ${prebuiltBundlePath}: run npm run build`);
+  return { workflowsPath };
 }
 
 export function createInboxWorker(options: InboxWorkerOptions): Promise<Worker> {
@@ -21,7 +39,7 @@ export function createInboxWorker(options: InboxWorkerOptions): Promise<Worker> 
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : workflowCode()),
     shutdownGraceTime: options.shutdownGraceTime ?? '10 seconds',
   });
 }

@@ -1,0 +1,98 @@
+// The architecture, enforced: which folder may import what. Style is Prettier's job; these rules are
+// the boundaries (and the one correctness rule, no-floating-promises) that a reviewer would otherwise
+// have to remember.
+import { builtinModules } from 'node:module';
+import tseslint from 'typescript-eslint';
+
+const restrict = (...patterns) => ({
+  '@typescript-eslint/no-restricted-imports': ['error', { patterns }],
+});
+
+// Product code never reaches into the emulators: it finds the services by configured URL.
+const noEmulators = {
+  group: ['**/emulators/**', '@inbox-agent/emulators', '@inbox-agent/emulators/**'],
+  message: 'product code never imports the emulators; it reaches services through configured URLs',
+};
+
+// Node builtins do not exist in the workflow sandbox (and break determinism where they would).
+const nodeBuiltins = {
+  group: ['node:*', ...builtinModules.filter((m) => !m.startsWith('_'))],
+  message: 'workflow code runs in the deterministic sandbox: no Node builtins',
+};
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', 'coverage/', '.temporal/', '.data/', 'test-results/', '**/*.js', '**/*.mjs'] },
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parser: tseslint.parser,
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: {
+      // A promise nobody awaits loses its error (and in a workflow, its ordering).
+      '@typescript-eslint/no-floating-promises': 'error',
+    },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: restrict(
+      nodeBuiltins,
+      {
+        group: ['@temporalio/*/lib/**'],
+        message: 'deep imports of SDK internals may pull Node-only code into the sandbox; use the public entry',
+      },
+      {
+        group: ['@temporalio/worker', '@temporalio/client', '@temporalio/activity', '@temporalio/testing'],
+        message: 'workflows import only @temporalio/workflow and @temporalio/common',
+      },
+      {
+        group: ['**/activities/**', '**/worker/**', '**/client/**'],
+        allowTypeImports: true,
+        message: 'workflows call activities through proxyActivities; import their types only',
+      },
+      noEmulators,
+    ),
+  },
+  {
+    files: ['client/**/*.ts'],
+    rules: restrict(
+      {
+        group: ['**/worker/**', '**/activities/**'],
+        allowTypeImports: true,
+        message:
+          'the client talks to workers through Temporal only; shared code lives in workflows/contract.ts or common/',
+      },
+      noEmulators,
+    ),
+  },
+  {
+    files: ['activities/**/*.ts', 'worker/**/*.ts', 'common/**/*.ts'],
+    rules: restrict(noEmulators),
+  },
+  {
+    files: ['common/**/*.ts'],
+    rules: restrict(
+      {
+        group: ['**/workflows/**', '**/activities/**', '**/worker/**', '**/client/**'],
+        message: 'common/ is the neutral ground: it imports no product folder',
+      },
+      noEmulators,
+    ),
+  },
+  // The emulators stand in for foreign services: they share only the wire types with the product.
+  // Import strings are matched, not resolved paths, and `emulators/common/` shares a name with the
+  // product's `common/`: so the product folders are spelled from each depth of the emulators' tree.
+  ...[1, 2, 3].map((depth) => {
+    const up = '../'.repeat(depth);
+    return {
+      files: [`emulators/${'*/'.repeat(depth - 1)}*.ts`],
+      rules: restrict({
+        // Any product folder at this depth, except activities/apis/<api>.wire.js.
+        regex: `^${up.replaceAll('.', '\\.')}(activities/(?!apis/[^/]+\\.wire\\.js$)|(workflows|worker|client|common|scripts|test)/)`,
+        message: 'an emulator imports no product code except the shared *.wire.ts types',
+      }),
+    };
+  }),
+);
