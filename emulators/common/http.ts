@@ -1,7 +1,7 @@
 import type { AddressInfo, Server } from 'node:net';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import type { Control } from './control.js';
-import { faultRuleSchema } from './control.js';
+import type { Control, FaultDecision } from './control.js';
+import { faultRuleSchema, rateLimitSchema } from './control.js';
 
 export type Method = 'get' | 'post' | 'put' | 'delete';
 export type Handler = (req: Request, res: Response) => unknown;
@@ -19,8 +19,26 @@ export class HttpError extends Error {
 }
 
 /**
- * Registers a route that is counted, delayed and fault-injected under the key `METHOD path`,
- * and whose thrown `HttpError`s are written in the service's own error shape.
+ * `retry-after` in whole seconds (RFC 9110 §10.2.3) and `retry-after-ms`, which the Anthropic SDK
+ * reads first (src/client.ts `retryRequest`), on an answer that asks the client to wait.
+ */
+export function setRetryAfter(res: Response, retryAfterMs: number | undefined): void {
+  if (retryAfterMs === undefined) return;
+  res.setHeader('retry-after', String(Math.ceil(retryAfterMs / 1000)));
+  res.setHeader('retry-after-ms', String(retryAfterMs));
+}
+
+/** What a route needs besides its handler: who is calling (for the per-key rate limit). */
+export interface RouteOptions {
+  /** The caller's API key or client id; undefined exempts the call from the rate limit. */
+  keyOf?: (req: Request) => string | undefined;
+  /** Fills in what an injected fault leaves open, e.g. the service's default `retry-after` on a 429. */
+  faultDefaults?: (fault: FaultDecision) => FaultDecision;
+}
+
+/**
+ * Registers a route that is counted, delayed, rate-limited and fault-injected under the key
+ * `METHOD path`, and whose thrown `HttpError`s are written in the service's own error shape.
  */
 export function route(
   app: Express,
@@ -29,13 +47,17 @@ export function route(
   method: Method,
   path: string,
   handler: Handler,
+  options: RouteOptions = {},
 ): void {
   const key = `${method.toUpperCase()} ${path}`;
   app[method](path, async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const fault = await control.enter(key);
+      const entered = await control.enter(key, options.keyOf?.(req));
+      const fault = options.faultDefaults?.(entered) ?? entered;
       if (fault.status !== undefined) {
-        writeError(res, fault.status, `injected fault on ${key}`);
+        setRetryAfter(res, fault.retryAfterMs);
+        const what = fault.status === 429 && !entered.errorCode ? 'rate limit exceeded' : 'injected fault';
+        writeError(res, fault.status, `${what} on ${key}`, fault.errorCode);
         return;
       }
       res.locals.fault = fault;
@@ -47,7 +69,7 @@ export function route(
   });
 }
 
-/** `/_emulator/{faults,counters,reset}`: the control plane that tests and benchmarks drive over HTTP. */
+/** `/_emulator/{faults,rate-limit,counters,reset}`: the control plane that tests and benchmarks drive over HTTP. */
 export function mountControlRoutes(app: Express, control: Control, onReset: () => void): void {
   app.post('/_emulator/faults', express.json(), (req, res) => {
     const parsed = faultRuleSchema.safeParse(req.body);
@@ -56,6 +78,19 @@ export function mountControlRoutes(app: Express, control: Control, onReset: () =
       return;
     }
     control.inject(parsed.data);
+    res.status(204).end();
+  });
+  app.put('/_emulator/rate-limit', express.json(), (req, res) => {
+    const parsed = rateLimitSchema.safeParse(req.body);
+    if (!parsed.success) {
+      res.status(400).json({ error: parsed.error.message });
+      return;
+    }
+    control.rateLimit(parsed.data);
+    res.status(204).end();
+  });
+  app.delete('/_emulator/rate-limit', (_req, res) => {
+    control.rateLimit(undefined);
     res.status(204).end();
   });
   app.delete('/_emulator/faults', (_req, res) => {

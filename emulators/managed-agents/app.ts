@@ -1,6 +1,6 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { Control } from '../common/control.js';
+import type { Control, FaultDecision } from '../common/control.js';
 import { mountControlRoutes, route } from '../common/http.js';
 import { writeAnthropicError } from './errors.js';
 import { newId } from './ids.js';
@@ -13,6 +13,8 @@ import { registerSessionRoutes } from './routes/sessions.js';
 import { registerStreamRoute } from './routes/stream.js';
 import { registerVaultRoutes } from './routes/vaults.js';
 import type { RunnerDeps } from './session-runner.js';
+import { sessionErrorRuleSchema } from './session-faults.js';
+import { settingsSchema, type Settings } from './settings.js';
 import { agentStates, sessionStates, vaultStates } from './state.js';
 import type { Store } from './store.js';
 
@@ -24,6 +26,7 @@ export interface AppOptions {
   control: Control;
   store: Store;
   runnerDeps: RunnerDeps;
+  settings: Settings;
   setStepDelay(ms: number): void;
   onReset(): void;
 }
@@ -77,12 +80,43 @@ export function createApp(options: AppOptions): Express {
     res.status(204).end();
   });
 
+  app.put('/_emulator/settings', express.json(), (req, res) => {
+    const parsed = settingsSchema.partial().safeParse(req.body);
+    if (!parsed.success) {
+      res.status(400).json({ error: parsed.error.message });
+      return;
+    }
+    Object.assign(options.settings, parsed.data);
+    res.status(204).end();
+  });
+  app.post('/_emulator/session-errors', express.json(), (req, res) => {
+    const parsed = sessionErrorRuleSchema.safeParse(req.body);
+    if (!parsed.success) {
+      res.status(400).json({ error: parsed.error.message });
+      return;
+    }
+    options.runnerDeps.faults.inject(parsed.data);
+    res.status(204).end();
+  });
+  app.delete('/_emulator/session-errors', (_req, res) => {
+    options.runnerDeps.faults.clear();
+    res.status(204).end();
+  });
+
   app.use('/v1', guard(options.apiKey), express.json({ limit: '32mb' }));
+  const routeOptions = {
+    // The API's rate limits are per API key (docs.anthropic.com "Rate limits").
+    keyOf: apiKeyOf,
+    // A 429 tells the SDK how long to wait (src/client.ts reads retry-after-ms, then retry-after).
+    faultDefaults: (fault: FaultDecision): FaultDecision =>
+      fault.status === 429 && fault.retryAfterMs === undefined ? { ...fault, retryAfterMs: 1000 } : fault,
+  };
   const context: RouteContext = {
-    on: (method, path, handler) => route(app, control, writeAnthropicError, method, path, handler),
+    on: (method, path, handler) => route(app, control, writeAnthropicError, method, path, handler, routeOptions),
     store,
     runnerDeps: options.runnerDeps,
     heartbeatMs: options.heartbeatMs,
+    settings: options.settings,
   };
   registerAgentRoutes(context);
   registerEnvironmentRoutes(context);

@@ -4,7 +4,8 @@ import { newId } from './ids.js';
 export interface SessionEvent {
   id: string;
   type: string;
-  processed_at: string;
+  /** A `user.message` has null here until the agent finished processing it (the SDK's documented meaning). */
+  processed_at: string | null;
   [field: string]: unknown;
 }
 
@@ -28,7 +29,8 @@ export class EventLog {
   /** After `close()` events are still built (a stopping agent loop may emit one more) but no longer kept. */
   append(fields: { type: string } & Record<string, unknown>): SessionEvent {
     const micros = nowMicros();
-    const event: SessionEvent = { id: newId('sevt'), ...fields, processed_at: formatMicros(micros) };
+    const processedAt = fields.type === 'user.message' ? null : formatMicros(micros);
+    const event: SessionEvent = { id: newId('sevt'), ...fields, processed_at: processedAt };
     if (this.closed) return event;
     this.entries.push({ event, micros });
     for (const listener of [...this.listeners]) listener.event(event);

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { Control } from '../common/control.js';
+import { Control, type RateLimitInput } from '../common/control.js';
 import { listen } from '../common/http.js';
 import { createApp } from './app.js';
 import {
@@ -10,6 +10,8 @@ import {
   type SessionState,
   type VaultState,
 } from './state.js';
+import { SessionFaults, type SessionErrorRuleInput } from './session-faults.js';
+import { DEFAULT_SETTINGS, type Settings } from './settings.js';
 import { Store } from './store.js';
 
 export interface ManagedAgentsEmulatorOptions {
@@ -21,6 +23,10 @@ export interface ManagedAgentsEmulatorOptions {
   stepDelayMs?: number;
   /** Interval of `event: ping` frames on open event streams. Default 15000. */
   heartbeatMs?: number;
+  /** Behaviours the docs leave open (see settings.ts); `reset()` restores these. */
+  settings?: Partial<Settings>;
+  /** A per-API-key token bucket; off unless given. */
+  rateLimit?: RateLimitInput;
 }
 
 export interface ManagedAgentsEmulator {
@@ -30,13 +36,18 @@ export interface ManagedAgentsEmulator {
   /** Route keys look like `POST /v1/sessions`, `GET /v1/sessions/:session_id/events/stream`. */
   control: Control;
   setStepDelay(ms: number): void;
+  /** Switches a documented-as-open behaviour on the running emulator (see settings.ts). */
+  configure(settings: Partial<Settings>): void;
+  /** Makes the next turn(s) of a session (or of every session) meet a `session.error` (see session-faults.ts). */
+  injectSessionError(rule: SessionErrorRuleInput): void;
+  clearSessionErrors(): void;
   agents(): AgentState[];
   /** Tokens are visible only here, never over HTTP. */
   vaults(): VaultState[];
   sessions(): SessionState[];
   /** Resolves once the session is idle: its turn ended, or it is parked on `requires_action`. Default 10 s. */
   waitForIdle(sessionId: string, timeoutMs?: number): Promise<void>;
-  /** Forgets all state, faults and counters, and restores the configured step delay. */
+  /** Forgets all state, faults, rate limits and counters, and restores the configured step delay and settings. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -47,21 +58,28 @@ export async function startManagedAgentsEmulator(
   const apiKey = opts.apiKey ?? 'sk-ant-emulator';
   const control = new Control();
   const store = new Store();
+  const faults = new SessionFaults();
+  const settings: Settings = { ...DEFAULT_SETTINGS, ...opts.settings };
   let stepDelayMs = opts.stepDelayMs ?? 0;
   const setStepDelay = (ms: number) => {
     stepDelayMs = ms;
   };
   const resetState = () => {
     store.clear();
+    faults.clear();
+    Object.assign(settings, DEFAULT_SETTINGS, opts.settings);
+    control.rateLimit(opts.rateLimit);
     stepDelayMs = opts.stepDelayMs ?? 0;
   };
+  control.rateLimit(opts.rateLimit);
 
   const app = createApp({
     apiKey,
     heartbeatMs: opts.heartbeatMs ?? 15_000,
     control,
     store,
-    runnerDeps: { store, stepDelayMs: () => stepDelayMs },
+    runnerDeps: { store, stepDelayMs: () => stepDelayMs, faults },
+    settings,
     setStepDelay,
     onReset: resetState,
   });
@@ -72,6 +90,9 @@ export async function startManagedAgentsEmulator(
     apiKey,
     control,
     setStepDelay,
+    configure: (changes) => Object.assign(settings, changes),
+    injectSessionError: (rule) => faults.inject(rule),
+    clearSessionErrors: () => faults.clear(),
     agents: () => agentStates(store),
     vaults: () => vaultStates(store, true),
     sessions: () => sessionStates(store),

@@ -1,11 +1,13 @@
 import { runTurn, type Confirmation, type ModelUsage, type TurnContext } from './agent-loop.js';
 import { nowMicros, timestamp } from './clock.js';
 import type { SessionEvent } from './events.js';
+import type { SessionFaults } from './session-faults.js';
 import type { SessionRecord, Store } from './store.js';
 
 export interface RunnerDeps {
   store: Store;
   stepDelayMs(): number;
+  faults: SessionFaults;
 }
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
@@ -43,6 +45,8 @@ export class SessionRunner {
   private readonly confirmations = new Map<string, (confirmation: Confirmation) => void>();
   private idleWaiters: Array<() => void> = [];
   private disposed = false;
+  /** Set when the current turn emitted a `session.error` whose retry_status is terminal. */
+  private terminal = false;
 
   constructor(
     private readonly session: Omit<SessionRecord, 'runner'>,
@@ -55,6 +59,7 @@ export class SessionRunner {
 
   /** Acts on a client event that is already in the log. */
   accept(event: SessionEvent): void {
+    if (this.terminated) return;
     if (event.type === 'user.message') {
       this.queue.push(event);
       if (!this.turn) this.startNext();
@@ -66,8 +71,13 @@ export class SessionRunner {
     }
   }
 
+  get terminated(): boolean {
+    return this.session.status === 'terminated';
+  }
+
+  /** Resolves on idle, and on terminated: either way the session stopped working. */
   waitForIdle(timeoutMs: number): Promise<void> {
-    if (this.session.status === 'idle' || this.disposed) return Promise.resolve();
+    if (this.session.status === 'idle' || this.terminated || this.disposed) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.idleWaiters = this.idleWaiters.filter((w) => w !== done);
@@ -94,8 +104,13 @@ export class SessionRunner {
     if (!message) return;
     const controller = new AbortController();
     this.turn = controller;
+    this.terminal = false;
     this.setStatus('running');
-    runTurn(this.context(message, controller.signal))
+    let stopReason = 'end_turn';
+    this.playTurn(message, controller.signal)
+      .then((stop) => {
+        stopReason = stop;
+      })
       .catch((err: unknown) => {
         if (controller.signal.aborted) return;
         this.emit({
@@ -106,10 +121,33 @@ export class SessionRunner {
       .finally(() => {
         this.turn = null;
         if (this.disposed) return;
-        this.setStatus('idle', { type: 'end_turn' });
+        // The SDK documents processed_at of a user.message as "when the agent finished processing this message".
+        message.processed_at = timestamp();
+        if (this.terminal) return this.terminate();
+        if (stopReason === 'retries_exhausted') this.queue.length = 0;
+        this.setStatus('idle', { type: stopReason });
         if (this.queue.length > 0) this.startNext();
         else this.wakeIdleWaiters();
       });
+  }
+
+  /** Injected session errors first (see session-faults.ts), then the agent's turn; returns the stop reason. */
+  private async playTurn(message: SessionEvent, signal: AbortSignal): Promise<string> {
+    for (const fault of this.deps.faults.take(this.session.id)) {
+      await delay(this.deps.stepDelayMs(), signal);
+      this.emit({ type: 'session.error', error: fault.error });
+      if (fault.retryStatus === 'exhausted') return 'retries_exhausted';
+      if (fault.retryStatus === 'terminal') return 'terminated';
+    }
+    await runTurn(this.context(message, signal));
+    return 'end_turn';
+  }
+
+  /** A terminal error ends the session for good: `session.status_terminated`, and no more turns. */
+  private terminate(): void {
+    this.queue.length = 0;
+    this.setStatus('terminated');
+    this.wakeIdleWaiters();
   }
 
   private context(message: SessionEvent, signal: AbortSignal): TurnContext {
@@ -143,7 +181,7 @@ export class SessionRunner {
     });
   }
 
-  private setStatus(status: 'running' | 'idle', stopReason?: Record<string, unknown>): void {
+  private setStatus(status: 'running' | 'idle' | 'terminated', stopReason?: Record<string, unknown>): void {
     const now = nowMicros();
     if (status === 'running') this.session.runningSince ??= now;
     else if (this.session.runningSince !== null) {
@@ -153,6 +191,7 @@ export class SessionRunner {
     this.session.status = status;
     this.session.updated_at = timestamp();
     if (status === 'running') this.emit({ type: 'session.status_running' });
+    else if (status === 'terminated') this.emit({ type: 'session.status_terminated' });
     else this.emit({ type: 'session.status_idle', stop_reason: stopReason, stop_details: null });
   }
 
@@ -165,6 +204,8 @@ export class SessionRunner {
   }
 
   private emit(fields: { type: string } & Record<string, unknown>): SessionEvent {
+    const retryStatus = (fields.error as { retry_status?: { type?: string } } | undefined)?.retry_status?.type;
+    if (fields.type === 'session.error' && retryStatus === 'terminal') this.terminal = true;
     return this.session.log.append(fields);
   }
 

@@ -5,7 +5,7 @@ import { HttpError, route, type Method } from '../common/http.js';
 import type { Context } from './context.js';
 import { parseRequest, writeRestError } from './errors.js';
 import { issueMagicLink, magicLinkUrl } from './magic-links.js';
-import { requireApiToken } from './oauth.js';
+import { clientKey, requireApiToken } from './oauth.js';
 import { pathParam } from './request.js';
 import { CONNECTIONS, newId, type ConnectionName, type McpConfig, type ToolMapping } from './state.js';
 import { TOOLS } from './tools/index.js';
@@ -56,10 +56,18 @@ export const mcpServerUrl = (ctx: Context, config: McpConfig): string => `${ctx.
 export function mountConfigRoutes(app: Express, ctx: Context): void {
   app.use('/api/v1', express.json());
   const api = (method: Method, path: string, handler: (req: Request, res: Response) => void): void =>
-    route(app, ctx.control, writeRestError, method, path, (req, res) => {
-      requireApiToken(ctx, req.get('authorization'));
-      handler(req, res);
-    });
+    route(
+      app,
+      ctx.control,
+      writeRestError,
+      method,
+      path,
+      (req, res) => {
+        requireApiToken(ctx, req.get('authorization'));
+        handler(req, res);
+      },
+      { keyOf: (req) => clientKey(ctx, req.get('authorization')) },
+    );
   const configs = ctx.state.configs;
   const json = (config: McpConfig): object => configJson(ctx, config);
 

@@ -17,7 +17,7 @@ import { HttpError } from '../common/http.js';
 import type { Context } from './context.js';
 import { defaultErrorCode, grpcCode } from './errors.js';
 import { doneUrl, issueMagicLink, magicLinkUrl } from './magic-links.js';
-import { requireApiToken } from './oauth.js';
+import { clientKey, requireApiToken } from './oauth.js';
 import { CONNECTIONS, connectionNamed, type Account } from './state.js';
 
 const MAX_PAGE_SIZE = 100;
@@ -44,9 +44,9 @@ export function grpcHandler(ctx: Context): ReturnType<typeof connectNodeAdapter>
 function controlInterceptor(ctx: Context): Interceptor {
   return (next) => async (req) => {
     const key = `grpc ${req.method.name}`;
-    const fault = await ctx.control.enter(key);
+    const fault = await ctx.control.enter(key, clientKey(ctx, req.header.get('authorization')));
     try {
-      if (fault.status !== undefined) throw new HttpError(fault.status, `injected fault on ${key}`);
+      if (fault.status !== undefined) throw new HttpError(fault.status, `injected fault on ${key}`, fault.errorCode);
       requireApiToken(ctx, req.header.get('authorization'));
       return await next(req);
     } catch (err) {

@@ -1,7 +1,7 @@
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttp2Server } from 'node:http2';
 import express from 'express';
-import { Control } from '../common/control.js';
+import { Control, type RateLimitInput } from '../common/control.js';
 import { listen } from '../common/http.js';
 import { mcpServerUrl, mountConfigRoutes } from './configs.js';
 import type { Context } from './context.js';
@@ -25,6 +25,11 @@ export interface ScalekitEmulatorOptions {
   magicLinkTtlMs?: number;
   /** The emulator's clock (ms since epoch), for expiring tokens and links in tests; default `Date.now`. */
   now?: () => number;
+  /**
+   * A per-client token bucket; off unless given. Scalekit documents no numeric limits and no
+   * `Retry-After` (shared/specs/scalekit-api.md §errors), so whether 429s carry one is `retryAfter`.
+   */
+  rateLimit?: RateLimitInput;
 }
 
 export interface ScalekitEmulator {
@@ -62,6 +67,7 @@ export async function startScalekitEmulator(opts: ScalekitEmulatorOptions = {}):
     url: '',
   };
   const { state } = ctx;
+  ctx.control.rateLimit(opts.rateLimit);
 
   const emulator: ScalekitEmulator = {
     get url() {
@@ -107,6 +113,7 @@ export async function startScalekitEmulator(opts: ScalekitEmulatorOptions = {}):
     reset() {
       state.reset();
       ctx.control.reset();
+      ctx.control.rateLimit(opts.rateLimit);
     },
     close: () => listening.close(),
   };

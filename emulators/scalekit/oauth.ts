@@ -5,6 +5,7 @@ import { API_TOKEN_TTL_SECONDS, bearer } from './tokens.js';
 
 export function mountOAuthRoutes(app: Express, ctx: Context): void {
   app.use('/oauth/token', express.urlencoded({ extended: false }));
+  const keyOf = (req: express.Request) => String((req.body as Record<string, unknown> | undefined)?.client_id ?? '');
   route(app, ctx.control, writeOAuthError, 'post', '/oauth/token', (req, res) => {
     const form = (req.body ?? {}) as Record<string, unknown>;
     if (form.grant_type !== 'client_credentials') {
@@ -19,7 +20,15 @@ export function mountOAuthRoutes(app: Express, ctx: Context): void {
       expires_in: API_TOKEN_TTL_SECONDS,
       scope: 'connected_accounts:read connected_accounts:write virtual_mcp_servers:read virtual_mcp_servers:write',
     });
-  });
+  }, { keyOf });
+}
+
+/**
+ * Whose rate limit a call counts against: the client its access token was issued to (the emulator
+ * has one client), or none for a call without a valid token, which is refused anyway.
+ */
+export function clientKey(ctx: Context, authorization: string | null | undefined): string | undefined {
+  return ctx.tokens.isApiToken(bearer(authorization)) ? ctx.clientId : undefined;
 }
 
 /** Every API call but the token endpoint needs an access token from it. */

@@ -100,7 +100,10 @@ function authFromCreate(auth: z.output<typeof createAuthSchema>): Pick<
   };
 }
 
-/** One active credential per MCP server URL per vault: otherwise which token the agent uses would be a guess. */
+/**
+ * One active credential per MCP server URL per vault: otherwise which token the agent uses would be a
+ * guess. Unconfirmed by Anthropic's own docs, so `settings.credentialUrlConflict` can switch it off.
+ */
 function assertUrlFree(vault: VaultRecord, url: string): void {
   for (const other of vault.credentials.values()) {
     if (!other.wire.archived_at && other.wire.auth.mcp_server_url === url) {
@@ -134,12 +137,12 @@ function applyAuthUpdate(record: CredentialRecord, auth: z.output<typeof updateA
   }
 }
 
-export function registerCredentialRoutes({ on, store }: RouteContext): void {
+export function registerCredentialRoutes({ on, store, settings }: RouteContext): void {
   on('post', '/v1/vaults/:vault_id/credentials', (req, res) => {
     const vault = store.vault(param(req, 'vault_id'));
     const body = parseBody(createSchema, req.body);
     if (vault.wire.archived_at) throw invalidRequest(`vault ${vault.wire.id} is archived`);
-    assertUrlFree(vault, body.auth.mcp_server_url);
+    if (settings.credentialUrlConflict) assertUrlFree(vault, body.auth.mcp_server_url);
     const auth = authFromCreate(body.auth);
     const now = timestamp();
     const credential: CredentialRecord = {

@@ -42,11 +42,12 @@ export function acceptClientEvents(session: SessionRecord, events: ClientEvent[]
   });
 }
 
-export function registerEventRoutes({ on, store }: RouteContext): void {
+export function registerEventRoutes({ on, store, settings }: RouteContext): void {
   on('post', '/v1/sessions/:session_id/events', (req, res) => {
     const session = store.session(param(req, 'session_id'));
     const { events } = parseBody(z.object({ events: z.array(clientEventSchema).min(1) }), req.body);
     if (session.archived_at) throw invalidRequest(`session ${session.id} is archived`);
+    if (session.runner.terminated) throw invalidRequest(`session ${session.id} is terminated`);
     for (const event of events) {
       if (event.type === 'user.tool_confirmation' && !session.runner.awaitsConfirmation(event.tool_use_id)) {
         throw invalidRequest(`no tool use ${event.tool_use_id} is waiting for confirmation`);
@@ -59,8 +60,10 @@ export function registerEventRoutes({ on, store }: RouteContext): void {
     const session = store.session(param(req, 'session_id'));
     const types = new Set(queryList(req, 'types'));
     const inRange = createdAtFilter(req);
+    const listed = (event: SessionEvent) =>
+      settings.userMessagesListed === 'on_arrival' || event.type !== 'user.message' || event.processed_at !== null;
     const events = session.log.entries
-      .filter(({ event, micros }) => (types.size === 0 || types.has(event.type)) && inRange(micros))
+      .filter(({ event, micros }) => (types.size === 0 || types.has(event.type)) && inRange(micros) && listed(event))
       .map(({ event }) => event);
     if (queryOrder(req, 'asc') === 'desc') events.reverse();
     const { data, next_page } = paginate(req, events, { default: 1000, max: 1000 });

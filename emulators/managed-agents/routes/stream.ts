@@ -11,14 +11,27 @@ function frame(res: Response, type: string, data: unknown, flushed?: () => void)
 const CUT_GRACE_MS = 50;
 
 /**
+ * The error frame the SDK raises on (src/core/streaming.ts: `event: error` becomes an `APIError` with
+ * the body's `error.type`), in the body shape of the API's errors. An overload is what a long-lived
+ * stream most plausibly meets.
+ */
+function errorFrame(res: Response): void {
+  const error = { type: 'overloaded_error', message: 'Overloaded' };
+  res.write(`event: error\ndata: ${JSON.stringify({ type: 'error', error })}\n\n`);
+}
+
+/**
  * `GET …/events/stream`: live events only (no replay), `event: ping` heartbeats while idle, optional
- * `event_start`/`event_delta` previews of agent messages, and the `cutAfterEvents` fault.
+ * `event_start`/`event_delta` previews of agent messages, and the `cutAfterEvents` and
+ * `errorFrameAfterEvents` faults.
  */
 export function registerStreamRoute({ on, store, heartbeatMs }: RouteContext): void {
   on('get', '/v1/sessions/:session_id/events/stream', (req, res) => {
     const session = store.session(param(req, 'session_id'));
     const deltas = new Set(queryList(req, 'event_deltas'));
-    const cutAfter = (res.locals.fault as FaultDecision | undefined)?.cutAfterEvents;
+    const fault = res.locals.fault as FaultDecision | undefined;
+    const cutAfter = fault?.cutAfterEvents;
+    const errorAfter = fault?.errorFrameAfterEvents;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
     res.flushHeaders();
 
@@ -35,6 +48,10 @@ export function registerStreamRoute({ on, store, heartbeatMs }: RouteContext): v
      */
     const send = (type: string, data: unknown): boolean => {
       frames += 1;
+      if (errorAfter !== undefined && frames > errorAfter) {
+        failWithErrorFrame();
+        return false;
+      }
       const cut = cutAfter !== undefined && frames >= cutAfter;
       frame(res, type, data, cut ? () => setTimeout(() => res.destroy(), CUT_GRACE_MS) : undefined);
       if (cut) stop();
@@ -62,8 +79,15 @@ export function registerStreamRoute({ on, store, heartbeatMs }: RouteContext): v
         res.end();
       },
     });
+    /** An error frame ends the stream cleanly: the client has been told what went wrong. */
+    const failWithErrorFrame = () => {
+      stop();
+      errorFrame(res);
+      res.end();
+    };
     res.on('close', stop);
-    if (cutAfter === 0) {
+    if (errorAfter === 0) failWithErrorFrame();
+    else if (cutAfter === 0) {
       stop();
       res.destroy();
     }
