@@ -1,7 +1,8 @@
-import { APIError as AnthropicApiError } from '@anthropic-ai/sdk';
+import { APIConnectionError, APIError as AnthropicApiError, APIUserAbortError } from '@anthropic-ai/sdk';
 import { ApplicationFailure } from '@temporalio/common';
 import { ZodError } from 'zod';
 import { ErrorType, type ErrorTypeName } from '../workflows/contract.js';
+import { retryAfterMs } from './apis/retry-after.js';
 import { ScalekitApiError } from './apis/scalekit.js';
 
 const byStatus: Record<number, ErrorTypeName> = {
@@ -29,30 +30,45 @@ export function classify(err: unknown): unknown {
       `unexpected response shape: ${err.issues[0]?.message ?? err.message}`,
     );
   }
+  if (isStreamErrorFrame(err)) {
+    // The stream said what went wrong and ended; a retry re-attaches to the session (runAgentSession).
+    const kind = (err.error as { error?: { type?: string } } | undefined)?.error?.type ?? 'error';
+    return ApplicationFailure.create({
+      type: ErrorType.SessionStreamFailed,
+      message: `the session's event stream failed with ${kind}: ${err.message}`,
+    });
+  }
   const http = httpFacts(err);
   if (!http) return err;
   const type = byStatus[http.status];
   if (type) return nonRetryable(type, http.message);
-  if (http.status === 429) {
-    return ApplicationFailure.create({
-      type: 'RateLimited',
-      message: http.message,
-      nextRetryDelay: http.retryAfterMs,
-    });
-  }
-  return ApplicationFailure.create({ type: `Http${http.status}`, message: http.message });
+  // Temporal waits exactly as long as the service asked, instead of its own backoff, when it asked.
+  return ApplicationFailure.create({
+    type: http.status === 429 ? 'RateLimited' : `Http${http.status}`,
+    message: http.message,
+    nextRetryDelay: http.retryAfterMs,
+  });
 }
 
-function httpFacts(err: unknown): { status: number; message: string; retryAfterMs?: number } | undefined {
+/** An `event: error` frame: the SDK raises it as an `APIError` without a status (src/core/streaming.ts). */
+function isStreamErrorFrame(err: unknown): err is AnthropicApiError {
+  return (
+    err instanceof AnthropicApiError &&
+    err.status === undefined &&
+    !(err instanceof APIConnectionError) &&
+    !(err instanceof APIUserAbortError)
+  );
+}
+
+export function httpFacts(err: unknown): { status: number; message: string; retryAfterMs?: number } | undefined {
   if (err instanceof ScalekitApiError) {
     return { status: err.status, message: err.message, retryAfterMs: err.retryAfterMs };
   }
   if (err instanceof AnthropicApiError && typeof err.status === 'number') {
-    const retryAfter = Number(err.headers?.get('retry-after'));
     return {
       status: err.status,
       message: `Anthropic answered ${err.status}: ${err.message}`,
-      retryAfterMs: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+      retryAfterMs: retryAfterMs(err.headers),
     };
   }
   return undefined;

@@ -1,5 +1,5 @@
 import { ErrorType, type MintedToken } from '../workflows/contract.js';
-import { ScalekitApiError } from './apis/scalekit.js';
+import { ScalekitApiError, type ScalekitApi } from './apis/scalekit.js';
 import type { ActivityDeps } from './deps.js';
 import { nonRetryable } from './failures.js';
 import type { Provisioning } from './provisioning.js';
@@ -9,8 +9,39 @@ const MAX_EXPIRY_S = 24 * 3600;
 /** Covers the gap between mint and the session's first MCP call (vault upsert, session create). */
 const EXPIRY_MARGIN_S = 10 * 60;
 
+/**
+ * `error_code`s of a 400 that say the request itself is wrong (grpc-gateway's INVALID_ARGUMENT, and
+ * OUT_OF_RANGE, which it also maps to 400): no wait for the user fixes those.
+ * Scalekit's docs name no code for "a mapped connection is not ACTIVE", so the accounts' state decides
+ * every other 400 (shared/specs/scalekit-api.md: the mint "fails 400 if any mapped connection lacks an
+ * ACTIVE account").
+ */
+const VALIDATION_CODES = new Set(['INVALID_ARGUMENT', 'OUT_OF_RANGE']);
+
 export function tokenExpirySeconds(sessionTimeoutMs: number): number {
   return Math.min(Math.ceil(sessionTimeoutMs / 1000) + EXPIRY_MARGIN_S, MAX_EXPIRY_S);
+}
+
+/**
+ * Reads a 400 from the mint: a validation error fails the sweep; a refusal while a mapped connection
+ * is inactive sends it back to the re-authorization wait; a refusal while every account is ACTIVE
+ * (it went active since) is retried.
+ */
+async function classifyRefusal(
+  scalekit: ScalekitApi,
+  err: ScalekitApiError,
+  mcpConfigId: string,
+  identifier: string,
+): Promise<Error> {
+  if (err.errorCode && VALIDATION_CODES.has(err.errorCode)) {
+    return nonRetryable(ErrorType.InvalidRequest, `${err.message} (${err.errorCode})`, err);
+  }
+  const accounts = await scalekit.listConfigAccounts(mcpConfigId, identifier, false);
+  const inactive = accounts.filter((a) => a.connected_account_status !== 'ACTIVE').map((a) => a.connection_name);
+  if (inactive.length > 0) {
+    return nonRetryable(ErrorType.ConnectionInactive, `${err.message}; inactive: ${inactive.join(', ')}`, err);
+  }
+  return new Error(`${err.message}, yet every connection is ACTIVE now; retrying`, { cause: err });
 }
 
 /**
@@ -27,9 +58,8 @@ export function createMintSessionToken({ scalekit, sealer }: ActivityDeps, provi
         minted.expires_at ?? new Date(Date.now() + tokenExpirySeconds(sessionTimeoutMs) * 1000).toISOString();
       return { token: sealer.seal(minted.token), expiresAt };
     } catch (err) {
-      // Our own expiry is always in range, so a 400 here means a mapped connection went inactive.
       if (err instanceof ScalekitApiError && err.status === 400) {
-        throw nonRetryable(ErrorType.ConnectionInactive, err.message, err);
+        throw await classifyRefusal(scalekit, err, mcpConfigId, identifier);
       }
       throw err;
     }

@@ -34,9 +34,11 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
         })
       ).id;
     const tracker = new SessionTracker(sessionId);
+    // Trusted over the event list: when a sent message shows up there is the service's business.
+    if (previous?.messageSent) tracker.markMessageSent();
     const progress = (): SessionProgress => ({
       sessionId,
-      messageSent: tracker.userMessageSeen,
+      messageSent: tracker.messageSent,
       lastEventId: tracker.lastEventId,
       eventsSeen: tracker.eventsSeen,
     });
@@ -63,10 +65,12 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
       for await (const event of anthropic.beta.sessions.events.list(sessionId, { limit: 1000 })) {
         tracker.add(event as SessionEventLike);
       }
-      if (!tracker.userMessageSeen) {
+      if (!tracker.messageSent) {
         await anthropic.beta.sessions.events.send(sessionId, {
           events: [{ type: 'user.message', content: [{ type: 'text', text: DEFAULT_TASK }] }],
         });
+        tracker.markMessageSent();
+        ctx.heartbeat(progress());
       }
       if (!tracker.done) {
         for await (const event of stream) {

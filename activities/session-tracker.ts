@@ -8,8 +8,15 @@ export interface SessionEventLike {
   content?: Array<{ type: string; text?: string }>;
   stop_reason?: { type: string } | null;
   model_usage?: { input_tokens?: number; output_tokens?: number };
-  error?: { type?: string; message?: string };
+  error?: { type?: string; message?: string; retry_status?: { type?: string } };
 }
+
+/** Stop reasons that end a turn without its work done; the SDK's `BetaManagedAgentsSessionStatusIdleEvent`. */
+const FAILED_STOP_REASONS: Record<string, string> = {
+  retries_exhausted: 'the turn ended because repeated errors exhausted the retry budget',
+  terminated: 'the session was terminated',
+  deleted: 'the session was deleted',
+};
 
 /**
  * Folds the events of one session into its summary. Events may arrive twice (history, then the
@@ -24,7 +31,10 @@ export class SessionTracker {
   private error?: { type: string; message: string };
   stopReason?: string;
   lastEventId?: string;
-  userMessageSeen = false;
+  /** Our task is in the session: its echo was seen, or this attempt or an earlier one sent it. */
+  messageSent = false;
+  /** `session.error`s the service recovered from by itself (`retry_status: retrying`). */
+  recoveredErrors = 0;
 
   constructor(readonly sessionId: string) {}
 
@@ -45,7 +55,10 @@ export class SessionTracker {
     this.lastEventId = event.id;
     switch (event.type) {
       case 'user.message':
-        this.userMessageSeen = true;
+      // Only our task makes this session run, so a running status proves it arrived, even where the
+      // service lists a user.message only once processed, or a re-attached stream missed its echo.
+      case 'session.status_running':
+        this.messageSent = true;
         break;
       case 'agent.mcp_tool_use':
       case 'agent.tool_use':
@@ -62,12 +75,15 @@ export class SessionTracker {
         this.outputTokens += event.model_usage?.output_tokens ?? 0;
         break;
       case 'session.error':
-        this.error = { type: event.error?.type ?? 'unknown_error', message: event.error?.message ?? '' };
+        // `retrying`: "The server is retrying automatically. Client should wait" (SDK docs): the turn
+        // goes on. `exhausted` and `terminal` end it, with an idle (retries_exhausted) or a termination.
+        if (event.error?.retry_status?.type === 'retrying') this.recoveredErrors += 1;
+        else this.error = { type: event.error?.type ?? 'unknown_error', message: event.error?.message ?? '' };
         break;
       case 'session.status_idle':
         // An idle that waits on us (tool confirmation) is not the end of the turn; the agent's
         // MCP toolset is always_allow, so this only happens if that policy is changed.
-        if (this.userMessageSeen && event.stop_reason?.type !== 'requires_action') {
+        if (this.messageSent && event.stop_reason?.type !== 'requires_action') {
           this.stopReason = event.stop_reason?.type ?? 'end_turn';
         }
         break;
@@ -79,14 +95,23 @@ export class SessionTracker {
     return true;
   }
 
+  /** This attempt (or an earlier one, per its heartbeat) sent the task. */
+  markMessageSent(): void {
+    this.messageSent = true;
+  }
+
   summary(): AgentSessionSummary {
+    // A turn can end unfinished without a session.error in view (e.g. a retry budget the service
+    // spent on errors it reported as retrying); that is still a failed session, under a stable type.
+    const failedStop = this.stopReason ? FAILED_STOP_REASONS[this.stopReason] : undefined;
+    const error = this.error ?? (failedStop ? { type: this.stopReason!, message: failedStop } : undefined);
     return {
       sessionId: this.sessionId,
       stopReason: this.stopReason ?? 'unknown',
       toolCalls: [...this.toolCalls],
       finalMessage: this.finalMessage,
       usage: { inputTokens: this.inputTokens, outputTokens: this.outputTokens },
-      ...(this.error ? { error: this.error } : {}),
+      ...(error ? { error } : {}),
     };
   }
 }

@@ -9,7 +9,8 @@ type Credential = Anthropic.Beta.Vaults.BetaManagedAgentsCredential;
 type Vault = Anthropic.Beta.Vaults.BetaManagedAgentsVault;
 
 /** Creation order: timestamps first, ids to break a tie the same way on every worker. */
-const older = (a: Vault, b: Vault) => a.created_at < b.created_at || (a.created_at === b.created_at && a.id < b.id);
+const older = (a: Vault | Credential, b: Vault | Credential) =>
+  a.created_at < b.created_at || (a.created_at === b.created_at && a.id < b.id);
 
 /**
  * One vault per identifier (tagged in its metadata) holding one `static_bearer` credential bound to
@@ -59,11 +60,27 @@ export function createUpsertVault(deps: ActivityDeps, provisioning: Provisioning
     return oldest;
   }
 
-  async function findCredential(vaultId: string, url: string) {
+  /** The vault's live credentials for the URL, oldest first. */
+  async function credentialsFor(vaultId: string, url: string) {
+    const found: Credential[] = [];
     for await (const credential of anthropic.beta.vaults.credentials.list(vaultId, { limit: 100 })) {
-      if (matches(credential, url)) return credential;
+      if (matches(credential, url)) found.push(credential);
     }
-    return undefined;
+    return found.sort((a, b) => (older(a, b) ? -1 : 1));
+  }
+
+  /**
+   * Settles racing first sweeps on one credential whether or not the service refuses a second one
+   * for the URL (409): every racer keeps the oldest and archives the rest, as createVault does.
+   */
+  async function convergeOnOldest(vaultId: string, url: string): Promise<Credential | undefined> {
+    const [oldest, ...extras] = await credentialsFor(vaultId, url);
+    for (const extra of extras) {
+      await anthropic.beta.vaults.credentials.archive(extra.id, { vault_id: vaultId }).catch((err: unknown) => {
+        if (!(err instanceof NotFoundError)) throw err;
+      });
+    }
+    return oldest;
   }
 
   return async function upsertVault(identifier: string, sealedToken: SealedSecret): Promise<VaultRef> {
@@ -73,24 +90,25 @@ export function createUpsertVault(deps: ActivityDeps, provisioning: Provisioning
     let ids = await verifyRemembered(identifier, mcpServerUrl);
     if (!ids) {
       const vault = (await findVaultByMetadata(identifier)) ?? (await createVault(identifier));
-      const credential = await findCredential(vault.id, mcpServerUrl);
-      if (!credential) {
+      let createdId: string | undefined;
+      if ((await credentialsFor(vault.id, mcpServerUrl)).length === 0) {
         try {
           const fresh = await anthropic.beta.vaults.credentials.create(vault.id, {
             display_name: 'scalekit-virtual-mcp',
             auth: { type: 'static_bearer', mcp_server_url: mcpServerUrl, token },
           });
-          await state.setVault(identifier, { vaultId: vault.id, credentialId: fresh.id });
-          return { vaultId: vault.id, credentialId: fresh.id, created: true };
+          createdId = fresh.id;
         } catch (err) {
           // Another sweep of this user created it a moment ago: use theirs, with our token.
           if (!(err instanceof ConflictError)) throw err;
         }
       }
-      const existing = credential ?? (await findCredential(vault.id, mcpServerUrl));
-      if (!existing) throw new Error(`credential for ${mcpServerUrl} vanished from vault ${vault.id}`);
-      ids = { vaultId: vault.id, credentialId: existing.id };
+      const live = await convergeOnOldest(vault.id, mcpServerUrl);
+      if (!live) throw new Error(`credential for ${mcpServerUrl} vanished from vault ${vault.id}`);
+      ids = { vaultId: vault.id, credentialId: live.id };
       await state.setVault(identifier, ids);
+      // Ours survived and holds our token; one that lost to an older credential gets ours below.
+      if (live.id === createdId) return { ...ids, created: true };
     }
     await anthropic.beta.vaults.credentials.update(ids.credentialId, {
       vault_id: ids.vaultId,

@@ -49,6 +49,8 @@ export const ErrorType = {
   SealBroken: 'SealBroken',
   /** The agent session ended on an error the service reported. */
   SessionFailed: 'SessionFailed',
+  /** The session's event stream sent an `event: error` frame; retryable: the next attempt re-attaches. */
+  SessionStreamFailed: 'SessionStreamFailed',
 } as const;
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
 

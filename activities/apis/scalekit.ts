@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { retryAfterMs } from './retry-after.js';
 import * as wire from './scalekit.wire.js';
 
 export interface ScalekitApiOptions {
@@ -124,11 +125,10 @@ async function toError(response: Response, what: string): Promise<ScalekitApiErr
   } catch {
     // not JSON: keep the status alone
   }
-  const retryAfter = Number(response.headers.get('retry-after'));
   return new ScalekitApiError(
     response.status,
     `Scalekit ${what} answered ${response.status}${parsed.message ? `: ${parsed.message}` : ''}`,
     parsed.details?.find((d) => d.error_code)?.error_code,
-    Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+    retryAfterMs(response.headers),
   );
 }
