@@ -60,8 +60,13 @@ class TurnFailure extends Error {
 
 const tokens = (text: string): number => Math.ceil(text.length / 4);
 
+/**
+ * `exhausted`, not `terminal`: the platform docs say a session whose MCP server is unreachable or
+ * refuses the credential "still starts and interacts normally" (Managed Agents "MCP connector"), so
+ * the turn dies but the session stays usable, e.g. for a turn after the vault's token is rotated.
+ */
 function mcpFailure(type: string, server: McpServer, message: string): TurnFailure {
-  return new TurnFailure({ type, mcp_server_name: server.name, message, retry_status: { type: 'terminal' } });
+  return new TurnFailure({ type, mcp_server_name: server.name, message, retry_status: { type: 'exhausted' } });
 }
 
 export async function runTurn(ctx: TurnContext): Promise<void> {

@@ -45,8 +45,8 @@ export class SessionRunner {
   private readonly confirmations = new Map<string, (confirmation: Confirmation) => void>();
   private idleWaiters: Array<() => void> = [];
   private disposed = false;
-  /** Set when the current turn emitted a `session.error` whose retry_status is terminal. */
-  private terminal = false;
+  /** The retry_status of the last `session.error` the current turn emitted that ended it. */
+  private turnError: 'exhausted' | 'terminal' | undefined;
 
   constructor(
     private readonly session: Omit<SessionRecord, 'runner'>,
@@ -104,13 +104,9 @@ export class SessionRunner {
     if (!message) return;
     const controller = new AbortController();
     this.turn = controller;
-    this.terminal = false;
+    this.turnError = undefined;
     this.setStatus('running');
-    let stopReason = 'end_turn';
     this.playTurn(message, controller.signal)
-      .then((stop) => {
-        stopReason = stop;
-      })
       .catch((err: unknown) => {
         if (controller.signal.aborted) return;
         this.emit({
@@ -123,24 +119,25 @@ export class SessionRunner {
         if (this.disposed) return;
         // The SDK documents processed_at of a user.message as "when the agent finished processing this message".
         message.processed_at = timestamp();
-        if (this.terminal) return this.terminate();
-        if (stopReason === 'retries_exhausted') this.queue.length = 0;
-        this.setStatus('idle', { type: stopReason });
+        if (this.turnError === 'terminal') return this.terminate();
+        if (this.turnError === 'exhausted') this.queue.length = 0;
+        this.setStatus('idle', { type: this.turnError === 'exhausted' ? 'retries_exhausted' : 'end_turn' });
         if (this.queue.length > 0) this.startNext();
         else this.wakeIdleWaiters();
       });
   }
 
-  /** Injected session errors first (see session-faults.ts), then the agent's turn; returns the stop reason. */
-  private async playTurn(message: SessionEvent, signal: AbortSignal): Promise<string> {
+  /**
+   * Injected session errors first (see session-faults.ts), then the agent's turn. An `exhausted` or
+   * `terminal` error ends the turn; which one decides how (see `emit`).
+   */
+  private async playTurn(message: SessionEvent, signal: AbortSignal): Promise<void> {
     for (const fault of this.deps.faults.take(this.session.id)) {
       await delay(this.deps.stepDelayMs(), signal);
       this.emit({ type: 'session.error', error: fault.error });
-      if (fault.retryStatus === 'exhausted') return 'retries_exhausted';
-      if (fault.retryStatus === 'terminal') return 'terminated';
+      if (fault.retryStatus !== 'retrying') return;
     }
     await runTurn(this.context(message, signal));
-    return 'end_turn';
   }
 
   /** A terminal error ends the session for good: `session.status_terminated`, and no more turns. */
@@ -205,7 +202,9 @@ export class SessionRunner {
 
   private emit(fields: { type: string } & Record<string, unknown>): SessionEvent {
     const retryStatus = (fields.error as { retry_status?: { type?: string } } | undefined)?.retry_status?.type;
-    if (fields.type === 'session.error' && retryStatus === 'terminal') this.terminal = true;
+    if (fields.type === 'session.error' && (retryStatus === 'terminal' || retryStatus === 'exhausted')) {
+      this.turnError = retryStatus;
+    }
     return this.session.log.append(fields);
   }
 

@@ -6,21 +6,29 @@ import { API_TOKEN_TTL_SECONDS, bearer } from './tokens.js';
 export function mountOAuthRoutes(app: Express, ctx: Context): void {
   app.use('/oauth/token', express.urlencoded({ extended: false }));
   const keyOf = (req: express.Request) => String((req.body as Record<string, unknown> | undefined)?.client_id ?? '');
-  route(app, ctx.control, writeOAuthError, 'post', '/oauth/token', (req, res) => {
-    const form = (req.body ?? {}) as Record<string, unknown>;
-    if (form.grant_type !== 'client_credentials') {
-      throw new HttpError(400, 'grant_type must be client_credentials', 'unsupported_grant_type');
-    }
-    if (form.client_id !== ctx.clientId || form.client_secret !== ctx.clientSecret) {
-      throw new HttpError(401, 'invalid client_id or client_secret', 'invalid_client');
-    }
-    res.json({
-      access_token: ctx.tokens.issueApiToken(),
-      token_type: 'Bearer',
-      expires_in: API_TOKEN_TTL_SECONDS,
-      scope: 'connected_accounts:read connected_accounts:write virtual_mcp_servers:read virtual_mcp_servers:write',
-    });
-  }, { keyOf });
+  route(
+    app,
+    ctx.control,
+    writeOAuthError,
+    'post',
+    '/oauth/token',
+    (req, res) => {
+      const form = (req.body ?? {}) as Record<string, unknown>;
+      if (form.grant_type !== 'client_credentials') {
+        throw new HttpError(400, 'grant_type must be client_credentials', 'unsupported_grant_type');
+      }
+      if (form.client_id !== ctx.clientId || form.client_secret !== ctx.clientSecret) {
+        throw new HttpError(401, 'invalid client_id or client_secret', 'invalid_client');
+      }
+      res.json({
+        access_token: ctx.tokens.issueApiToken(),
+        token_type: 'Bearer',
+        expires_in: API_TOKEN_TTL_SECONDS,
+        scope: 'connected_accounts:read connected_accounts:write virtual_mcp_servers:read virtual_mcp_servers:write',
+      });
+    },
+    { keyOf },
+  );
 }
 
 /**

@@ -591,10 +591,10 @@ describe('the emulated agent against an MCP server', () => {
       error: {
         type: 'mcp_authentication_failed_error',
         mcp_server_name: 'email-calendar-mcp',
-        retry_status: { type: 'terminal' },
+        retry_status: { type: 'exhausted' },
       },
     });
-    expect(seen[3]).toMatchObject({ stop_reason: { type: 'end_turn' } });
+    expect(seen[3]).toMatchObject({ stop_reason: { type: 'retries_exhausted' } });
     expect(mcp.calendar).toHaveLength(0);
   });
 
