@@ -1,0 +1,181 @@
+import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ErrorType } from '../workflows/contract.js';
+import { BOOKED, seedUser, vaultsOf } from './helpers/demo.js';
+import { startTestStack, type TestStack } from './helpers/stack.js';
+
+const TOKENS = 'POST /api/v1/mcp/configs/:config_id/tokens';
+const STREAM = 'GET /v1/sessions/:session_id/events/stream';
+const CREDENTIALS = 'POST /v1/vaults/:vault_id/credentials';
+
+/**
+ * The product against emulators as strict as the services: session errors by retry status, mint
+ * refusals by error code, credential races with and without the service's 409, rate limits with
+ * retry-after, stream error frames, and a sent task that the event list shows late.
+ */
+describe('against strict services', () => {
+  let stack: TestStack;
+
+  beforeAll(async () => {
+    stack = await startTestStack('strict');
+    await stack.startWorker();
+    await stack.inbox.setup();
+  });
+  afterEach(() => {
+    const { scalekit, agents } = stack.emulators;
+    scalekit.control.clearFaults();
+    scalekit.control.rateLimit(undefined);
+    agents.control.clearFaults();
+    agents.control.rateLimit(undefined);
+    agents.clearSessionErrors();
+    agents.configure({ credentialUrlConflict: true, userMessagesListed: 'on_arrival' });
+    agents.setStepDelay(0);
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const userMessages = (sessionId: string | undefined) =>
+    stack.emulators.agents
+      .sessions()
+      .find((s) => s.id === sessionId)
+      ?.events.filter((e) => e.type === 'user.message') ?? [];
+
+  describe('session errors', () => {
+    it('a retrying session.error is one the service recovers from: the sweep completes', async () => {
+      const identifier = seedUser(stack);
+      stack.emulators.agents.injectSessionError({ retryStatus: 'retrying', times: 1 });
+      const report = await stack.inbox.sweep(identifier);
+      expect(report.outcome).toBe('completed');
+      expect(report.session?.error).toBeUndefined();
+      expect(report.session?.stopReason).toBe('end_turn');
+      expect(report.session?.toolCalls).toEqual(BOOKED);
+      expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
+    });
+
+    it('an exhausted one fails the session with the retries_exhausted stop reason and its error', async () => {
+      const identifier = seedUser(stack);
+      stack.emulators.agents.injectSessionError({ retryStatus: 'retrying', times: 1 });
+      stack.emulators.agents.injectSessionError({ retryStatus: 'exhausted', times: 1 });
+      const report = await stack.inbox.sweep(identifier);
+      expect(report.outcome).toBe('session_failed');
+      expect(report.session?.stopReason).toBe('retries_exhausted');
+      expect(report.session?.error?.type).toBe('model_overloaded_error');
+      expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(0);
+    });
+
+    it('a terminal one fails the session as terminated', async () => {
+      const identifier = seedUser(stack);
+      stack.emulators.agents.injectSessionError({ retryStatus: 'terminal', times: 1 });
+      const report = await stack.inbox.sweep(identifier);
+      expect(report.outcome).toBe('session_failed');
+      expect(report.session?.stopReason).toBe('terminated');
+      expect(report.session?.error?.type).toBe('billing_error');
+      expect(stack.emulators.agents.sessions().find((s) => s.id === report.session?.sessionId)?.status).toBe(
+        'terminated',
+      );
+    });
+  });
+
+  describe('token mint refusals', () => {
+    it('a validation 400 fails the sweep as InvalidRequest instead of waiting for re-authorization', async () => {
+      const identifier = seedUser(stack);
+      stack.emulators.scalekit.control.inject({ route: TOKENS, status: 400, errorCode: 'INVALID_ARGUMENT' });
+      const err = await stack.inbox.sweep(identifier, { reauthTimeout: '20s' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      const activity = (err as WorkflowFailedError).cause as ActivityFailure;
+      expect(activity.activityType).toBe('mintSessionToken');
+      expect((activity.cause as ApplicationFailure).type).toBe(ErrorType.InvalidRequest);
+      expect(stack.emulators.scalekit.control.calls(TOKENS)).toBeGreaterThan(0);
+    });
+
+    it('a not-active refusal while every account is ACTIVE again is retried, not waited on', async () => {
+      const identifier = seedUser(stack);
+      stack.emulators.scalekit.control.inject({
+        route: TOKENS,
+        status: 400,
+        errorCode: 'CONNECTED_ACCOUNT_NOT_ACTIVE',
+        times: 1,
+      });
+      const report = await stack.inbox.sweep(identifier, { reauthTimeout: '20s' });
+      expect(report.outcome).toBe('completed');
+      expect(report.reauthWaits).toBe(0);
+    });
+  });
+
+  describe('racing first sweeps of one user', () => {
+    for (const credentialUrlConflict of [true, false]) {
+      it(`converge on one live credential when the service ${credentialUrlConflict ? 'refuses' : 'allows'} a second`, async () => {
+        stack.emulators.agents.configure({ credentialUrlConflict });
+        const identifier = seedUser(stack, {}, []);
+        // Both sweeps find no credential before either has made one.
+        stack.emulators.agents.control.inject({ route: CREDENTIALS, latencyMs: 400, times: 2 });
+        const reports = await Promise.all([stack.inbox.sweep(identifier), stack.inbox.sweep(identifier)]);
+        expect(reports.map((r) => r.outcome)).toEqual(['completed', 'completed']);
+        const vaults = vaultsOf(stack, identifier);
+        expect(vaults).toHaveLength(1);
+        expect(vaults[0]!.credentials.filter((c) => !c.archived)).toHaveLength(1);
+        const live = vaults[0]!.credentials.find((c) => !c.archived)!;
+        expect(reports.map((r) => r.vault?.credentialId)).toEqual([live.id, live.id]);
+        expect(stack.emulators.agents.control.calls(CREDENTIALS)).toBeGreaterThanOrEqual(2);
+      });
+    }
+  });
+
+  describe('rate limits and streams', () => {
+    it("a rate-limited call is retried after the service's retry-after-ms, via nextRetryDelay", async () => {
+      const identifier = seedUser(stack);
+      // One call per burst, refilled in ~1.25 s: the mint right after the connection check is refused.
+      stack.emulators.scalekit.control.rateLimit({ burst: 1, perSecond: 0.8 });
+      const handle = await stack.inbox.startSweep(identifier);
+      const observed = await vi.waitFor(
+        async () => {
+          const pending = (await handle.describe()).raw.pendingActivities ?? [];
+          const waiting = pending.find((a) => a.lastFailure?.applicationFailureInfo?.type === 'RateLimited');
+          if (!waiting) throw new Error('no rate-limited activity yet');
+          return waiting;
+        },
+        { timeout: 15_000, interval: 50 },
+      );
+      const delay = observed.lastFailure!.applicationFailureInfo!.nextRetryDelay!;
+      const delayMs = Number(delay.seconds ?? 0) * 1000 + Math.round((delay.nanos ?? 0) / 1e6);
+      const throttled = stack.emulators.scalekit.control.throttled();
+      expect(throttled.map((t) => t.retryAfterMs)).toContain(delayMs);
+      expect(delayMs % 1000).not.toBe(0); // retry-after alone (whole seconds) could not say this
+      const report = await handle.result();
+      expect(report.outcome).toBe('completed');
+      expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
+    });
+
+    it('an event: error frame on the stream is retried: the next attempt re-attaches to the same session', async () => {
+      const identifier = seedUser(stack);
+      stack.emulators.agents.setStepDelay(100);
+      stack.emulators.agents.control.inject({ route: STREAM, errorFrameAfterEvents: 3, times: 1 });
+      const streamsBefore = stack.emulators.agents.control.calls(STREAM);
+      const sessionsBefore = stack.emulators.agents.sessions().length;
+      const report = await stack.inbox.sweep(identifier);
+      expect(report.outcome).toBe('completed');
+      expect(report.session?.toolCalls).toEqual(BOOKED);
+      expect(stack.emulators.agents.sessions().length - sessionsBefore).toBe(1);
+      expect(stack.emulators.agents.control.calls(STREAM) - streamsBefore).toBe(2);
+      expect(userMessages(report.session?.sessionId)).toHaveLength(1);
+      expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
+    });
+
+    it('a re-attaching attempt does not send the task again when the list shows it only once processed', async () => {
+      const identifier = seedUser(stack);
+      stack.emulators.agents.configure({ userMessagesListed: 'when_processed' });
+      // The turn outlasts the retry backoff (2 s), so the retry finds it still running.
+      stack.emulators.agents.setStepDelay(500);
+      stack.emulators.agents.control.inject({ route: STREAM, cutAfterEvents: 3, times: 1 });
+      const report = await stack.inbox.sweep(identifier);
+      expect(report.outcome).toBe('completed');
+      expect(stack.emulators.agents.control.calls(STREAM)).toBeGreaterThanOrEqual(2);
+      expect(userMessages(report.session?.sessionId)).toHaveLength(1);
+      expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
+    });
+  });
+});
