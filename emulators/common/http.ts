@@ -1,4 +1,5 @@
 import type { AddressInfo, Server } from 'node:net';
+import type { z } from 'zod';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Control, FaultDecision } from './control.js';
 import { faultRuleSchema, rateLimitSchema } from './control.js';
@@ -69,26 +70,29 @@ export function route(
   });
 }
 
+/** A control-plane command: a JSON body checked by `schema`, then applied; 400 with zod's account, else 204. */
+export function controlCommand<S extends z.ZodType>(
+  app: Express,
+  method: 'post' | 'put',
+  path: string,
+  schema: S,
+  apply: (body: z.output<S>) => void,
+): void {
+  app[method](path, express.json(), (req, res) => {
+    const parsed = schema.safeParse(req.body);
+    if (!parsed.success) {
+      res.status(400).json({ error: parsed.error.message });
+      return;
+    }
+    apply(parsed.data);
+    res.status(204).end();
+  });
+}
+
 /** `/_emulator/{faults,rate-limit,counters,reset}`: the control plane that tests and benchmarks drive over HTTP. */
 export function mountControlRoutes(app: Express, control: Control, onReset: () => void): void {
-  app.post('/_emulator/faults', express.json(), (req, res) => {
-    const parsed = faultRuleSchema.safeParse(req.body);
-    if (!parsed.success) {
-      res.status(400).json({ error: parsed.error.message });
-      return;
-    }
-    control.inject(parsed.data);
-    res.status(204).end();
-  });
-  app.put('/_emulator/rate-limit', express.json(), (req, res) => {
-    const parsed = rateLimitSchema.safeParse(req.body);
-    if (!parsed.success) {
-      res.status(400).json({ error: parsed.error.message });
-      return;
-    }
-    control.rateLimit(parsed.data);
-    res.status(204).end();
-  });
+  controlCommand(app, 'post', '/_emulator/faults', faultRuleSchema, (rule) => control.inject(rule));
+  controlCommand(app, 'put', '/_emulator/rate-limit', rateLimitSchema, (limit) => control.rateLimit(limit));
   app.delete('/_emulator/rate-limit', (_req, res) => {
     control.rateLimit(undefined);
     res.status(204).end();

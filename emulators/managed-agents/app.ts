@@ -1,7 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Control, FaultDecision } from '../common/control.js';
-import { mountControlRoutes, route } from '../common/http.js';
+import { controlCommand, mountControlRoutes, route } from '../common/http.js';
 import { writeAnthropicError } from './errors.js';
 import { newId } from './ids.js';
 import type { RouteContext } from './routes/context.js';
@@ -70,34 +70,15 @@ export function createApp(options: AppOptions): Express {
   app.get('/_emulator/state', (_req, res) => {
     res.json({ agents: agentStates(store), vaults: vaultStates(store, false), sessions: sessionStates(store) });
   });
-  app.put('/_emulator/step-delay', express.json(), (req, res) => {
-    const parsed = z.object({ ms: z.number().int().min(0) }).safeParse(req.body);
-    if (!parsed.success) {
-      res.status(400).json({ error: parsed.error.message });
-      return;
-    }
-    options.setStepDelay(parsed.data.ms);
-    res.status(204).end();
-  });
-
-  app.put('/_emulator/settings', express.json(), (req, res) => {
-    const parsed = settingsSchema.partial().safeParse(req.body);
-    if (!parsed.success) {
-      res.status(400).json({ error: parsed.error.message });
-      return;
-    }
-    Object.assign(options.settings, parsed.data);
-    res.status(204).end();
-  });
-  app.post('/_emulator/session-errors', express.json(), (req, res) => {
-    const parsed = sessionErrorRuleSchema.safeParse(req.body);
-    if (!parsed.success) {
-      res.status(400).json({ error: parsed.error.message });
-      return;
-    }
-    options.runnerDeps.faults.inject(parsed.data);
-    res.status(204).end();
-  });
+  controlCommand(app, 'put', '/_emulator/step-delay', z.object({ ms: z.number().int().min(0) }), ({ ms }) =>
+    options.setStepDelay(ms),
+  );
+  controlCommand(app, 'put', '/_emulator/settings', settingsSchema.partial(), (changes) =>
+    Object.assign(options.settings, changes),
+  );
+  controlCommand(app, 'post', '/_emulator/session-errors', sessionErrorRuleSchema, (rule) =>
+    options.runnerDeps.faults.inject(rule),
+  );
   app.delete('/_emulator/session-errors', (_req, res) => {
     options.runnerDeps.faults.clear();
     res.status(204).end();
