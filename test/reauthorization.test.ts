@@ -99,15 +99,22 @@ describe('re-authorization pause', () => {
 
   it('a connection that expires between check and mint sends the sweep back to waiting', async () => {
     const identifier = seedUser(stack);
-    // The check sees ACTIVE; the mint right after is refused as it would be had the user revoked access.
+    // The check sees ACTIVE; the user revokes access while the mint is under way, so it is refused.
+    const tokens = 'POST /api/v1/mcp/configs/:config_id/tokens';
+    const mintsBefore = stack.emulators.scalekit.control.calls(tokens);
     stack.emulators.scalekit.control.inject({
-      route: 'POST /api/v1/mcp/configs/:config_id/tokens',
+      route: tokens,
       status: 400,
+      errorCode: 'CONNECTED_ACCOUNT_NOT_ACTIVE',
+      latencyMs: 500,
       times: 1,
     });
     const handle = await stack.inbox.startSweep(identifier, { reauthTimeout: '10 minutes' });
+    await vi.waitFor(() => expect(stack.emulators.scalekit.control.calls(tokens)).toBeGreaterThan(mintsBefore));
+    stack.emulators.scalekit.setConnectionStatus(identifier, 'gmail', 'EXPIRED');
     const waiting = await waitForStatus(handle, (s) => s.phase === 'awaiting_reauthorization');
     expect(waiting.waitingBecause).toMatch(/refused a session token/);
+    stack.emulators.scalekit.setConnectionStatus(identifier, 'gmail', 'ACTIVE');
     await stack.inbox.reauthorized(identifier, { workflowId: handle.workflowId });
     const report = await handle.result();
     expect(report.outcome).toBe('completed');
