@@ -29,6 +29,11 @@ export const workerEnvSchema = z.object({
   INBOX_AGENT_AGENT_NAME: z.string().min(1).default('Email Meeting Manager'),
   INBOX_AGENT_MODEL: z.string().min(1).default('claude-haiku-4-5-20251001'),
   INBOX_AGENT_STATE_DIR: z.string().min(1).default('.data'),
+  /** host:port of the runtime's Prometheus endpoint (the image's health check asks it); off when unset. */
+  INBOX_AGENT_METRICS_ADDRESS: z
+    .string()
+    .regex(/^[^\s/]+:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464')
+    .optional(),
 });
 
 export type WorkerConfig = z.output<typeof workerEnvSchema>;

@@ -1,6 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { ConfigError, parseWorkerConfig } from './config.js';
 import { createInboxWorker } from './create-worker.js';
 import { buildActivityDeps } from './deps.js';
@@ -8,6 +8,9 @@ import { buildActivityDeps } from './deps.js';
 /** The worker process: Temporal from envconfig (so Temporal Cloud works by env vars), APIs from env. */
 async function main(): Promise<void> {
   const config = parseWorkerConfig();
+  // The runtime's Prometheus endpoint, which the image's HEALTHCHECK asks (worker/healthcheck.ts).
+  const bindAddress = config.INBOX_AGENT_METRICS_ADDRESS;
+  if (bindAddress) Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress } } } });
   const { connectionOptions, namespace = 'default' } = loadClientConnectConfig();
   const connection = await NativeConnection.connect(connectionOptions);
   const clientConnection = await Connection.connect(connectionOptions);

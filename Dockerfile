@@ -1,0 +1,36 @@
+# The inbox-agent worker image: compiled JS on the official slim Node 20, production dependencies only
+# (no tsx, no emulators), run as the unprivileged `node` user. `scripts/check-image-contents` assembles
+# the same contents without Docker and runs a sweep with them; CI lints this file with hadolint.
+# Another process from the same image: `docker run … node dist/<entry>.js`.
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# Compile: tsc into dist/ and the workflow bundle prebuilt, so workers never run webpack at start.
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+COPY emulators/package.json emulators/
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build
+
+# The runtime dependencies alone: --workspaces=false leaves the emulators package and its deps out.
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --workspaces=false --no-audit --no-fund && npm cache clean --force
+
+FROM ${NODE_IMAGE}
+ENV NODE_ENV=production \
+    INBOX_AGENT_METRICS_ADDRESS=0.0.0.0:9464 \
+    INBOX_AGENT_STATE_DIR=/app/.data
+WORKDIR /app
+COPY --from=deps /app/node_modules node_modules
+COPY --from=build /app/dist dist
+COPY package.json ./
+# 1000 is the official image's unprivileged `node` user, numeric so Kubernetes' runAsNonRoot can check it.
+RUN mkdir .data && chown 1000:1000 .data
+USER 1000:1000
+EXPOSE 9464
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 CMD ["node", "dist/worker/healthcheck.js"]
+# node itself as PID 1 (no npm in between), so SIGTERM reaches the worker and it drains.
+CMD ["node", "dist/worker/main.js"]

@@ -1,0 +1,117 @@
+/**
+ * What the Dockerfile's final stage holds, assembled without Docker (base images cannot be pulled
+ * here) and run: the compiled dist/ plus `npm ci --omit=dev --workspaces=false` in a clean folder.
+ * It asserts that no tsx and no emulator-only package is installed, then runs the compiled worker
+ * from that folder against a dev server and the emulators (both from this repo) for one sweep, asks
+ * the image's health check, and stops the worker with SIGTERM. Run after `npm run build` (CI does).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { once } from 'node:events';
+import { InboxAgentClient } from '../client/index.js';
+import { DEMO_READY, seedDemoUsers } from '../emulators/demo.js';
+import { startEmulatorStack } from '../emulators/stack.js';
+import { freePort } from '../test/helpers/ports.js';
+import { startDevServer } from './dev-server.js';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const readJson = (path: string) =>
+  JSON.parse(readFileSync(join(root, path), 'utf8')) as { dependencies?: Record<string, string> };
+
+function check(ok: unknown, message: string): asserts ok {
+  if (!ok) throw new Error(message);
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(join(root, 'dist/worker/main.js')) || !existsSync(join(root, 'dist/workflow-bundle.js'))) {
+    console.error('check-image-contents: no dist/ build; run npm run build first');
+    process.exit(2);
+  }
+  const image = await mkdtemp(join(tmpdir(), 'inbox-agent-image-'));
+  const cleanups: Array<() => Promise<unknown>> = [() => rm(image, { recursive: true, force: true })];
+  try {
+    // The final stage: COPY dist, package.json; node_modules from `npm ci --omit=dev --workspaces=false`.
+    await cp(join(root, 'dist'), join(image, 'dist'), { recursive: true });
+    for (const file of ['package.json', 'package-lock.json']) await cp(join(root, file), join(image, file));
+    let started = Date.now();
+    execFileSync('npm', ['ci', '--omit=dev', '--workspaces=false', '--no-audit', '--no-fund'], {
+      cwd: image,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const installSeconds = (Date.now() - started) / 1000;
+
+    // Every package only the emulators depend on, and the dev tools, must be absent.
+    const product = new Set(Object.keys(readJson('package.json').dependencies ?? {}));
+    const emulatorOnly = Object.keys(readJson('emulators/package.json').dependencies ?? {}).filter(
+      (name) => !product.has(name),
+    );
+    const forbidden = [...emulatorOnly, '@inbox-agent/emulators', 'tsx', 'typescript', 'vitest', 'eslint'];
+    const present = forbidden.filter((name) => existsSync(join(image, 'node_modules', name)));
+    check(present.length === 0, `the image would hold ${present.join(', ')}`);
+    const size = execFileSync('du', ['-sh', join(image, 'node_modules')], { encoding: 'utf8' }).split('\t')[0];
+    console.log(`image contents: dist/ + ${size} node_modules (npm ci ${installSeconds.toFixed(0)} s)`);
+    console.log(`  absent: ${forbidden.join(', ')}`);
+
+    // Temporal and the emulators come from this repo; only the worker runs from the image folder.
+    const temporal = await startDevServer();
+    cleanups.unshift(() => temporal.teardown());
+    const emulators = await startEmulatorStack();
+    cleanups.unshift(() => emulators.close());
+    seedDemoUsers(emulators.scalekit);
+    const taskQueue = `image-check-${process.pid}`;
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: image,
+      NODE_ENV: 'production',
+      ...emulators.env,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_NAMESPACE: temporal.namespace ?? 'default',
+      INBOX_AGENT_TASK_QUEUE: taskQueue,
+      INBOX_AGENT_STATE_DIR: join(image, '.data'),
+      INBOX_AGENT_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
+    };
+    started = Date.now();
+    const worker = spawn(process.execPath, ['dist/worker/main.js'], { cwd: image, env, stdio: 'pipe' });
+    let output = '';
+    worker.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    worker.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = once(worker, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    cleanups.unshift(async () => {
+      if (worker.exitCode === null) worker.kill('SIGKILL');
+    });
+    for (let i = 0; !output.includes('inbox-agent worker on'); i++) {
+      check(i < 300 && worker.exitCode === null, `the compiled worker did not start:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    console.log(`compiled worker ready in ${((Date.now() - started) / 1000).toFixed(2)} s (prebuilt bundle)`);
+
+    const health = spawn(process.execPath, ['dist/worker/healthcheck.js'], { cwd: image, env, stdio: 'inherit' });
+    const [healthCode] = (await once(health, 'exit')) as [number | null];
+    check(healthCode === 0, `the image's health check failed (exit ${healthCode})`);
+    console.log('health check: ok');
+
+    const inbox = new InboxAgentClient(temporal.client, taskQueue);
+    await inbox.setup();
+    const report = await inbox.sweep(DEMO_READY, { requestId: `image-check-${Date.now()}` });
+    check(report.outcome === 'completed', `the sweep ended ${report.outcome}\n${output}`);
+    const events = emulators.scalekit.calendarEvents(DEMO_READY);
+    check(events.length > 0, 'the sweep completed without booking an event');
+    console.log(`sweep for ${DEMO_READY}: ${report.outcome}, ${events.length} event(s) booked`);
+
+    worker.kill('SIGTERM');
+    const [code] = await exited;
+    check(code === 0, `the worker exited ${code} on SIGTERM\n${output}`);
+    console.log('worker drained and exited 0 on SIGTERM');
+  } finally {
+    for (const cleanup of cleanups) await cleanup().catch(() => {});
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(`check-image-contents: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});
