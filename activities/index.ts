@@ -1,8 +1,9 @@
-import { MAX_SESSION_TIMEOUT_MS } from '../workflows/contract.js';
+import { ErrorType, MAX_SESSION_TIMEOUT_MS, type SweepInput } from '../workflows/contract.js';
 import { checkIdentifier, parseDuration } from '../workflows/input.js';
 import type { ActivityDeps } from './deps.js';
 import { createCheckConnections } from './check-connections.js';
-import { withClassifiedFailures } from './failures.js';
+import { createInboxLedger } from './inbox-ledger.js';
+import { nonRetryable, withClassifiedFailures } from './failures.js';
 import { createMintSessionToken } from './mint-session-token.js';
 import { createProvisioning } from './provisioning.js';
 import { createRunAgentSession } from './run-agent-session.js';
@@ -23,6 +24,7 @@ export function createActivities(deps: ActivityDeps) {
   const provisioning = createProvisioning(deps);
   const mint = createMintSessionToken(deps, provisioning);
   const runAgentSession = createRunAgentSession(deps, provisioning);
+  const ledger = createInboxLedger(deps, provisioning);
   return withClassifiedFailures({
     ensureProvisioned: () => provisioning.ensure(),
     checkConnections: forUser(createCheckConnections(deps, provisioning)),
@@ -32,6 +34,14 @@ export function createActivities(deps: ActivityDeps) {
     upsertVault: forUser(createUpsertVault(deps, provisioning)),
     runAgentSession: async (input: Parameters<typeof runAgentSession>[0]) =>
       runAgentSession({ ...input, identifier: checkIdentifier(input?.identifier) }),
+    findUnhandled: async (input: Parameters<typeof ledger.findUnhandled>[0]) =>
+      ledger.findUnhandled({ ...input, identifier: checkIdentifier(input?.identifier) }),
+    confirmHandled: async (input: Parameters<typeof ledger.confirmHandled>[0]) =>
+      ledger.confirmHandled({ ...input, identifier: checkIdentifier(input?.identifier) }),
+    startSweep: async (input: SweepInput, taskQueue: string) => {
+      if (!deps.startSweep) throw nonRetryable(ErrorType.InvalidRequest, 'this worker cannot start sweeps');
+      return deps.startSweep(input, taskQueue);
+    },
   });
 }
 

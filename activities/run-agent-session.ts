@@ -1,9 +1,11 @@
 import { Context } from '@temporalio/activity';
 import type { AgentSessionInput, AgentSessionSummary, SessionProgress } from '../workflows/contract.js';
 import type { ActivityDeps } from './deps.js';
-import { DEFAULT_TASK, IDENTIFIER_METADATA_KEY } from './definitions.js';
+import { IDENTIFIER_METADATA_KEY } from './definitions.js';
+import { openBatch } from './inbox-ledger.js';
 import type { Provisioning } from './provisioning.js';
 import { SessionTracker, type SessionEventLike } from './session-tracker.js';
+import { parseAgentReport, sweepTask } from './sweep-task.js';
 
 /** How often the workflow's `status` hears about progress; each report is a history event. */
 const PROGRESS_EVERY_MS = 5_000;
@@ -14,7 +16,7 @@ const PROGRESS_EVERY_MS = 5_000;
  * to the same session and catches up from its event history instead of starting a second one.
  */
 export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisioning) {
-  const { anthropic, settings } = deps;
+  const { anthropic, sealer, settings } = deps;
 
   return async function runAgentSession(input: AgentSessionInput): Promise<AgentSessionSummary> {
     const ctx = Context.current();
@@ -36,6 +38,8 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
     const tracker = new SessionTracker(sessionId);
     // Trusted over the event list: when a sent message shows up there is the service's business.
     if (previous?.messageSent) tracker.markMessageSent();
+    // Built here, not in the workflow: the subjects are user mail and cross history only sealed.
+    const task = () => sweepTask(openBatch(sealer, input.batch), input.eventForEveryEmail);
     const progress = (): SessionProgress => ({
       sessionId,
       messageSent: tracker.messageSent,
@@ -67,7 +71,7 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
       }
       if (!tracker.messageSent) {
         await anthropic.beta.sessions.events.send(sessionId, {
-          events: [{ type: 'user.message', content: [{ type: 'text', text: DEFAULT_TASK }] }],
+          events: [{ type: 'user.message', content: [{ type: 'text', text: task() }] }],
         });
         tracker.markMessageSent();
         ctx.heartbeat(progress());
@@ -83,7 +87,8 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
       abort.abort();
       if (!tracker.done) throw new Error(`event stream of session ${sessionId} ended before the turn did`);
       await report(true);
-      return tracker.summary();
+      const summary = tracker.summary();
+      return { ...summary, reportedNoAction: parseAgentReport(summary.finalMessage).no_action };
     } finally {
       clearInterval(keepAlive);
       ctx.cancellationSignal.removeEventListener('abort', onCancel);

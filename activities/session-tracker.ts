@@ -9,6 +9,7 @@ export interface SessionEventLike {
   stop_reason?: { type: string } | null;
   model_usage?: { input_tokens?: number; output_tokens?: number };
   error?: { type?: string; message?: string; retry_status?: { type?: string } };
+  is_error?: boolean;
 }
 
 /** Stop reasons that end a turn without its work done; the SDK's `BetaManagedAgentsSessionStatusIdleEvent`. */
@@ -29,6 +30,7 @@ export class SessionTracker {
   private inputTokens = 0;
   private outputTokens = 0;
   private error?: { type: string; message: string };
+  private toolErrors = 0;
   stopReason?: string;
   lastEventId?: string;
   /** Our task is in the session: its echo was seen, or this attempt or an earlier one sent it. */
@@ -63,6 +65,10 @@ export class SessionTracker {
       case 'agent.mcp_tool_use':
       case 'agent.tool_use':
         this.toolCalls.push(event.name ?? 'unknown');
+        break;
+      case 'agent.mcp_tool_result':
+      case 'agent.tool_result':
+        if (event.is_error) this.toolErrors += 1;
         break;
       case 'agent.message':
         this.finalMessage = (event.content ?? [])
@@ -111,6 +117,8 @@ export class SessionTracker {
       toolCalls: [...this.toolCalls],
       finalMessage: this.finalMessage,
       usage: { inputTokens: this.inputTokens, outputTokens: this.outputTokens },
+      toolErrors: this.toolErrors,
+      reportedNoAction: [],
       ...(error ? { error } : {}),
     };
   }

@@ -3,23 +3,27 @@ import {
   Client,
   Connection,
   ScheduleOverlapPolicy,
+  WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   type ScheduleHandle,
   type ScheduleSpec,
-  type WorkflowHandleWithFirstExecutionRunId,
+  type WorkflowHandle,
 } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   connectionsWorkflowId,
+  MAX_MAX_EMAILS,
   MAX_REAUTH_TIMEOUT_MS,
+  scheduledSweepWorkflowId,
+  sweepStartOptions,
+  sweepTicketStartOptions,
   MAX_SESSION_TIMEOUT_MS,
   provisionWorkflowId,
   reauthorizedSignal,
   scheduleId,
   searchAttributes,
   statusQuery,
-  sweepWorkflowId,
   type ConnectionsReport,
   type ProvisionResult,
   type SweepInput,
@@ -41,11 +45,21 @@ export class InvalidInputError extends Error {
 export type DurationInput = Duration | string;
 
 export interface SweepOptions {
-  /** Makes the start idempotent: the same request ID never starts a second sweep. */
+  /**
+   * Makes the start idempotent: the same request ID resolves to the same sweep run (attaching while
+   * it runs, its result once closed) for as long as Temporal retains it.
+   */
   requestId?: string;
+  /** At most this many unhandled e-mails per sweep (default 5). */
+  maxEmails?: number;
+  /** The guide's behaviour: an event for every e-mail. */
+  eventForEveryEmail?: boolean;
   reauthTimeout?: DurationInput;
   sessionTimeout?: DurationInput;
 }
+
+/** A handle on the user's sweep run; `firstExecutionRunId` pins the run a start resolved to. */
+export type SweepHandle = WorkflowHandle<typeof inboxSweep> & { firstExecutionRunId: string };
 
 export interface ScheduleOptions {
   every?: DurationInput;
@@ -134,18 +148,32 @@ export class InboxAgentClient {
     });
   }
 
-  async startSweep(
-    identifier: string,
-    options: SweepOptions = {},
-  ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof inboxSweep>> {
+  /**
+   * Starts the user's sweep, or attaches to the one that runs: at most one sweep per user runs,
+   * whoever starts it (see `sweepWorkflowId` in the contract for how).
+   */
+  async startSweep(identifier: string, options: SweepOptions = {}): Promise<SweepHandle> {
     const input = this.sweepInput(identifier, options);
-    if (options.requestId !== undefined) clientSide(() => checkRequestId(options.requestId));
-    return this.client.workflow.start<typeof inboxSweep>('inboxSweep', {
-      taskQueue: this.taskQueue,
-      workflowId: sweepWorkflowId(identifier, options.requestId ?? `manual-${randomUUID()}`),
-      args: [input],
-      typedSearchAttributes: [{ key: searchAttributes.identifier, value: identifier }],
-      staticSummary: `Inbox sweep for ${identifier}`,
+    if (options.requestId === undefined) {
+      return this.client.workflow.start<typeof inboxSweep>('inboxSweep', {
+        ...sweepStartOptions(identifier, this.taskQueue),
+        args: [input],
+      });
+    }
+    clientSide(() => checkRequestId(options.requestId));
+    const ticketOptions = sweepTicketStartOptions(identifier, options.requestId, this.taskQueue);
+    let ticket: WorkflowHandle<typeof inboxSweep>;
+    try {
+      ticket = await this.client.workflow.start<typeof inboxSweep>('inboxSweep', { ...ticketOptions, args: [input] });
+    } catch (err) {
+      // REJECT_DUPLICATE: this request id was served before; its closed ticket says by which run.
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      ticket = this.client.workflow.getHandle(ticketOptions.workflowId);
+    }
+    const { sweep } = await ticket.result();
+    if (!sweep) throw new Error(`ticket ${ticketOptions.workflowId} named no sweep`);
+    return Object.assign(this.client.workflow.getHandle<typeof inboxSweep>(sweep.workflowId, sweep.runId), {
+      firstExecutionRunId: sweep.runId,
     });
   }
 
@@ -219,7 +247,8 @@ export class InboxAgentClient {
       type: 'startWorkflow' as const,
       workflowType: 'inboxSweep',
       taskQueue: this.taskQueue,
-      workflowId: scheduleId(identifier),
+      // Temporal appends the fire time to this id: the run is a ticket that attaches to the user's sweep.
+      workflowId: scheduledSweepWorkflowId(identifier),
       args: [input],
       typedSearchAttributes: [{ key: searchAttributes.identifier, value: identifier }],
       staticSummary: `Scheduled inbox sweep for ${identifier}`,
@@ -252,10 +281,16 @@ export class InboxAgentClient {
     assertIdentifier(identifier);
     const reauthTimeout = assertDuration('--reauth-timeout', options.reauthTimeout, MAX_REAUTH_TIMEOUT_MS);
     const sessionTimeout = assertDuration('--session-timeout', options.sessionTimeout, MAX_SESSION_TIMEOUT_MS);
+    const { maxEmails } = options;
+    if (maxEmails !== undefined && !(Number.isInteger(maxEmails) && maxEmails >= 1 && maxEmails <= MAX_MAX_EMAILS)) {
+      throw new InvalidInputError(`invalid max emails ${maxEmails}: expected 1-${MAX_MAX_EMAILS}`);
+    }
     return {
       identifier,
       ...(reauthTimeout !== undefined ? { reauthTimeout } : {}),
       ...(sessionTimeout !== undefined ? { sessionTimeout } : {}),
+      ...(maxEmails !== undefined ? { maxEmails } : {}),
+      ...(options.eventForEveryEmail ? { eventForEveryEmail: true } : {}),
     };
   }
 }

@@ -104,7 +104,11 @@ describe('bad input at the boundary (real worker, dev server)', () => {
       type: ErrorType.InvalidRequest,
       nonRetryable: true,
     });
-    await expect(activities.runAgentSession({ identifier: '../other', vaultId: 'v' })).rejects.toMatchObject({
+    const batch = stack.deps.sealer.seal('[]');
+    await expect(
+      activities.runAgentSession({ identifier: '../other', vaultId: 'v', batch, eventForEveryEmail: false }),
+    ).rejects.toMatchObject({ type: ErrorType.InvalidRequest });
+    await expect(activities.findUnhandled({ identifier: '../other', token: batch })).rejects.toMatchObject({
       type: ErrorType.InvalidRequest,
     });
     await expect(activities.mintSessionToken(seedUser(stack), 48 * 3600_000)).rejects.toMatchObject({

@@ -4,7 +4,8 @@ import type { ActivityDeps } from '../activities/index.js';
 import { ScalekitApi } from '../activities/apis/scalekit.js';
 import { createSealer } from '../activities/seal.js';
 import { MemoryUserStateStore } from '../activities/user-state.js';
-import { sessionProgressSignal } from '../workflows/contract.js';
+import { sessionProgressSignal, sweepStartOptions } from '../workflows/contract.js';
+import type { inboxSweep } from '../workflows/index.js';
 import type { WorkerConfig } from './config.js';
 
 /** The real clients behind the activities, from validated configuration. */
@@ -27,6 +28,13 @@ export function buildActivityDeps(config: WorkerConfig, temporal: Client): Activ
     state: new MemoryUserStateStore(),
     reportProgress: (workflowId, runId, progress) =>
       temporal.workflow.getHandle(workflowId, runId).signal(sessionProgressSignal, progress),
+    startSweep: async (input, taskQueue) => {
+      const handle = await temporal.workflow.start<typeof inboxSweep>('inboxSweep', {
+        ...sweepStartOptions(input.identifier, taskQueue),
+        args: [input],
+      });
+      return { workflowId: handle.workflowId, runId: handle.firstExecutionRunId };
+    },
     settings: {
       mcpConfigName: config.INBOX_AGENT_MCP_CONFIG_NAME,
       agentName: config.INBOX_AGENT_AGENT_NAME,

@@ -2,7 +2,13 @@
  * What the workflows, activities, worker, client and tests agree on: names, message definitions,
  * search-attribute keys, input/output shapes and failure types. Imports only workflow-safe modules.
  */
-import { defineSearchAttributeKey, SearchAttributeType, type Duration } from '@temporalio/common';
+import {
+  defineSearchAttributeKey,
+  SearchAttributeType,
+  WorkflowIdConflictPolicy,
+  WorkflowIdReusePolicy,
+  type Duration,
+} from '@temporalio/common';
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 export const TASK_QUEUE = 'inbox-agent';
@@ -18,8 +24,61 @@ export function isValidIdentifier(identifier: string): boolean {
   return IDENTIFIER_PATTERN.test(identifier);
 }
 
-export const sweepWorkflowId = (identifier: string, requestId: string): string =>
-  `inbox-sweep:${identifier}:${requestId}`;
+/*
+ * One sweep per user at a time, whoever starts it
+ * ------------------------------------------------
+ * Temporal keeps at most one running execution per workflow id, so the sweep of a user runs under one
+ * canonical id, `inbox-sweep/<identifier>`. `/` is in neither the identifier nor the request-id
+ * charset, so ids of different users never collide (`a:b` + `c` and `a` + `b:c` used to).
+ *
+ * - Every start of the canonical id uses `workflowIdConflictPolicy: USE_EXISTING`: a start while a
+ *   sweep runs returns that sweep's run (the handle attaches) instead of failing or running beside
+ *   it. `workflowIdReusePolicy: ALLOW_DUPLICATE`: once it has closed, the next start is a new sweep.
+ *   The first run's input wins; a start that attaches brings no new options.
+ * - A request id makes a start idempotent. It names a *ticket*: a short `inboxSweep` run under
+ *   `inbox-sweep/<identifier>/<requestId>`, started with `USE_EXISTING` (a repeat while it runs
+ *   attaches to it) and `REJECT_DUPLICATE` (a repeat after it closed is refused, and the caller reads
+ *   the closed ticket instead). The ticket starts (or attaches to) the canonical sweep as above and
+ *   returns its `{ workflowId, runId }` as outcome `delegated`; the caller's handle is that run. So
+ *   the same request id resolves to the same sweep run for as long as Temporal retains the ticket,
+ *   i.e. the namespace's retention period, the same as the sweep run it points to.
+ * - Schedules: Temporal appends the fire time to a scheduled action's workflow id
+ *   (`<id>-<timestamp>`), and a schedule action cannot set a conflict policy, so a schedule can never
+ *   start the canonical id itself. Its action starts a ticket (`inbox-sweep/<identifier>/@schedule`,
+ *   `@` being outside the request-id charset, which is the identifier's) that delegates like any other. A tick while the user's
+ *   sweep runs attaches to it: no second sweep, no queueing.
+ * - Any `inboxSweep` run whose workflow id is not the canonical id of its input's identifier is a
+ *   ticket, so a foreign starter that picks its own id still converges on the one running sweep.
+ *   The documented contract for foreign starters: start `inboxSweep` with `sweepStartOptions()`
+ *   (canonical id, USE_EXISTING), or with any other id and accept one extra ticket run.
+ */
+export const sweepWorkflowId = (identifier: string): string => `inbox-sweep/${identifier}`;
+export const sweepTicketWorkflowId = (identifier: string, requestId: string): string =>
+  `inbox-sweep/${identifier}/${requestId}`;
+export const scheduledSweepWorkflowId = (identifier: string): string => `inbox-sweep/${identifier}/@schedule`;
+
+/** Start options of the canonical sweep: the client and a ticket's `startSweep` activity both use these. */
+export function sweepStartOptions(identifier: string, taskQueue: string) {
+  return {
+    taskQueue,
+    workflowId: sweepWorkflowId(identifier),
+    workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+    workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
+    typedSearchAttributes: [{ key: searchAttributes.identifier, value: identifier }],
+    staticSummary: `Inbox sweep for ${identifier}`,
+  };
+}
+
+/** Start options of a request-id ticket (see above). */
+export function sweepTicketStartOptions(identifier: string, requestId: string, taskQueue: string) {
+  return {
+    ...sweepStartOptions(identifier, taskQueue),
+    workflowId: sweepTicketWorkflowId(identifier, requestId),
+    workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    staticSummary: `Inbox sweep request ${requestId} for ${identifier}`,
+  };
+}
+
 export const scheduleId = (identifier: string): string => `inbox-sweep:${identifier}`;
 export const provisionWorkflowId = 'inbox-agent:provision';
 export const connectionsWorkflowId = (identifier: string, requestId: string): string =>
@@ -105,6 +164,29 @@ export interface VaultRef {
 export interface AgentSessionInput {
   identifier: string;
   vaultId: string;
+  /** The e-mails this session must handle (ids and subjects), sealed: subjects are user mail. */
+  batch: SealedSecret;
+  eventForEveryEmail: boolean;
+}
+
+/** What `findUnhandled` hands the workflow: ids in the clear, everything from the mail sealed. */
+export interface InboxBatch {
+  /** Unhandled unread messages for this sweep, oldest first, at most the per-sweep cap. */
+  messageIds: string[];
+  /** `[{ id, subject }]` of `messageIds`, sealed. */
+  batch?: SealedSecret;
+  /** Unhandled messages beyond the cap, left for the next sweep. */
+  remaining: number;
+  unread: number;
+  /** Messages the ledger had lost but the calendar still showed an event for: recorded, not re-sent. */
+  recovered: number;
+}
+
+export interface HandledReport {
+  events: Array<{ messageId: string; eventId: string }>;
+  noAction: string[];
+  /** Named in the task but neither an event found nor judged to need no action: retried next sweep. */
+  unhandled: string[];
 }
 
 export interface AgentSessionSummary {
@@ -114,6 +196,10 @@ export interface AgentSessionSummary {
   finalMessage: string;
   usage: { inputTokens: number; outputTokens: number };
   error?: { type: string; message: string };
+  /** MCP tool results with `is_error` (a revoked consent, a provider failure). */
+  toolErrors: number;
+  /** Message ids the agent reported as needing no action (parsed from its final message). */
+  reportedNoAction: string[];
 }
 
 /** Heartbeat details of `runAgentSession`: what a retried attempt needs to re-attach. */
@@ -147,19 +233,39 @@ export interface SweepInput {
   sessionTimeout?: Duration;
   // No prompt: services drive sweeps, they do not talk to the agent. The task is the worker's own,
   // and a starter that sends `prompt` anyway has its run failed with InvalidRequest.
+  /** At most this many unhandled e-mails per sweep, oldest first (default 5, at most 50). */
+  maxEmails?: number;
+  /** The guide's behaviour: an event for every e-mail, no `no_action` judgement. */
+  eventForEveryEmail?: boolean;
 }
 
+export const DEFAULT_MAX_EMAILS = 5;
+export const MAX_MAX_EMAILS = 50;
+
 export type SweepPhase =
+  | SweepOutcome
+  | 'delegating'
   | 'checking_connections'
   | 'awaiting_reauthorization'
   | 'minting_token'
   | 'updating_vault'
+  | 'reading_inbox'
   | 'running_session'
-  | 'completed'
-  | 'reauth_timed_out'
-  | 'session_failed';
+  | 'recording';
 
-export type SweepOutcome = 'completed' | 'reauth_timed_out' | 'session_failed';
+/**
+ * How a sweep ended, a closed set (also the `InboxSweepOutcome` search attribute):
+ * - `completed`: every e-mail of the batch is handled (an event confirmed on the calendar, or judged
+ *   to need no action); more may wait beyond the cap (`messages.remaining`).
+ * - `nothing_new`: no unhandled unread e-mail; no session, no vault write.
+ * - `partial`: some e-mails of the batch handled, others not (they stay unhandled for the next sweep).
+ * - `session_failed`: the session handled none of its e-mails (a session error, failed tool calls).
+ * - `reauth_timed_out`: a connection stayed inactive past the re-authorization bound.
+ * - `delegated`: this run was a ticket (schedule, request id, foreign id) that started or attached to
+ *   the user's one sweep, named in `sweep`.
+ */
+export type SweepOutcome =
+  'completed' | 'nothing_new' | 'partial' | 'session_failed' | 'reauth_timed_out' | 'delegated';
 
 export interface SweepStatus {
   identifier: string;
@@ -181,7 +287,13 @@ export interface SweepReport {
   finishedAt: string;
   reauthWaits: number;
   vault?: { vaultId: string; credentialId: string; created: boolean };
+  /** The last agent session (a sweep sent back to the re-authorization wait may run another). */
   session?: AgentSessionSummary;
+  sessions: number;
+  /** What became of the e-mails, across the sweep's sessions. */
+  messages?: HandledReport & { remaining: number; recovered: number };
+  /** For `delegated`: the sweep run this start attached to or started. */
+  sweep?: { workflowId: string; runId: string };
 }
 
 export interface ReauthorizedSignal {

@@ -13,10 +13,15 @@ import {
   reauthorizedSignal,
   sessionProgressSignal,
   statusQuery,
+  sweepWorkflowId,
+  type AgentSessionSummary,
   type ConnectionsReport,
+  type HandledReport,
+  type MintedToken,
   type SweepInput,
   type SweepOutcome,
   type SweepReport,
+  type VaultRef,
 } from './contract.js';
 import { checkSweepInput } from './input.js';
 import { SweepState } from './sweep-state.js';
@@ -28,18 +33,24 @@ const { checkConnections } = proxyActivities<Activities>({
 });
 const { mintSessionToken } = proxyActivities<Activities>({ ...apiCall, summary: 'Mint a Scalekit session token' });
 const { upsertVault } = proxyActivities<Activities>({ ...apiCall, summary: 'Put the token in the user vault' });
+const { findUnhandled } = proxyActivities<Activities>({ ...apiCall, summary: 'Read unread mail, compare the ledger' });
+const { confirmHandled } = proxyActivities<Activities>({ ...apiCall, summary: 'Confirm events, record the ledger' });
+const { startSweep } = proxyActivities<Activities>({ ...apiCall, summary: "Start or attach to the user's sweep" });
+
+/** A sweep sent back to the re-authorization wait by a session runs at most this many sessions. */
+const MAX_SESSIONS = 3;
 
 /**
- * One sweep for one user: check connections (waiting for re-authorization if any is inactive),
- * mint a session token, put it in the user's vault, and run the agent session.
+ * One sweep for one user: get an authorized session token (waiting for re-authorization if a
+ * connection is inactive), read the unread mail and keep what the ledger has not handled; if any,
+ * put the token in the user's vault, run one agent session over that batch, and record what the
+ * calendar confirms. A run under any other id than the user's canonical one is a ticket that starts
+ * or attaches to the canonical sweep (see `sweepWorkflowId` in the contract).
  */
 export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
   // Starters other than our client may send anything: bad input fails the run once (InvalidRequest).
-  const { identifier, sessionTimeoutMs, reauthTimeoutMs } = checkSweepInput(input);
-  const { runAgentSession } = proxyActivities<Activities>({
-    ...agentSession(sessionTimeoutMs),
-    summary: 'Run the agent session',
-  });
+  const settings = checkSweepInput(input);
+  const { identifier } = settings;
   const state = new SweepState(identifier);
   setHandler(statusQuery, () => state.status);
   setHandler(reauthorizedSignal, () => state.reauthorizedSignalled());
@@ -47,49 +58,136 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
 
   const startedAt = new Date(workflowInfo().startTime).toISOString();
   let reauthWaits = 0;
-  let reauthDeadline: number | undefined;
   const report = (outcome: SweepOutcome, rest: Partial<SweepReport> = {}): SweepReport => {
     state.finish(outcome);
-    return { identifier, outcome, startedAt, finishedAt: new Date().toISOString(), reauthWaits, ...rest };
+    return {
+      identifier,
+      outcome,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      reauthWaits,
+      sessions: 0,
+      ...rest,
+    };
   };
 
-  let minted;
-  for (;;) {
-    // Counted before the check: a signal that lands while it runs must still wake the wait below.
-    const signalsBefore = state.reauthSignals;
-    state.enter('checking_connections');
-    const connections = await checkConnections(identifier);
-    let blocked: ConnectionsReport | undefined = connections.inactive.length > 0 ? connections : undefined;
-    let reason = blocked ? `${blocked.inactive.join(', ')} not active` : '';
-    if (!blocked) {
-      state.connectionsActive();
-      state.enter('minting_token');
-      try {
-        minted = await mintSessionToken(identifier, sessionTimeoutMs);
-        break;
-      } catch (err) {
-        // Scalekit refused because a connection went inactive after the check: wait like any other.
-        if (failureType(err) !== ErrorType.ConnectionInactive) throw err;
-        blocked = connections;
-        reason = 'Scalekit refused a session token although every connection was ACTIVE a moment ago';
-      }
-    }
-    // The bound runs from the first pause, across every re-check that finds a connection still inactive.
-    reauthDeadline ??= Date.now() + reauthTimeoutMs;
-    state.awaitReauthorization(blocked, reason, new Date(reauthDeadline));
-    const remaining = reauthDeadline - Date.now();
-    if (remaining <= 0 || !(await condition(() => state.reauthSignals > signalsBefore, remaining))) {
-      return report('reauth_timed_out');
-    }
-    reauthWaits += 1;
+  if (workflowInfo().workflowId !== sweepWorkflowId(identifier)) {
+    state.enter('delegating');
+    return report('delegated', { sweep: await startSweep(input, workflowInfo().taskQueue) });
   }
 
-  state.enter('updating_vault');
-  const vault = await upsertVault(identifier, minted.token);
-  state.enter('running_session');
-  const session = await runAgentSession({ identifier, vaultId: vault.vaultId });
-  state.sessionFinished(session.sessionId);
-  return report(session.error ? 'session_failed' : 'completed', { vault, session });
+  const { runAgentSession } = proxyActivities<Activities>({
+    ...agentSession(settings.sessionTimeoutMs),
+    summary: 'Run the agent session',
+  });
+
+  let reauthDeadline: number | undefined;
+  /**
+   * Check connections; while one is inactive, show links and wait for `reauthorized` (bounded from
+   * the first pause); then mint. Undefined when the bound ran out.
+   */
+  async function authorizedToken(): Promise<MintedToken | undefined> {
+    for (;;) {
+      // Counted before the check: a signal that lands while it runs must still wake the wait below.
+      const signalsBefore = state.reauthSignals;
+      state.enter('checking_connections');
+      const connections = await checkConnections(identifier);
+      let blocked: ConnectionsReport | undefined = connections.inactive.length > 0 ? connections : undefined;
+      let reason = blocked ? `${blocked.inactive.join(', ')} not active` : '';
+      if (!blocked) {
+        state.connectionsActive();
+        state.enter('minting_token');
+        try {
+          return await mintSessionToken(identifier, settings.sessionTimeoutMs);
+        } catch (err) {
+          // Scalekit refused because a connection went inactive after the check: wait like any other.
+          if (failureType(err) !== ErrorType.ConnectionInactive) throw err;
+          blocked = connections;
+          reason = 'Scalekit refused a session token although every connection was ACTIVE a moment ago';
+        }
+      }
+      reauthDeadline ??= Date.now() + settings.reauthTimeoutMs;
+      state.awaitReauthorization(blocked, reason, new Date(reauthDeadline));
+      const remaining = reauthDeadline - Date.now();
+      if (remaining <= 0 || !(await condition(() => state.reauthSignals > signalsBefore, remaining))) {
+        return undefined;
+      }
+      reauthWaits += 1;
+    }
+  }
+
+  const handled: HandledReport = { events: [], noAction: [], unhandled: [] };
+  let remaining = 0;
+  let recovered = 0;
+  let sessions = 0;
+  let vault: VaultRef | undefined;
+  let session: AgentSessionSummary | undefined;
+  const finish = (outcome: SweepOutcome) =>
+    report(outcome, {
+      sessions,
+      messages: { ...handled, remaining, recovered },
+      ...(vault ? { vault } : {}),
+      ...(session ? { session } : {}),
+    });
+
+  for (;;) {
+    const minted = await authorizedToken();
+    if (!minted) return finish('reauth_timed_out');
+
+    state.enter('reading_inbox');
+    let inbox;
+    try {
+      inbox = await findUnhandled({ identifier, token: minted.token, maxEmails: settings.maxEmails });
+    } catch (err) {
+      // A connection went inactive between the mint and the read: back to the wait.
+      if (failureType(err) === ErrorType.ConnectionInactive) continue;
+      throw err;
+    }
+    remaining = inbox.remaining;
+    recovered += inbox.recovered;
+    if (!inbox.batch || inbox.messageIds.length === 0) {
+      handled.unhandled = [];
+      return finish(
+        sessions === 0 && handled.events.length + handled.noAction.length === 0 ? 'nothing_new' : 'completed',
+      );
+    }
+
+    state.enter('updating_vault');
+    vault = await upsertVault(identifier, minted.token);
+    state.enter('running_session');
+    sessions += 1;
+    session = await runAgentSession({
+      identifier,
+      vaultId: vault.vaultId,
+      batch: inbox.batch,
+      eventForEveryEmail: settings.eventForEveryEmail,
+    });
+    state.sessionFinished(session.sessionId);
+
+    // Recorded whatever the session's end: an event that exists must never be booked again.
+    state.enter('recording');
+    const confirmed = await confirmHandled({
+      identifier,
+      token: minted.token,
+      messageIds: inbox.messageIds,
+      noAction: session.reportedNoAction,
+      eventForEveryEmail: settings.eventForEveryEmail,
+    });
+    handled.events.push(...confirmed.events);
+    handled.noAction.push(...confirmed.noAction);
+    handled.unhandled = confirmed.unhandled;
+    const clean = !session.error && session.toolErrors === 0;
+    if (confirmed.unhandled.length === 0 && clean) return finish('completed');
+
+    // A failed tool call may mean consent was revoked mid-session: then wait for re-authorization
+    // and handle what is left, instead of reporting a failure the user can fix.
+    if (sessions < MAX_SESSIONS && confirmed.unhandled.length > 0) {
+      state.enter('checking_connections');
+      if ((await checkConnections(identifier)).inactive.length > 0) continue;
+    }
+    const any = handled.events.length + handled.noAction.length > 0;
+    return finish(confirmed.unhandled.length === 0 ? 'completed' : any ? 'partial' : 'session_failed');
+  }
 }
 
 function failureType(err: unknown): string | undefined {

@@ -12,8 +12,10 @@ import {
   DEFAULT_REAUTH_TIMEOUT,
   DEFAULT_SESSION_TIMEOUT,
   ErrorType,
+  DEFAULT_MAX_EMAILS,
   IDENTIFIER_RULE,
   isValidIdentifier,
+  MAX_MAX_EMAILS,
   MAX_REAUTH_TIMEOUT_MS,
   MAX_SESSION_TIMEOUT_MS,
 } from './contract.js';
@@ -70,6 +72,8 @@ export interface CheckedSweepInput {
   identifier: string;
   reauthTimeoutMs: number;
   sessionTimeoutMs: number;
+  maxEmails: number;
+  eventForEveryEmail: boolean;
 }
 
 /** `SweepInput` as a foreign starter may send it: checked, defaulted and capped. */
@@ -94,5 +98,14 @@ export function checkSweepInput(input: unknown): CheckedSweepInput {
       fields.sessionTimeout ?? DEFAULT_SESSION_TIMEOUT,
       MAX_SESSION_TIMEOUT_MS,
     ),
+    maxEmails: checkMaxEmails(fields.maxEmails ?? DEFAULT_MAX_EMAILS),
+    eventForEveryEmail: fields.eventForEveryEmail === true,
   };
+}
+
+export function checkMaxEmails(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_MAX_EMAILS) {
+    throw invalidInput(`invalid maxEmails ${show(value)}: expected 1-${MAX_MAX_EMAILS}`);
+  }
+  return value;
 }

@@ -3,6 +3,7 @@ import {
   searchAttributes,
   type ConnectionsReport,
   type SessionProgress,
+  type SweepOutcome,
   type SweepPhase,
   type SweepStatus,
 } from './contract.js';
@@ -75,7 +76,7 @@ export class SweepState {
     this.current.sessionId = sessionId;
   }
 
-  finish(phase: SweepPhase): void {
+  finish(phase: SweepOutcome): void {
     this.enter(phase);
     upsertSearchAttributes([{ key: searchAttributes.outcome, value: phase }]);
   }

@@ -7,14 +7,16 @@ import {
   type PermissionPolicy,
 } from './agent-config.js';
 import type { SessionEvent } from './events.js';
-import { parseNewestEmail } from './gmail.js';
+import { parseEmails, parseNewestEmail } from './gmail.js';
 import { connectMcp, McpAuthError, McpConnectionError, type McpConnection } from './mcp-client.js';
 import type { SessionAgent } from './store.js';
 import { nextFullHour, senderName, summarizeEmail } from './summarize.js';
+import { markerFor, needsNoAction, parseSweepTask, type SweepTask } from './task.js';
 
 /**
- * One agent turn, played by a scripted "model" that follows the guide's system prompt: fetch the newest
- * unread email, summarize it, put an `Action Required: <subject>` event on the calendar, report back.
+ * One agent turn, played by a scripted "model". Given a sweep task (task.ts) it handles exactly the
+ * e-mails the task names; given any other prompt it follows the guide's system prompt: fetch the
+ * newest unread email, summarize it, put an `Action Required: <subject>` event on the calendar, report back.
  * Everything else about the turn is real: MCP over the wire with the vault's token, events in the
  * platform's order, permission policies, usage.
  */
@@ -155,6 +157,9 @@ async function act(ctx: TurnContext, servers: ConnectedServer[], meter: Meter): 
     return `I read your message ("${quoted}"), but I have no Gmail or Google Calendar tools in this session, so there is nothing I can act on.`;
   }
 
+  const task = parseSweepTask(ctx.prompt);
+  if (task) return actOnTask(ctx, servers, meter, task, mail, calendar);
+
   const fetched = await callTool(ctx, mail, 'gmail_fetch_mails', { query: 'is:unread', max_results: 1 }, meter);
   if (fetched.isError) return `I could not read the inbox: ${fetched.text}`;
   const email = parseNewestEmail(fetched.text);
@@ -184,15 +189,110 @@ async function act(ctx: TurnContext, servers: ConnectedServer[], meter: Meter): 
   );
 }
 
-/** Reads a Google-Calendar-like listing (`items` or `events`) and looks for an exact title. */
-function listsEventTitled(text: string, title: string): boolean {
+/**
+ * A sweep task: read the unread mail once, then for each named message in order, judge it (unless
+ * every e-mail must get an event), look for an event already carrying its id, and create one if none.
+ * A failed lookup books nothing, so a retry can never make a second event.
+ */
+async function actOnTask(
+  ctx: TurnContext,
+  servers: ConnectedServer[],
+  meter: Meter,
+  task: SweepTask,
+  mail: ConnectedServer,
+  calendar: ConnectedServer | undefined,
+): Promise<string> {
+  const fetched = await callTool(ctx, mail, 'gmail_fetch_mails', { query: 'is:unread', max_results: 500 }, meter);
+  if (fetched.isError) return `I could not read the inbox: ${fetched.text}\n\n${reportBlock([], [])}`;
+  const unread = new Map(parseEmails(fetched.text).map((e) => [e.id, e]));
+  const lookup = findTool(servers, 'googlecalendar_list_events');
+  const events: Array<{ message_id: string; event_id: string }> = [];
+  const noAction: string[] = [];
+  const lines: string[] = [];
+  for (const id of task.messageIds) {
+    const email = unread.get(id);
+    if (!email) {
+      lines.push(`- ${id}: not among the unread emails; skipped.`);
+      continue;
+    }
+    if (task.mode === 'judge' && needsNoAction(email)) {
+      noAction.push(id);
+      lines.push(`- "${email.subject}" from ${senderName(email.from)}: automated or bulk mail, no action needed.`);
+      continue;
+    }
+    if (!calendar || !lookup) {
+      lines.push(`- "${email.subject}": I have no calendar tools in this session.`);
+      continue;
+    }
+    const marker = markerFor(id);
+    const listed = await callTool(ctx, lookup, 'googlecalendar_list_events', { query: marker, max_results: 10 }, meter);
+    if (listed.isError) {
+      lines.push(`- "${email.subject}": looking for an existing event failed (${listed.text}); nothing created.`);
+      continue;
+    }
+    const existing = eventCarrying(listed.text, marker);
+    if (existing) {
+      events.push({ message_id: id, event_id: existing });
+      lines.push(`- "${email.subject}": the calendar already has its event.`);
+      continue;
+    }
+    const summary = summarizeEmail(email);
+    const input = {
+      summary: `Action Required: ${email.subject}`,
+      description: `${summary}\n\n${marker}`,
+      start_datetime: nextFullHour(new Date()),
+      event_duration_minutes: 30,
+    };
+    const created = await callTool(ctx, calendar, 'googlecalendar_create_event', input, meter);
+    const eventId = created.isError ? undefined : idOf(created.text);
+    if (!eventId) {
+      lines.push(`- "${email.subject}": creating the event failed: ${created.text}`);
+      continue;
+    }
+    events.push({ message_id: id, event_id: eventId });
+    lines.push(`- "${email.subject}" from ${senderName(email.from)}: created "${input.summary}". ${summary}`);
+  }
+  return `I handled the ${task.messageIds.length} email(s) I was given.\n${lines.join('\n')}\n\n${reportBlock(events, noAction)}`;
+}
+
+function reportBlock(events: Array<{ message_id: string; event_id: string }>, noAction: string[]): string {
+  return ['```json', JSON.stringify({ events, no_action: noAction }), '```'].join('\n');
+}
+
+function idOf(text: string): string | undefined {
+  try {
+    const id = (JSON.parse(text) as { id?: unknown }).id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The id of a listed event whose description carries the marker line. */
+function eventCarrying(text: string, marker: string): string | undefined {
+  for (const e of eventsIn(text)) {
+    const event = e as { id?: unknown; description?: unknown };
+    if (typeof event.description === 'string' && event.description.includes(marker) && typeof event.id === 'string') {
+      return event.id;
+    }
+  }
+  return undefined;
+}
+
+function eventsIn(text: string): unknown[] {
   try {
     const listing = JSON.parse(text) as { items?: unknown; events?: unknown };
-    const events = Array.isArray(listing.items) ? listing.items : Array.isArray(listing.events) ? listing.events : [];
-    return events.some((e) => typeof e === 'object' && e !== null && (e as { summary?: unknown }).summary === title);
+    return Array.isArray(listing.items) ? listing.items : Array.isArray(listing.events) ? listing.events : [];
   } catch {
-    return false;
+    return [];
   }
+}
+
+/** Reads a Google-Calendar-like listing (`items` or `events`) and looks for an exact title. */
+function listsEventTitled(text: string, title: string): boolean {
+  return eventsIn(text).some(
+    (e) => typeof e === 'object' && e !== null && (e as { summary?: unknown }).summary === title,
+  );
 }
 
 function evaluation(policy: PermissionPolicy): Record<string, unknown> {

@@ -5,9 +5,13 @@
  */
 
 export interface Email {
+  /** The Gmail message id ('' when the tool gave none). */
+  id: string;
   from: string;
   subject: string;
   body: string;
+  /** Every header, names lower-cased. */
+  headers: Record<string, string>;
 }
 
 type Json = Record<string, unknown>;
@@ -26,17 +30,20 @@ function messagesIn(value: unknown, depth = 0): Json[] {
   return 'payload' in value || 'subject' in value || 'snippet' in value ? [value] : [];
 }
 
-function header(message: Json, name: string): string {
+function headersOf(message: Json): Record<string, string> {
   const payload = isObject(message.payload) ? message.payload : {};
   const headers = Array.isArray(payload.headers)
     ? payload.headers
     : Array.isArray(message.headers)
       ? message.headers
       : [];
-  for (const h of headers) {
-    if (isObject(h) && str(h.name).toLowerCase() === name.toLowerCase()) return str(h.value);
-  }
-  return '';
+  const all: Record<string, string> = {};
+  for (const h of headers) if (isObject(h) && str(h.name)) all[str(h.name).toLowerCase()] = str(h.value);
+  return all;
+}
+
+function header(message: Json, name: string): string {
+  return headersOf(message)[name.toLowerCase()] ?? '';
 }
 
 /** Gmail bodies are base64url; some tools hand back plain text in the same field. */
@@ -81,21 +88,30 @@ function senderOf(message: Json): string {
 
 function toEmail(message: Json): Email {
   return {
+    id: str(message.id),
+    headers: headersOf(message),
     from: senderOf(message) || 'an unknown sender',
     subject: (str(message.subject) || header(message, 'Subject')).trim() || '(no subject)',
     body: bodyOf(message).trim(),
   };
 }
 
+function messagesOf(toolText: string): Json[] {
+  try {
+    return messagesIn(JSON.parse(toolText));
+  } catch {
+    return [];
+  }
+}
+
+/** Every message of a listing, in the order given. */
+export function parseEmails(toolText: string): Email[] {
+  return messagesOf(toolText).map(toEmail);
+}
+
 /** Gmail lists newest first; `internalDate` (epoch ms) decides when present. */
 export function parseNewestEmail(toolText: string): Email | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(toolText);
-  } catch {
-    return undefined;
-  }
-  const messages = messagesIn(parsed);
+  const messages = messagesOf(toolText);
   const dated = messages.filter((m) => Number.isFinite(Number(m.internalDate)) && m.internalDate !== undefined);
   const newest =
     dated.length === messages.length && dated.length > 0

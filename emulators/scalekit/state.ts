@@ -34,6 +34,8 @@ export interface SeedEmail {
   unread?: boolean;
   receivedAt?: Date | string;
   to?: string;
+  /** Extra headers, e.g. `List-Unsubscribe` on bulk mail. */
+  headers?: Record<string, string>;
 }
 
 export interface StoredEmail {
@@ -45,6 +47,7 @@ export interface StoredEmail {
   body: string;
   unread: boolean;
   receivedAt: Date;
+  headers: Record<string, string>;
 }
 
 export interface CalendarEvent {
@@ -168,6 +171,7 @@ export class ScalekitState {
       body: email.body,
       unread: email.unread ?? true,
       receivedAt: email.receivedAt === undefined ? new Date(this.now()) : new Date(email.receivedAt),
+      headers: { ...email.headers },
     };
     this.mailbox(identifier).push(stored);
     return stored;

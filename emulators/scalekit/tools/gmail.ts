@@ -50,6 +50,7 @@ function toGmailMessage(m: StoredEmail): object {
         { name: 'To', value: m.to },
         { name: 'Subject', value: m.subject },
         { name: 'Date', value: m.receivedAt.toUTCString() },
+        ...Object.entries(m.headers).map(([name, value]) => ({ name, value })),
       ],
       body: { size: m.body.length, data: m.body },
     },

@@ -1,0 +1,109 @@
+import { Context } from '@temporalio/activity';
+import { DEFAULT_MAX_EMAILS, type HandledReport, type InboxBatch, type SealedSecret } from '../workflows/contract.js';
+import type { ActivityDeps } from './deps.js';
+import { Mailbox } from './mailbox.js';
+import type { Provisioning } from './provisioning.js';
+import type { TaskEmail } from './sweep-task.js';
+import type { HandledMessage } from './user-state.js';
+
+export interface FindUnhandledInput {
+  identifier: string;
+  token: SealedSecret;
+  maxEmails?: number;
+}
+
+export interface ConfirmHandledInput {
+  identifier: string;
+  token: SealedSecret;
+  messageIds: string[];
+  /** Ids the agent judged to need no action; ignored when every e-mail must get an event. */
+  noAction: string[];
+  eventForEveryEmail: boolean;
+}
+
+/**
+ * The worker decides what is new: unread mail (read through the Virtual MCP server with the token
+ * just minted) minus the shared ledger. Afterwards it records only what it can confirm: an event
+ * found on the calendar by the message id it carries, or the agent's no-action judgement.
+ */
+export function createInboxLedger({ sealer, state }: ActivityDeps, provisioning: Provisioning) {
+  const runId = () => Context.current().info.workflowExecution?.runId;
+  const openMailbox = async <T>(token: SealedSecret, fn: (mailbox: Mailbox) => Promise<T>) => {
+    const { mcpServerUrl } = await provisioning.resolve();
+    return Mailbox.open(mcpServerUrl, sealer.open(token), fn);
+  };
+  const eventRecord = (messageId: string, eventId: string): HandledMessage => ({
+    messageId,
+    disposition: 'event',
+    eventId,
+    handledAt: new Date().toISOString(),
+    runId: runId(),
+  });
+
+  async function findUnhandled(input: FindUnhandledInput): Promise<InboxBatch> {
+    const cap = input.maxEmails ?? DEFAULT_MAX_EMAILS;
+    return openMailbox(input.token, async (mailbox) => {
+      const unread = await mailbox.unread();
+      const handled = new Set(
+        (
+          await state.handledAmong(
+            input.identifier,
+            unread.map((m) => m.id),
+          )
+        ).map((h) => h.messageId),
+      );
+      const candidates = unread.filter((m) => !handled.has(m.id));
+      // The calendar backs up the ledger: an event that carries the message id means it was handled
+      // (a lost ledger, or a crash between the session and the record). Checked only for new mail.
+      const batch: TaskEmail[] = [];
+      let recovered = 0;
+      let checked = 0;
+      for (const message of candidates) {
+        if (batch.length === cap) break;
+        checked += 1;
+        const eventId = await mailbox.eventFor(message.id);
+        if (eventId) {
+          await state.recordHandled(input.identifier, [eventRecord(message.id, eventId)]);
+          recovered += 1;
+        } else {
+          batch.push({ id: message.id, subject: message.subject });
+        }
+      }
+      return {
+        messageIds: batch.map((m) => m.id),
+        ...(batch.length > 0 ? { batch: sealer.seal(JSON.stringify(batch)) } : {}),
+        remaining: candidates.length - checked,
+        unread: unread.length,
+        recovered,
+      };
+    });
+  }
+
+  async function confirmHandled(input: ConfirmHandledInput): Promise<HandledReport> {
+    return openMailbox(input.token, async (mailbox) => {
+      const report: HandledReport = { events: [], noAction: [], unhandled: [] };
+      const records: HandledMessage[] = [];
+      for (const messageId of input.messageIds) {
+        const eventId = await mailbox.eventFor(messageId);
+        if (eventId) {
+          report.events.push({ messageId, eventId });
+          records.push(eventRecord(messageId, eventId));
+        } else if (!input.eventForEveryEmail && input.noAction.includes(messageId)) {
+          report.noAction.push(messageId);
+          records.push({ messageId, disposition: 'no_action', handledAt: new Date().toISOString(), runId: runId() });
+        } else {
+          report.unhandled.push(messageId);
+        }
+      }
+      await state.recordHandled(input.identifier, records);
+      return report;
+    });
+  }
+
+  return { findUnhandled, confirmHandled };
+}
+
+/** The subjects of a batch, opened only inside the session activity. */
+export function openBatch(sealer: ActivityDeps['sealer'], batch: SealedSecret): TaskEmail[] {
+  return JSON.parse(sealer.open(batch)) as TaskEmail[];
+}

@@ -1,0 +1,41 @@
+import type { Email } from './gmail.js';
+
+/**
+ * The emulated model's reading of a sweep task. The product's worker writes it (activities/sweep-task.ts
+ * in inbox-agent); the emulator imports nothing from the product, so the format is restated here:
+ *
+ *     <emails>
+ *     message_id: <gmail id> | subject: <subject as a JSON string>
+ *     </emails>
+ *     mode: judge | every-email
+ *
+ * Events carry a last description line `inbox-agent-message-id: <gmail id>`, and the reply ends with
+ * a ```json block `{"events":[{"message_id","event_id"}],"no_action":[ids]}`.
+ */
+export interface SweepTask {
+  messageIds: string[];
+  /** `every-email`: the guide's behaviour, an event for every e-mail. */
+  mode: 'judge' | 'every-email';
+}
+
+export const MESSAGE_MARKER = 'inbox-agent-message-id:';
+export const markerFor = (messageId: string): string => `${MESSAGE_MARKER} ${messageId}`;
+
+/** Undefined for a free-form prompt: the agent then follows the guide's fixed script. */
+export function parseSweepTask(prompt: string): SweepTask | undefined {
+  const block = /^<emails>$([\s\S]*?)^<\/emails>$/m.exec(prompt);
+  if (!block) return undefined;
+  const messageIds = [...block[1]!.matchAll(/^message_id: (\S+)/gm)].map((m) => m[1]!);
+  return { messageIds, mode: /^mode: every-email$/m.test(prompt) ? 'every-email' : 'judge' };
+}
+
+/**
+ * The emulated model's one judgement, a documented rule so tests can tell both paths apart: mail
+ * from a no-reply address, or marked as bulk (`List-Unsubscribe`, `Precedence: bulk|list|junk`),
+ * needs no action.
+ */
+export function needsNoAction(email: Email): boolean {
+  if (/no-?reply|do-?not-?reply/i.test(email.from)) return true;
+  if (email.headers['list-unsubscribe']) return true;
+  return /^(bulk|list|junk)$/i.test(email.headers.precedence ?? '');
+}
