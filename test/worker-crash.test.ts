@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { MemoryUserStateStore } from '../activities/user-state.js';
 import { BOOKED, seedUser } from './helpers/demo.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
 import { waitForStatus } from './helpers/wait.js';
@@ -56,9 +57,11 @@ describe('a worker killed during runAgentSession', () => {
     await new Promise((resolve) => child!.once('exit', resolve));
     expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(0);
 
-    // The replacement picks the activity up once its heartbeat times out, then re-attaches.
+    // The replacement, with empty local state of its own, picks the activity up once its heartbeat
+    // times out, then re-attaches.
     stack.emulators.agents.setStepDelay(0);
-    await stack.startWorker();
+    const state = new MemoryUserStateStore();
+    await stack.startWorker({ ...stack.deps, state });
     const report = await handle.result();
     expect(report.outcome).toBe('completed');
     expect(report.session?.sessionId).toBe(session.id);
@@ -66,6 +69,14 @@ describe('a worker killed during runAgentSession', () => {
     expect(stack.emulators.agents.sessions().filter((s) => !sessionsBefore.has(s.id))).toHaveLength(1);
     expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
     expect(stack.emulators.agents.control.calls('POST /v1/sessions/:session_id/events')).toBe(1);
+    // The ledger ends correct: the message maps to the one event, and the next sweep finds nothing new.
+    const [message] = stack.emulators.scalekit.emails(identifier);
+    const [event] = stack.emulators.scalekit.calendarEvents(identifier);
+    expect(await state.handledAmong(identifier, [message!.id])).toMatchObject([
+      { messageId: message!.id, disposition: 'event', eventId: event!.id },
+    ]);
+    expect((await stack.inbox.sweep(identifier)).outcome).toBe('nothing_new');
+    expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
   });
 
   it('on SIGTERM drains and exits 0', { timeout: 60_000 }, async () => {
