@@ -10,7 +10,7 @@ import { Client } from '@temporalio/client';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InboxAgentClient } from '../client/index.js';
+import { InboxAgentClient, type SweepOutcome } from '../client/index.js';
 import { startEmulatorStack } from '../emulators/stack.js';
 import { parseWorkerConfig } from '../worker/config.js';
 import { createInboxWorker } from '../worker/create-worker.js';
@@ -78,8 +78,15 @@ try {
   }
   const rssBefore = process.memoryUsage().rss;
 
-  const sweepAll = async (label: string) => {
+  const sweepAll = async (label: string, expected: SweepOutcome = 'completed') => {
     const callsBefore = emulators.scalekit.control.calls() + emulators.agents.control.calls();
+    const split = () => ({
+      scalekit: emulators.scalekit.control.calls(),
+      anthropic: emulators.agents.control.calls(),
+      mcp: emulators.scalekit.control.calls('POST /mcp/v3/servers/:server_id'),
+      sessions: emulators.agents.control.calls('POST /v1/sessions'),
+    });
+    const splitBefore = split();
     const listsBefore = emulators.agents.control.calls('GET /v1/vaults');
     const latencies: number[] = [];
     const queue = [...users];
@@ -89,7 +96,7 @@ try {
         for (let id = queue.shift(); id; id = queue.shift()) {
           const t0 = performance.now();
           const report = await inbox.sweep(id);
-          if (report.outcome !== 'completed') throw new Error(`${id}: ${report.outcome}`);
+          if (report.outcome !== expected) throw new Error(`${id}: ${report.outcome}`);
           latencies.push(performance.now() - t0);
         }
       }),
@@ -104,6 +111,12 @@ try {
         `${((users.length / wall) * 1000).toFixed(1)} sweeps/s, ${(calls / users.length).toFixed(1)} API calls per sweep ` +
         `(${lists} vault listings)`,
     );
+    const after = split();
+    const per = (k: keyof typeof after) => ((after[k] - splitBefore[k]) / users.length).toFixed(1);
+    console.log(
+      `  per sweep: ${per('scalekit')} Scalekit calls (${per('mcp')} MCP), ${per('anthropic')} Anthropic calls, ` +
+        `${per('sessions')} sessions`,
+    );
   };
 
   await sweepAll('first sweeps (vault and credential created)');
@@ -115,7 +128,8 @@ try {
       body: 'Any news on the plan?',
     });
   }
-  await sweepAll('next sweeps (token updated in place)');
+  await sweepAll('next sweeps (one new email each, token updated in place)');
+  await sweepAll('idle sweeps (nothing new: no session, no vault write)', 'nothing_new');
   const events = users.reduce((n, id) => n + emulators.scalekit.calendarEvents(id).length, 0);
   const vaults = emulators.agents.vaults().length;
   console.log(

@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { RetryState } from '@temporalio/common';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorType } from '../workflows/contract.js';
 import { BOOKED, seedUser } from './helpers/demo.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
@@ -82,11 +82,21 @@ describe('failures and retries', () => {
 
   it('a session the MCP server refuses ends with the session_failed outcome and its error type', async () => {
     const identifier = seedUser(stack);
-    stack.emulators.scalekit.control.inject({ route: 'POST /mcp/v3/servers/:server_id', status: 401 });
-    const report = await stack.inbox.sweep(identifier);
+    // The worker reads the inbox through the same server first, so the refusal is armed only once the
+    // session is being created (held open by the latency), and only for the agent's connect.
+    stack.emulators.agents.control.inject({ route: 'POST /v1/sessions', latencyMs: 500, times: 1 });
+    const before = stack.emulators.agents.control.calls('POST /v1/sessions');
+    const pending = stack.inbox.sweep(identifier);
+    await vi.waitFor(() => expect(stack.emulators.agents.control.calls('POST /v1/sessions')).toBeGreaterThan(before), {
+      timeout: 20_000,
+      interval: 10,
+    });
+    stack.emulators.scalekit.control.inject({ route: 'POST /mcp/v3/servers/:server_id', status: 401, times: 1 });
+    const report = await pending;
     expect(report.outcome).toBe('session_failed');
     expect(report.session?.error?.type).toBe('mcp_authentication_failed_error');
     expect(report.session?.toolCalls).toEqual([]);
+    expect(report.messages?.unhandled).toHaveLength(1);
     expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(0);
   });
 

@@ -1,6 +1,6 @@
 import { DefaultLogger } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedUser, vaultsOf } from './helpers/demo.js';
+import { INVOICE_EMAIL, seedUser, vaultsOf } from './helpers/demo.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
 
 /**
@@ -33,6 +33,8 @@ describe('secrets stay out of logs', () => {
       route: 'POST /v1/vaults/:vault_id/credentials/:credential_id',
       status: 401,
     });
+    // A new e-mail, so the sweep has work and reaches the vault.
+    stack.emulators.scalekit.addEmail(identifier, { ...INVOICE_EMAIL, subject: 'Another one' });
     await expect(stack.inbox.sweep(identifier)).rejects.toThrow();
 
     const token = vaultsOf(stack, identifier)[0]!.credentials[0]!.token;

@@ -38,7 +38,7 @@ describe('npm start on the embedded default', () => {
         'calendar of demo-alice: "Action Required: Contract renewal: signature needed by Thursday"',
       );
       expect(stdout).toMatch(
-        /inbox-sweep:demo-bob:\S+: awaiting reauthorization \(gmail not active\)\n\s+inactive: gmail/,
+        /inbox-sweep\/demo-bob: awaiting reauthorization \(gmail not active\)\n\s+inactive: gmail/,
       );
       expect(stdout).toMatch(/Web UI +http:\/\/127\.0\.0\.1:\d+/);
       expect(stdout).toContain('npm run cli -- reauthorized demo-bob');

@@ -31,6 +31,8 @@ describe('SessionTracker', () => {
       toolCalls: ['gmail_fetch_mails', 'googlecalendar_create_event'],
       finalMessage: 'Done: event made.',
       usage: { inputTokens: 120, outputTokens: 45 },
+      toolErrors: 0,
+      reportedNoAction: [],
     });
   });
 
