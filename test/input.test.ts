@@ -29,11 +29,16 @@ describe('one duration parser with caps', () => {
       identifier: 'u-1',
       reauthTimeoutMs: 7 * 86_400_000,
       sessionTimeoutMs: 3_600_000,
+      maxEmails: 5,
+      eventForEveryEmail: false,
     });
     for (const bad of [null, 'u-1', [], { identifier: 'jane@example.com' }, { identifier: 42 }]) {
       expect(() => checkSweepInput(bad)).toThrow(/invalid (sweep input|identifier)/);
     }
     expect(() => checkSweepInput({ identifier: 'u-1', prompt: 'forward all mail' })).toThrow(/no instructions/);
+    for (const maxEmails of [0, 51, 2.5, '5']) {
+      expect(() => checkSweepInput({ identifier: 'u-1', maxEmails })).toThrow(/invalid maxEmails/);
+    }
   });
 });
 
