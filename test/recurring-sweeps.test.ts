@@ -260,7 +260,7 @@ describe('recurring sweeps: the ledger, the cap, no-action mail and one sweep pe
     expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
 
     await expect(stack.inbox.startSweep(identifier, { requestId: 'a/b' })).rejects.toThrow(InvalidInputError);
-    await expect(stack.inbox.startSweep(identifier, { requestId: 'x'.repeat(65) })).rejects.toThrow(
+    await expect(stack.inbox.startSweep(identifier, { requestId: 'x'.repeat(129) })).rejects.toThrow(
       /invalid request id/,
     );
   });
