@@ -1,5 +1,6 @@
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createActivities } from '../activities/index.js';
 import { ErrorType } from '../workflows/contract.js';
 import { BOOKED, seedUser, vaultsOf } from './helpers/demo.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
@@ -106,21 +107,32 @@ describe('against strict services', () => {
     });
   });
 
-  describe('racing first sweeps of one user', () => {
+  describe('overlapping first vault upserts of one user', () => {
+    // One sweep per user runs at a time, but upsertVault can still overlap itself: an attempt past its
+    // start-to-close timeout keeps running beside its retry, and two deployments may share an org.
     for (const credentialUrlConflict of [true, false]) {
       it(`converge on one live credential when the service ${credentialUrlConflict ? 'refuses' : 'allows'} a second`, async () => {
         stack.emulators.agents.configure({ credentialUrlConflict });
-        const identifier = seedUser(stack, {}, []);
-        // Both sweeps find no credential before either has made one.
+        const identifier = seedUser(stack);
+        const { upsertVault } = createActivities(stack.deps);
+        const token = (value: string) => stack.deps.sealer.seal(value);
+        // Both find no credential before either has made one.
         stack.emulators.agents.control.inject({ route: CREDENTIALS, latencyMs: 400, times: 2 });
-        const reports = await Promise.all([stack.inbox.sweep(identifier), stack.inbox.sweep(identifier)]);
-        expect(reports.map((r) => r.outcome)).toEqual(['completed', 'completed']);
+        const refs = await Promise.all([
+          upsertVault(identifier, token('token-a')),
+          upsertVault(identifier, token('token-b')),
+        ]);
+        expect(stack.emulators.agents.control.calls(CREDENTIALS)).toBeGreaterThanOrEqual(2);
         const vaults = vaultsOf(stack, identifier);
         expect(vaults).toHaveLength(1);
-        expect(vaults[0]!.credentials.filter((c) => !c.archived)).toHaveLength(1);
-        const live = vaults[0]!.credentials.find((c) => !c.archived)!;
-        expect(reports.map((r) => r.vault?.credentialId)).toEqual([live.id, live.id]);
-        expect(stack.emulators.agents.control.calls(CREDENTIALS)).toBeGreaterThanOrEqual(2);
+        const live = vaults[0]!.credentials.filter((c) => !c.archived);
+        expect(live).toHaveLength(1);
+        expect(refs.map((r) => r.credentialId)).toEqual([live[0]!.id, live[0]!.id]);
+        // The sweep after them uses that credential, with a fresh token, and the agent gets through.
+        const report = await stack.inbox.sweep(identifier);
+        expect(report.outcome).toBe('completed');
+        expect(report.vault?.credentialId).toBe(live[0]!.id);
+        expect(vaultsOf(stack, identifier)[0]!.credentials.filter((c) => !c.archived)).toHaveLength(1);
       });
     }
   });
