@@ -34,6 +34,12 @@ export const workerEnvSchema = z.object({
     .string()
     .regex(/^[^\s/]+:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464')
     .optional(),
+  /**
+   * Activity slots per worker process. A sweep's session activity mostly waits on the agent's event
+   * stream, so slots are cheap; the SDK's default of 100 would queue a large fleet behind the first
+   * hundred sessions (see README, "Benchmarks").
+   */
+  INBOX_AGENT_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(100_000).default(1000),
 });
 
 export type WorkerConfig = z.output<typeof workerEnvSchema>;

@@ -20,6 +20,7 @@ export interface InboxWorkerOptions {
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** How long running activities get to finish when the worker is asked to stop. */
   shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  maxConcurrentActivityTaskExecutions?: number;
 }
 
 /**
@@ -41,5 +42,8 @@ export function createInboxWorker(options: InboxWorkerOptions): Promise<Worker> 
     activities: createActivities(options.deps),
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : workflowCode()),
     shutdownGraceTime: options.shutdownGraceTime ?? '10 seconds',
+    ...(options.maxConcurrentActivityTaskExecutions
+      ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions }
+      : {}),
   });
 }

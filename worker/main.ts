@@ -21,6 +21,7 @@ async function main(): Promise<void> {
       namespace,
       taskQueue: config.INBOX_AGENT_TASK_QUEUE,
       deps: buildActivityDeps(config, client),
+      maxConcurrentActivityTaskExecutions: config.INBOX_AGENT_MAX_CONCURRENT_ACTIVITIES,
     });
     // The SDK installs SIGINT/SIGTERM handlers that call worker.shutdown(): in-flight activities get
     // the grace time, and a session in progress is re-attached by the next worker that picks it up.

@@ -1,0 +1,365 @@
+/**
+ * `npm run bench`: what durability costs and what one worker carries. Prints a table and writes
+ * bench/results.json; asserts nothing (figures, never a timed test).
+ *
+ *   npm run bench                      # the full run: 1,000 users, 10,000 schedules
+ *   npm run bench -- --small           # the reduced run CI uses to keep this script working
+ *
+ * A real in-memory Temporal dev server; the emulators in their own process with a latency per API
+ * call and a paced agent; the worker in its own process, so its CPU time and peak RSS are its own.
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { Command, InvalidArgumentError } from 'commander';
+import { InboxAgentClient, type SweepReport } from '../client/index.js';
+import { startDevServer } from '../scripts/dev-server.js';
+import { createPlainSweeper } from './plain.js';
+import { controlPlane, processFigures, startEmulatorProcess, startWorkerProcess } from './processes.js';
+
+const whole = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a whole number');
+  return n;
+};
+const cli = new Command('bench')
+  .description('durability tax, fleet, idle fleet, schedules and Temporal cost per sweep')
+  .option('--small', 'the reduced run for CI (20 users, 200 schedules, 4 rounds)')
+  .option('--users <n>', 'fleet size', whole, 1000)
+  .option('--rounds <n>', 'sweeps per side in the durability-tax comparison', whole, 20)
+  .option('--schedules <n>', 'per-user schedules to create', whole, 10_000)
+  .option('--latency-ms <n>', 'added to every emulated API call', whole, 50)
+  .option(
+    '--step-ms <n>',
+    'pause before each step of the emulated agent (a model turn is about two steps)',
+    whole,
+    1000,
+  )
+  .option('--max-activities <n>', "the worker's concurrent activity slots", whole, 2000)
+  .option('--out <file>', 'where to write the figures', fileURLToPath(new URL('./results.json', import.meta.url)))
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  .parse();
+const raw = cli.opts<{
+  small?: boolean;
+  users: number;
+  rounds: number;
+  schedules: number;
+  latencyMs: number;
+  stepMs: number;
+  maxActivities: number;
+  out: string;
+}>();
+const opts = raw.small
+  ? { ...raw, users: Math.min(raw.users, 20), rounds: Math.min(raw.rounds, 4), schedules: Math.min(raw.schedules, 200) }
+  : raw;
+
+const pct = (xs: number[], p: number) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+};
+const round = (n: number, digits = 2) => Number(n.toFixed(digits));
+/** Runs `fn` over `items` with at most `limit` in flight. */
+async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i]!, i);
+    }),
+  );
+  return results;
+}
+const email = (subject: string) => ({
+  from: 'Dana Reyes <dana@acme.example>',
+  subject,
+  body: 'The Q3 plan needs your review and approval by Friday; finance is waiting on it.',
+});
+
+const { temporal } = proto;
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1) },
+  options: opts,
+};
+const log = (line = '') => console.log(line);
+
+const server = await startDevServer();
+const namespace = server.namespace ?? 'default';
+const emulators = await startEmulatorProcess();
+const scalekit = controlPlane(emulators.scalekitUrl);
+const agents = controlPlane(emulators.anthropicUrl);
+const taskQueue = 'bench';
+const workerEnv = {
+  ...emulators.env,
+  TEMPORAL_ADDRESS: server.address,
+  TEMPORAL_NAMESPACE: namespace,
+  INBOX_AGENT_TASK_QUEUE: taskQueue,
+  INBOX_AGENT_SEAL_KEY: randomBytes(32).toString('base64'),
+  INBOX_AGENT_STATE_DIR: `/tmp/inbox-agent-bench-${process.pid}`,
+  INBOX_AGENT_MAX_CONCURRENT_ACTIVITIES: String(opts.maxActivities),
+};
+const worker = await startWorkerProcess(workerEnv);
+const client = new Client({ connection: server.connection, namespace });
+const inbox = new InboxAgentClient(client, taskQueue);
+
+const seed = (identifier: string, emails = [email(`Plan ${identifier}`)], gmail = 'ACTIVE') =>
+  scalekit.call('POST', '/_emulator/users', {
+    identifier,
+    connections: { gmail, googlecalendar: 'ACTIVE' },
+    emails,
+  });
+/** Emulator call counters summed by API, for per-sweep figures. */
+async function counters() {
+  const [sk, an] = await Promise.all([scalekit.counters(), agents.counters()]);
+  const sum = (c: Record<string, number>, f: (k: string) => boolean) =>
+    Object.entries(c).reduce((n, [k, v]) => n + (f(k) ? v : 0), 0);
+  return {
+    scalekit: sum(sk, (k) => !k.includes('/mcp/')),
+    mcp: sum(sk, (k) => k.includes('/mcp/')),
+    anthropic: sum(an, () => true),
+    sessions: an['POST /v1/sessions'] ?? 0,
+    vaultWrites: sum(an, (k) => k.startsWith('POST /v1/vaults')),
+  };
+}
+type Counters = Awaited<ReturnType<typeof counters>>;
+const perSweep = (before: Counters, after: Counters, n: number) =>
+  Object.fromEntries(
+    Object.keys(after).map((k) => [k, round((after[k as keyof Counters] - before[k as keyof Counters]) / n)]),
+  );
+
+try {
+  const provisioned = await inbox.setup();
+  // Latency and pacing after setup, so they shape sweeps only.
+  await scalekit.inject({ route: '*', latencyMs: opts.latencyMs });
+  await agents.inject({ route: '*', latencyMs: opts.latencyMs });
+  await agents.call('PUT', '/_emulator/step-delay', { ms: opts.stepMs });
+  log(`inbox-agent bench: ${opts.latencyMs} ms per API call, ${opts.stepMs} ms per agent step`);
+
+  // 1. Durability tax: the same flow, one at a time, alternating worker and plain script.
+  const plain = createPlainSweeper(emulators.env as never, provisioned);
+  await Promise.all([seed('tax-worker', []), seed('tax-plain', [])]);
+  const tax = { worker: [] as number[], plain: [] as number[] };
+  for (let r = 0; r <= opts.rounds; r++) {
+    await Promise.all([seed('tax-worker', [email(`Worker ${r}`)]), seed('tax-plain', [email(`Plain ${r}`)])]);
+    let t0 = performance.now();
+    const report = await inbox.sweep('tax-worker');
+    const workerMs = performance.now() - t0;
+    t0 = performance.now();
+    const plainOutcome = await plain('tax-plain');
+    const plainMs = performance.now() - t0;
+    if (report.outcome !== 'completed' || plainOutcome.outcome !== 'completed')
+      throw new Error(`tax round ${r}: worker ${report.outcome}, plain ${plainOutcome.outcome}`);
+    // Round 0 creates vaults on both sides: warm-up, not counted.
+    if (r > 0) {
+      tax.worker.push(workerMs);
+      tax.plain.push(plainMs);
+    }
+  }
+  const taxFigures = {
+    workerP50Ms: round(pct(tax.worker, 50), 0),
+    workerP99Ms: round(pct(tax.worker, 99), 0),
+    plainP50Ms: round(pct(tax.plain, 50), 0),
+    plainP99Ms: round(pct(tax.plain, 99), 0),
+    ratioP50: round(pct(tax.worker, 50) / pct(tax.plain, 50)),
+    ratioP99: round(pct(tax.worker, 99) / pct(tax.plain, 99)),
+  };
+  results.durabilityTax = taxFigures;
+  log(
+    `durability tax: worker p50 ${taxFigures.workerP50Ms} ms / p99 ${taxFigures.workerP99Ms} ms; ` +
+      `plain p50 ${taxFigures.plainP50Ms} ms / p99 ${taxFigures.plainP99Ms} ms; ratio p50 ${taxFigures.ratioP50} (target ≤ 1.3)`,
+  );
+
+  // 2. Fleet: every user triggered at once.
+  const users = Array.from({ length: opts.users }, (_, i) => `fleet-${i}`);
+  await pool(users, 50, (id) => seed(id));
+  const fleetRound = async (label: string) => {
+    const before = await counters();
+    const cpuBefore = processFigures(worker.pid).cpuSeconds;
+    const t0 = performance.now();
+    const handles = await pool(users, 100, (id) => inbox.startSweep(id));
+    const reports = await Promise.all(
+      handles.map((h) =>
+        h.result().then(
+          (r: SweepReport) => r,
+          (err: Error) => ({ outcome: `error: ${err.message}` }),
+        ),
+      ),
+    );
+    const wallMs = performance.now() - t0;
+    const after = await counters();
+    const figures = processFigures(worker.pid);
+    const outcomes: Record<string, number> = {};
+    for (const r of reports) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+    return {
+      label,
+      users: users.length,
+      wallMs: round(wallMs, 0),
+      sweepsPerSecond: round((users.length / wallMs) * 1000),
+      workerCpuSecondsPerSweep: round((figures.cpuSeconds - cpuBefore) / users.length, 4),
+      workerPeakRssMiB: round(figures.peakRss / 2 ** 20, 0),
+      outcomes,
+      perSweep: perSweep(before, after, users.length),
+      lastWorkflowId: handles.at(-1)!.workflowId,
+    };
+  };
+  const fleet = await fleetRound('fleet: one new email each');
+  const criticalPathMs = taxFigures.workerP50Ms;
+  results.fleet = { ...fleet, criticalPathMs, targetWallMs: 2 * criticalPathMs + 10_000 };
+  log(
+    `fleet of ${fleet.users}: wall ${fleet.wallMs} ms (target ≤ ${2 * criticalPathMs + 10_000}), ` +
+      `${fleet.sweepsPerSecond} sweeps/s, ${fleet.workerCpuSecondsPerSweep} worker CPU-s per sweep, ` +
+      `worker peak RSS ${fleet.workerPeakRssMiB} MiB, outcomes ${JSON.stringify(fleet.outcomes)}`,
+  );
+
+  // 3. Idle fleet: the same users with nothing new.
+  const idle = await fleetRound('idle fleet: nothing new');
+  results.idleFleet = idle;
+  log(
+    `idle fleet of ${idle.users}: ${idle.sweepsPerSecond} sweeps/s, per sweep ${JSON.stringify(idle.perSweep)}, ` +
+      `outcomes ${JSON.stringify(idle.outcomes)}`,
+  );
+
+  // 5. Temporal cost per sweep, from real histories.
+  const cost = async (workflowId: string) => historyCost(await client.workflow.getHandle(workflowId).fetchHistory());
+  const costs: Record<string, unknown> = {
+    oneNewEmail: await cost(fleet.lastWorkflowId),
+    idle: await cost(idle.lastWorkflowId),
+  };
+  await seed('waiting-user', [email('Waiting')], 'EXPIRED');
+  const waiting = await inbox.startSweep('waiting-user');
+  await waitFor(async () => (await waiting.query('status')).phase === 'awaiting_reauthorization');
+  await scalekit.call('PUT', '/_emulator/users/waiting-user/connections/gmail', { status: 'ACTIVE' });
+  await inbox.reauthorized('waiting-user', { workflowId: waiting.workflowId });
+  await waiting.result();
+  costs.reauthorizedOnce = await cost(waiting.workflowId);
+  results.temporalCostPerSweep = costs;
+  log(`Temporal cost per sweep (actions / history events): ${JSON.stringify(costs)}`);
+
+  // 4. Schedules: creation time and the spread of next fire times over the interval. They start
+  // sweeps on a queue no worker polls, and are deleted right after.
+  const idleQueue = new InboxAgentClient(client, `bench-schedules-${process.pid}`);
+  const scheduleUsers = Array.from({ length: opts.schedules }, (_, i) => `sched-${i}`);
+  let t0 = performance.now();
+  await pool(scheduleUsers, 50, (id) => idleQueue.schedule(id, { every: '15 minutes' }));
+  const creationSeconds = (performance.now() - t0) / 1000;
+  const nextTimes: number[] = [];
+  for await (const s of client.schedule.list({ pageSize: 1000 })) {
+    if (!s.scheduleId.includes('sched-')) continue;
+    const next = s.info?.nextActionTimes?.[0];
+    if (next) nextTimes.push(next.getTime());
+  }
+  const intervalMin = 15;
+  const buckets = new Array<number>(intervalMin).fill(0);
+  for (const t of nextTimes) buckets[Math.floor(t / 60_000) % intervalMin]! += 1;
+  const mean = nextTimes.length / intervalMin;
+  t0 = performance.now();
+  await pool(scheduleUsers, 50, (id) => idleQueue.unschedule(id));
+  results.schedules = {
+    created: scheduleUsers.length,
+    creationSeconds: round(creationSeconds, 1),
+    perSecond: round(scheduleUsers.length / creationSeconds, 0),
+    withNextTime: nextTimes.length,
+    maxMinuteBucketOverMean: round(Math.max(...buckets) / mean),
+    deletionSeconds: round((performance.now() - t0) / 1000, 1),
+  };
+  log(`schedules: ${JSON.stringify(results.schedules)}`);
+
+  results.capacity = capacityModel(fleet, idle, costs);
+  log(`capacity at a 15-minute interval: ${JSON.stringify(results.capacity)}`);
+} finally {
+  await writeFile(opts.out, JSON.stringify(results, null, 2) + '\n');
+  log(`figures written to ${opts.out}`);
+  await worker.stop();
+  await emulators.stop();
+  await server.teardown();
+}
+
+async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // not there yet (e.g. the query before the first workflow task)
+    }
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+/**
+ * Billable actions as Temporal Cloud counts them, from the history: the start, each activity
+ * attempt, signals, timers, search-attribute upserts, updates, child workflows, markers (local
+ * activities). Recorded heartbeats are actions too but leave no event: estimated from the SDK's
+ * throttle (80% of the 30 s heartbeat timeout) over each activity's run time.
+ */
+function historyCost(history: proto.temporal.api.history.v1.IHistory) {
+  const T = temporal.api.enums.v1.EventType;
+  const events = history.events ?? [];
+  let actions = 0;
+  let heartbeats = 0;
+  const started = new Map<number, number>();
+  for (const e of events) {
+    switch (e.eventType) {
+      case T.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
+      case T.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED:
+      case T.EVENT_TYPE_TIMER_STARTED:
+      case T.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+      case T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED:
+      case T.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED:
+      case T.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED:
+      case T.EVENT_TYPE_MARKER_RECORDED:
+      case T.EVENT_TYPE_WORKFLOW_PROPERTIES_MODIFIED:
+        actions += 1;
+        break;
+      case T.EVENT_TYPE_ACTIVITY_TASK_STARTED: {
+        // One action per attempt: retries show as the attempt number of the one started event.
+        actions += e.activityTaskStartedEventAttributes?.attempt ?? 1;
+        started.set(Number(e.activityTaskStartedEventAttributes?.scheduledEventId), toMs(e.eventTime));
+        break;
+      }
+      case T.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: {
+        const from = started.get(Number(e.activityTaskCompletedEventAttributes?.scheduledEventId));
+        if (from !== undefined) heartbeats += Math.floor((toMs(e.eventTime) - from) / 24_000);
+        break;
+      }
+    }
+  }
+  return { actions: actions + heartbeats, estimatedHeartbeats: heartbeats, events: events.length };
+}
+
+function toMs(t: proto.temporal.api.history.v1.IHistoryEvent['eventTime']): number {
+  return Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
+}
+
+/**
+ * Users one worker process and one namespace carry at one sweep per user every 15 minutes, from
+ * the measured figures. Assumes most sweeps are idle (nothing new) and one in ten books an event.
+ */
+function capacityModel(
+  fleet: { workerCpuSecondsPerSweep: number; workerPeakRssMiB: number },
+  idle: { workerCpuSecondsPerSweep: number },
+  costs: Record<string, unknown>,
+) {
+  const intervalS = 15 * 60;
+  const busyShare = 0.1;
+  const cpuPerSweep = busyShare * fleet.workerCpuSecondsPerSweep + (1 - busyShare) * idle.workerCpuSecondsPerSweep;
+  const actionsOf = (k: string) => (costs[k] as { actions: number }).actions;
+  const actionsPerSweep = busyShare * actionsOf('oneNewEmail') + (1 - busyShare) * actionsOf('idle');
+  // One core per worker process at 70% utilisation: the Node event loop is single-threaded.
+  const usersPerWorker = Math.floor((0.7 * intervalS) / cpuPerSweep);
+  // Temporal Cloud's default namespace limit is in the hundreds of actions per second; 400 here.
+  const namespaceActionsPerSecond = 400;
+  const usersPerNamespace = Math.floor((namespaceActionsPerSecond * intervalS) / actionsPerSweep);
+  return {
+    assumptions: `15-minute interval, ${busyShare * 100}% of sweeps book an event, one core per worker at 70%, namespace limit ${namespaceActionsPerSecond} actions/s`,
+    cpuSecondsPerSweep: round(cpuPerSweep, 4),
+    actionsPerSweep: round(actionsPerSweep, 1),
+    usersPerWorkerProcess: usersPerWorker,
+    usersPerNamespace,
+    limitsFirst: usersPerWorker < usersPerNamespace ? 'worker CPU (add workers)' : 'namespace actions per second',
+  };
+}
