@@ -50,7 +50,8 @@ function stopper(child: ChildProcess): () => Promise<void> {
 function waitForLine(child: ChildProcess, ready: RegExp, timeoutMs = 60_000): Promise<string[]> {
   const stderr = tailOfStderr(child);
   child.once('exit', (code, signal) => {
-    if (code !== 0 && signal !== 'SIGTERM')
+    // SIGTERM and SIGKILL are the benchmark's own doing.
+    if (code !== 0 && signal !== 'SIGTERM' && signal !== 'SIGKILL')
       console.error(`process ${child.pid} died (${code ?? signal}):\n${stderr()}`);
   });
   return new Promise((resolve, reject) => {

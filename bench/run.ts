@@ -15,9 +15,10 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { Command, InvalidArgumentError } from 'commander';
-import { InboxAgentClient, type SweepReport } from '../client/index.js';
+import { InboxAgentClient, statusQuery, type SweepReport } from '../client/index.js';
 import { startDevServer } from '../scripts/dev-server.js';
 import { createPlainSweeper } from './plain.js';
+import { email, percentile as pct, pool, round, seeder, waitFor } from './common.js';
 import { controlPlane, processFigures, startEmulatorProcess, startWorkerProcess } from './processes.js';
 
 const whole = (v: string) => {
@@ -39,7 +40,7 @@ const cli = new Command('bench')
     1000,
   )
   .option('--max-activities <n>', "the worker's concurrent activity slots", whole, 2000)
-  .option('--out <file>', 'where to write the figures', fileURLToPath(new URL('./results.json', import.meta.url)))
+  .option('--out <file>', 'where to write the figures (default bench/results.json, or results-small.json with --small)')
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
   .parse();
 const raw = cli.opts<{
@@ -50,33 +51,13 @@ const raw = cli.opts<{
   latencyMs: number;
   stepMs: number;
   maxActivities: number;
-  out: string;
+  out?: string;
 }>();
 const opts = raw.small
   ? { ...raw, users: Math.min(raw.users, 20), rounds: Math.min(raw.rounds, 4), schedules: Math.min(raw.schedules, 200) }
   : raw;
-
-const pct = (xs: number[], p: number) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-};
-const round = (n: number, digits = 2) => Number(n.toFixed(digits));
-/** Runs `fn` over `items` with at most `limit` in flight. */
-async function pool<T, R>(items: T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      for (let i = next++; i < items.length; i = next++) results[i] = await fn(items[i]!, i);
-    }),
-  );
-  return results;
-}
-const email = (subject: string) => ({
-  from: 'Dana Reyes <dana@acme.example>',
-  subject,
-  body: 'The Q3 plan needs your review and approval by Friday; finance is waiting on it.',
-});
+const out = fileURLToPath(new URL(raw.small ? './results-small.json' : './results.json', import.meta.url));
+const outFile = raw.out ?? out;
 
 const { temporal } = proto;
 const results: Record<string, unknown> = {
@@ -105,12 +86,7 @@ const worker = await startWorkerProcess(workerEnv);
 const client = new Client({ connection: server.connection, namespace });
 const inbox = new InboxAgentClient(client, taskQueue);
 
-const seed = (identifier: string, emails = [email(`Plan ${identifier}`)], gmail = 'ACTIVE') =>
-  scalekit.call('POST', '/_emulator/users', {
-    identifier,
-    connections: { gmail, googlecalendar: 'ACTIVE' },
-    emails,
-  });
+const seed = seeder(scalekit);
 /** Emulator call counters summed by API, for per-sweep figures. */
 async function counters() {
   const [sk, an] = await Promise.all([scalekit.counters(), agents.counters()]);
@@ -230,7 +206,7 @@ try {
   };
   await seed('waiting-user', [email('Waiting')], 'EXPIRED');
   const waiting = await inbox.startSweep('waiting-user');
-  await waitFor(async () => (await waiting.query('status')).phase === 'awaiting_reauthorization');
+  await waitFor(async () => (await waiting.query(statusQuery)).phase === 'awaiting_reauthorization');
   await scalekit.call('PUT', '/_emulator/users/waiting-user/connections/gmail', { status: 'ACTIVE' });
   await inbox.reauthorized('waiting-user', { workflowId: waiting.workflowId });
   await waiting.result();
@@ -270,24 +246,11 @@ try {
   results.capacity = capacityModel(fleet, idle, costs);
   log(`capacity at a 15-minute interval: ${JSON.stringify(results.capacity)}`);
 } finally {
-  await writeFile(opts.out, JSON.stringify(results, null, 2) + '\n');
-  log(`figures written to ${opts.out}`);
+  await writeFile(outFile, JSON.stringify(results, null, 2) + '\n');
+  log(`figures written to ${outFile}`);
   await worker.stop();
   await emulators.stop();
   await server.teardown();
-}
-
-async function waitFor(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not there yet (e.g. the query before the first workflow task)
-    }
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /**

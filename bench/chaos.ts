@@ -1,0 +1,449 @@
+/**
+ * `npm run chaos`: the fault suite. Each scenario breaks something on purpose (a worker killed with
+ * SIGKILL, API faults and cut streams, the Temporal server restarted, non-retryable answers,
+ * consent lost at the worst moments, two workers with one repeatedly killed) and prints what
+ * survived, counted from the emulators' own state: sweeps started and completed, sessions, events,
+ * vaults, and duplicates. It exits 1 when any scenario's expectation fails.
+ *
+ *   npm run chaos                  # the full run
+ *   npm run chaos -- --small       # the reduced run CI uses
+ *   npm run chaos -- --only 1,4    # some scenarios
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
+import proto from '@temporalio/proto';
+import { Command, InvalidArgumentError } from 'commander';
+import { InboxAgentClient, type SweepReport } from '../client/index.js';
+import { startDevServer } from '../scripts/dev-server.js';
+import { email, pool, seeder, sleep, tally, waitFor, type Tally } from './common.js';
+import { controlPlane, startEmulatorProcess, startWorkerProcess, type Child } from './processes.js';
+
+const list = (v: string) => {
+  const ns = v.split(',').map(Number);
+  if (ns.some((n) => !Number.isInteger(n) || n < 1 || n > 6)) throw new InvalidArgumentError('scenario numbers 1-6');
+  return ns;
+};
+const opts = new Command('chaos')
+  .description('the fault suite: what survives when things break')
+  .option('--small', 'the reduced run for CI')
+  .option('--only <list>', 'scenarios to run, e.g. 1,4', list)
+  .option('--out <file>', 'where to write the figures', fileURLToPath(new URL('./chaos-results.json', import.meta.url)))
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  .parse()
+  .opts<{ small?: boolean; only?: number[]; out: string }>();
+const small = opts.small ?? false;
+const wanted = (n: number) => !opts.only || opts.only.includes(n);
+
+const T = proto.temporal.api.enums.v1.EventType;
+const dir = await mkdtemp(join(tmpdir(), 'inbox-agent-chaos-'));
+const dbFilename = join(dir, 'temporal.db');
+let server = await startDevServer({ dbFilename });
+const address = server.address;
+const port = Number(address.split(':').at(-1));
+const namespace = server.namespace ?? 'default';
+const emulators = await startEmulatorProcess();
+const scalekit = controlPlane(emulators.scalekitUrl);
+const agents = controlPlane(emulators.anthropicUrl);
+const seed = seeder(scalekit);
+// The client's own connection survives the server's restart (the server's `connection` does not).
+const connection = await Connection.connect({ address });
+const client = new Client({ connection, namespace });
+const baseEnv = {
+  ...emulators.env,
+  TEMPORAL_ADDRESS: address,
+  TEMPORAL_NAMESPACE: namespace,
+  INBOX_AGENT_SEAL_KEY: randomBytes(32).toString('base64'),
+  // Shared by every worker of a scenario, as a deployment's database is.
+  INBOX_AGENT_DATABASE_URL: `sqlite:${join(dir, 'state.db')}`,
+};
+const workers = new Set<Child>();
+let workerCount = 0;
+async function startWorker(taskQueue: string): Promise<Child> {
+  const child = await startWorkerProcess({
+    ...baseEnv,
+    INBOX_AGENT_TASK_QUEUE: taskQueue,
+    // Each worker its own local state: only the shared database may carry decisions.
+    INBOX_AGENT_STATE_DIR: join(dir, `worker-${++workerCount}`),
+  });
+  workers.add(child);
+  child.process.once('exit', () => workers.delete(child));
+  return child;
+}
+const kill = async (w: Child) => {
+  const exited = new Promise((r) => w.process.once('exit', r));
+  w.process.kill('SIGKILL');
+  await exited;
+};
+
+interface ScenarioResult {
+  scenario: string;
+  started: number;
+  completed: number;
+  tally: Tally;
+  expected: Partial<Tally>;
+  notes: Record<string, unknown>;
+  passed: boolean;
+  failures: string[];
+}
+const results: ScenarioResult[] = [];
+
+/** Waits for a sweep's report, across a restarting server (a long poll then fails and is retried). */
+async function outcomeOf(handle: WorkflowHandle, deadlineMs = 300_000): Promise<string> {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      return ((await handle.result()) as SweepReport).outcome;
+    } catch (err) {
+      if (err instanceof WorkflowFailedError) return `failed: ${failureType(err)}`;
+      if (Date.now() > end) return `lost: ${(err as Error).message}`;
+      await sleep(500);
+    }
+  }
+}
+
+function failureType(err: unknown): string {
+  for (let e = err as Error | undefined; e; e = (e as TemporalFailure).cause) {
+    if (e instanceof ApplicationFailure) return e.type ?? 'Error';
+  }
+  return String(err);
+}
+
+/** Activity retries in one run, from its history: the attempt number of each started activity, less one. */
+async function retriesOf(handle: WorkflowHandle): Promise<number> {
+  const history = await handle.fetchHistory();
+  return (history.events ?? [])
+    .filter((e) => e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_STARTED)
+    .reduce((n, e) => n + (e.activityTaskStartedEventAttributes?.attempt ?? 1) - 1, 0);
+}
+
+function judge(
+  scenario: string,
+  users: string[],
+  started: number,
+  outcomes: string[],
+  t: Tally,
+  expected: Partial<Tally>,
+  notes: Record<string, unknown> = {},
+): ScenarioResult {
+  const completed = outcomes.filter((o) => o === 'completed').length;
+  const failures: string[] = [];
+  if (completed !== started) failures.push(`${started - completed} of ${started} sweeps did not complete`);
+  for (const [k, v] of Object.entries(expected)) {
+    if (t[k as keyof Tally] !== v) failures.push(`${k}: ${t[k as keyof Tally]}, expected ${v}`);
+  }
+  const result = { scenario, started, completed, tally: t, expected, notes, passed: failures.length === 0, failures };
+  results.push(result);
+  console.log(
+    `${result.passed ? 'PASS' : 'FAIL'} ${scenario}: ${completed}/${started} completed, ${t.sessions} sessions, ` +
+      `${t.events} events (${t.duplicateEvents} duplicate), ${t.vaults} vaults (${t.extraVaults} extra), ` +
+      `${t.credentials} credentials (${t.extraCredentials} extra)` +
+      (Object.keys(notes).length ? `, ${JSON.stringify(notes)}` : '') +
+      (failures.length ? `\n     ${failures.join('; ')}` : '') +
+      (users.length ? '' : ''),
+  );
+  return result;
+}
+const tallyOf = (users: string[]) => tally(scalekit, emulators.anthropicUrl, emulators.env.ANTHROPIC_API_KEY!, users);
+/** Every user gets one more e-mail, so every sweep of the round has exactly one thing to do. */
+const newMail = (users: string[], round: number) =>
+  pool(users, 20, (id) => seed(id, [email(`Round ${round} for ${id}`)]));
+
+async function scenario(n: number, name: string, body: () => Promise<void>) {
+  if (!wanted(n)) return;
+  console.log(`\n${n}. ${name}`);
+  const t0 = Date.now();
+  try {
+    await body();
+    results.at(-1)!.notes.seconds = Math.round((Date.now() - t0) / 1000);
+  } catch (err) {
+    results.push({
+      scenario: `${n}. ${name}`,
+      started: 0,
+      completed: 0,
+      tally: {} as Tally,
+      expected: {},
+      notes: { error: String(err) },
+      passed: false,
+      failures: [String(err)],
+    });
+    console.log(`FAIL ${n}. ${name}: ${String(err)}`);
+  } finally {
+    await Promise.all([scalekit.call('DELETE', '/_emulator/faults'), agents.call('DELETE', '/_emulator/faults')]);
+    await agents.call('PUT', '/_emulator/step-delay', { ms: 0 });
+    await Promise.all([...workers].map((w) => w.stop()));
+  }
+}
+
+try {
+  const setupQueue = 'chaos-setup';
+  const setupWorker = await startWorker(setupQueue);
+  await new InboxAgentClient(client, setupQueue).setup();
+  await setupWorker.stop();
+
+  await scenario(1, 'worker SIGKILLed at random moments, restarted each time', async () => {
+    const queue = 'chaos-kill';
+    const inbox = new InboxAgentClient(client, queue);
+    const users = Array.from({ length: small ? 3 : 10 }, (_, i) => `kill-${i}`);
+    const rounds = small ? 1 : 5;
+    await agents.call('PUT', '/_emulator/step-delay', { ms: 150 });
+    let worker = await startWorker(queue);
+    const outcomes: string[] = [];
+    let kills = 0;
+    for (let r = 0; r < rounds; r++) {
+      await newMail(users, r);
+      const handles = await Promise.all(users.map((id) => inbox.startSweep(id)));
+      const done = Promise.all(handles.map((h) => outcomeOf(h)));
+      let finished = false;
+      void done.then(() => (finished = true));
+      for (let k = 0; k < (small ? 1 : 2) && !finished; k++) {
+        await sleep(300 + Math.random() * 2500);
+        if (finished) break;
+        await kill(worker);
+        kills += 1;
+        worker = await startWorker(queue);
+      }
+      outcomes.push(...(await done));
+    }
+    const t = await tallyOf(users);
+    const sweeps = users.length * rounds;
+    judge(
+      '1. worker SIGKILLed',
+      users,
+      sweeps,
+      outcomes,
+      t,
+      {
+        events: sweeps,
+        duplicateEvents: 0,
+        sessions: sweeps,
+        extraVaults: 0,
+        extraCredentials: 0,
+      },
+      { kills },
+    );
+  });
+
+  await scenario(2, '20% of API calls answer 429/500/503, 10% of session streams cut', async () => {
+    const queue = 'chaos-faults';
+    const inbox = new InboxAgentClient(client, queue);
+    const users = Array.from({ length: small ? 4 : 10 }, (_, i) => `faults-${i}`);
+    const rounds = small ? 1 : 3;
+    await startWorker(queue);
+    // Every API route the sweep uses (learned from the counters after setup); the MCP server is the
+    // agent's, not the worker's, and its failures are the agent's to handle.
+    const routes = async (c: ReturnType<typeof controlPlane>) =>
+      Object.keys(await c.counters()).filter((k) => !k.includes('/mcp/') && !k.startsWith('grpc'));
+    const skRoutes = [
+      ...new Set([
+        ...(await routes(scalekit)),
+        'POST /api/v1/mcp/configs/:config_id/connected_accounts',
+        'POST /api/v1/mcp/configs/:config_id/tokens',
+      ]),
+    ];
+    const anRoutes = [
+      ...new Set([
+        ...(await routes(agents)),
+        'POST /v1/vaults',
+        'POST /v1/sessions',
+        'POST /v1/sessions/:session_id/events',
+        'GET /v1/sessions/:session_id/events',
+        'GET /v1/sessions/:session_id/events/stream',
+      ]),
+    ];
+    for (const [plane, keys] of [
+      [scalekit, skRoutes],
+      [agents, anRoutes],
+    ] as const) {
+      for (const route of keys) {
+        for (const status of [429, 500, 503]) await plane.inject({ route, status, rate: 0.07 });
+      }
+    }
+    await agents.inject({ route: 'GET /v1/sessions/:session_id/events/stream', cutAfterEvents: 3, rate: 0.1 });
+    const outcomes: string[] = [];
+    const retries: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      await newMail(users, r);
+      const handles = await Promise.all(users.map((id) => inbox.startSweep(id)));
+      outcomes.push(...(await Promise.all(handles.map((h) => outcomeOf(h)))));
+      retries.push(...(await Promise.all(handles.map((h) => retriesOf(h)))));
+    }
+    await Promise.all([scalekit.call('DELETE', '/_emulator/faults'), agents.call('DELETE', '/_emulator/faults')]);
+    const t = await tallyOf(users);
+    const sweeps = users.length * rounds;
+    judge(
+      '2. API faults and cut streams',
+      users,
+      sweeps,
+      outcomes,
+      t,
+      {
+        events: sweeps,
+        duplicateEvents: 0,
+        extraVaults: 0,
+        extraCredentials: 0,
+      },
+      {
+        retriesPerSweep: Number((retries.reduce((a, b) => a + b, 0) / sweeps).toFixed(2)),
+        maxRetries: Math.max(...retries),
+      },
+    );
+  });
+
+  await scenario(3, 'Temporal server stopped and restarted on its database mid-fleet', async () => {
+    const queue = 'chaos-restart';
+    const inbox = new InboxAgentClient(client, queue);
+    const users = Array.from({ length: small ? 10 : 100 }, (_, i) => `restart-${i}`);
+    await agents.call('PUT', '/_emulator/step-delay', { ms: 200 });
+    await startWorker(queue);
+    await newMail(users, 0);
+    const handles = await pool(users, 50, (id) => inbox.startSweep(id));
+    await sleep(1500);
+    await server.teardown();
+    const downAt = Date.now();
+    await sleep(2000);
+    server = await startDevServer({ dbFilename, port });
+    const downMs = Date.now() - downAt;
+    const outcomes = await Promise.all(handles.map((h) => outcomeOf(h)));
+    const t = await tallyOf(users);
+    judge(
+      '3. server restart',
+      users,
+      users.length,
+      outcomes,
+      t,
+      {
+        events: users.length,
+        duplicateEvents: 0,
+        extraVaults: 0,
+        extraCredentials: 0,
+      },
+      { serverDownMs: downMs },
+    );
+  });
+
+  await scenario(4, 'non-retryable answers: one attempt each, a typed failure', async () => {
+    const queue = 'chaos-fatal';
+    const inbox = new InboxAgentClient(client, queue);
+    await startWorker(queue);
+    const seen: Record<string, { attempts: number; failure: string }> = {};
+    const failures: string[] = [];
+    for (const status of [400, 401, 403, 404]) {
+      const id = `fatal-${status}`;
+      await seed(id);
+      await agents.inject({ route: 'POST /v1/sessions', status, times: 1 });
+      const handle = await inbox.startSweep(id);
+      const outcome = await outcomeOf(handle);
+      const history = await handle.fetchHistory();
+      const attempts = (history.events ?? []).filter(
+        (e) =>
+          e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_STARTED &&
+          (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1,
+      ).length;
+      seen[status] = { attempts: attempts + 1, failure: outcome };
+      if (attempts > 0) failures.push(`${status}: retried`);
+      if (outcome === 'completed') failures.push(`${status}: completed despite the fault`);
+    }
+    const result: ScenarioResult = {
+      scenario: '4. non-retryable answers',
+      started: 4,
+      completed: 0,
+      tally: {} as Tally,
+      expected: {},
+      notes: seen,
+      passed: failures.length === 0,
+      failures,
+    };
+    results.push(result);
+    console.log(
+      `${result.passed ? 'PASS' : 'FAIL'} ${result.scenario}: ${JSON.stringify(seen)} ${failures.join('; ')}`,
+    );
+  });
+
+  await scenario(5, 'consent lost between check and mint, and mid-session', async () => {
+    const queue = 'chaos-consent';
+    const inbox = new InboxAgentClient(client, queue);
+    await startWorker(queue);
+    const setGmail = (id: string, status: string) =>
+      scalekit.call('PUT', `/_emulator/users/${id}/connections/gmail`, { status });
+    const phase = async (h: WorkflowHandle) => (await h.query<{ phase: string }>('status')).phase;
+    const outcomes: string[] = [];
+    const users = ['consent-mint', 'consent-session'];
+    await Promise.all(users.map((id) => seed(id)));
+
+    // (a) The mint is slow; the connection expires while it is under way.
+    await scalekit.inject({ route: 'POST /api/v1/mcp/configs/:config_id/tokens', latencyMs: 1500, times: 1 });
+    const a = await inbox.startSweep('consent-mint');
+    await waitFor(async () => (await phase(a)) === 'minting_token', 20_000, 'the mint');
+    await setGmail('consent-mint', 'EXPIRED');
+    await waitFor(async () => (await phase(a)) === 'awaiting_reauthorization', 20_000, 'the wait (mint)');
+    await setGmail('consent-mint', 'ACTIVE');
+    await inbox.reauthorized('consent-mint', { workflowId: a.workflowId });
+    outcomes.push(await outcomeOf(a));
+
+    // (b) Consent revoked while the agent works: the sweep must not call it done.
+    await agents.call('PUT', '/_emulator/step-delay', { ms: 400 });
+    const b = await inbox.startSweep('consent-session');
+    await waitFor(async () => (await phase(b)) === 'running_session', 20_000, 'the session');
+    await setGmail('consent-session', 'EXPIRED');
+    await waitFor(async () => (await phase(b)) === 'awaiting_reauthorization', 60_000, 'the wait (session)');
+    await agents.call('PUT', '/_emulator/step-delay', { ms: 0 });
+    await setGmail('consent-session', 'ACTIVE');
+    await inbox.reauthorized('consent-session', { workflowId: b.workflowId });
+    outcomes.push(await outcomeOf(b));
+    const t = await tallyOf(users);
+    judge('5. consent lost mid-sweep', users, 2, outcomes, t, { events: 2, duplicateEvents: 0 });
+  });
+
+  await scenario(6, 'two workers with separate local state, one killed repeatedly', async () => {
+    const queue = 'chaos-pair';
+    const inbox = new InboxAgentClient(client, queue);
+    const users = Array.from({ length: small ? 4 : 10 }, (_, i) => `pair-${i}`);
+    const rounds = small ? 1 : 3;
+    await agents.call('PUT', '/_emulator/step-delay', { ms: 100 });
+    await startWorker(queue);
+    let victim = await startWorker(queue);
+    const outcomes: string[] = [];
+    let kills = 0;
+    for (let r = 0; r < rounds; r++) {
+      await newMail(users, r);
+      const handles = await Promise.all(users.map((id) => inbox.startSweep(id)));
+      await sleep(200 + Math.random() * 1500);
+      await kill(victim);
+      kills += 1;
+      victim = await startWorker(queue);
+      outcomes.push(...(await Promise.all(handles.map((h) => outcomeOf(h)))));
+    }
+    const t = await tallyOf(users);
+    const sweeps = users.length * rounds;
+    judge(
+      '6. two workers, one killed',
+      users,
+      sweeps,
+      outcomes,
+      t,
+      {
+        events: sweeps,
+        duplicateEvents: 0,
+        sessions: sweeps,
+        extraVaults: 0,
+        extraCredentials: 0,
+      },
+      { kills },
+    );
+  });
+} finally {
+  await writeFile(opts.out, JSON.stringify({ date: new Date().toISOString(), small, results }, null, 2) + '\n');
+  await Promise.all([...workers].map((w) => w.stop()));
+  await emulators.stop();
+  await connection.close();
+  await server.teardown();
+  await rm(dir, { recursive: true, force: true });
+}
+const failed = results.filter((r) => !r.passed);
+console.log(`\nchaos: ${results.length - failed.length} scenarios passed, ${failed.length} failed`);
+process.exit(failed.length ? 1 : 0);
