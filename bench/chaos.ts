@@ -237,7 +237,7 @@ try {
     // Every API route the sweep uses (learned from the counters after setup); the MCP server is the
     // agent's, not the worker's, and its failures are the agent's to handle.
     const routes = async (c: ReturnType<typeof controlPlane>) =>
-      Object.keys(await c.counters()).filter((k) => !k.includes('/mcp/') && !k.startsWith('grpc'));
+      Object.keys(await c.counters()).filter((k) => !k.includes('/mcp/v3/servers/') && !k.startsWith('grpc'));
     const skRoutes = [
       ...new Set([
         ...(await routes(scalekit)),

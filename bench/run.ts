@@ -93,8 +93,8 @@ async function counters() {
   const sum = (c: Record<string, number>, f: (k: string) => boolean) =>
     Object.entries(c).reduce((n, [k, v]) => n + (f(k) ? v : 0), 0);
   return {
-    scalekit: sum(sk, (k) => !k.includes('/mcp/')),
-    mcp: sum(sk, (k) => k.includes('/mcp/')),
+    scalekit: sum(sk, (k) => !k.includes('/mcp/v3/servers/')),
+    mcp: sum(sk, (k) => k.includes('/mcp/v3/servers/')),
     anthropic: sum(an, () => true),
     sessions: an['POST /v1/sessions'] ?? 0,
     vaultWrites: sum(an, (k) => k.startsWith('POST /v1/vaults')),
@@ -178,7 +178,8 @@ try {
       workerPeakRssMiB: round(figures.peakRss / 2 ** 20, 0),
       outcomes,
       perSweep: perSweep(before, after, users.length),
-      lastWorkflowId: handles.at(-1)!.workflowId,
+      // The run, not just the workflow id: a user's later sweeps may reuse the id.
+      last: { workflowId: handles.at(-1)!.workflowId, runId: handles.at(-1)!.firstExecutionRunId },
     };
   };
   const fleet = await fleetRound('fleet: one new email each');
@@ -199,10 +200,11 @@ try {
   );
 
   // 5. Temporal cost per sweep, from real histories.
-  const cost = async (workflowId: string) => historyCost(await client.workflow.getHandle(workflowId).fetchHistory());
+  const cost = async ({ workflowId, runId }: { workflowId: string; runId?: string }) =>
+    historyCost(await client.workflow.getHandle(workflowId, runId).fetchHistory());
   const costs: Record<string, unknown> = {
-    oneNewEmail: await cost(fleet.lastWorkflowId),
-    idle: await cost(idle.lastWorkflowId),
+    oneNewEmail: await cost(fleet.last),
+    idle: await cost(idle.last),
   };
   await seed('waiting-user', [email('Waiting')], 'EXPIRED');
   const waiting = await inbox.startSweep('waiting-user');
@@ -210,7 +212,7 @@ try {
   await scalekit.call('PUT', '/_emulator/users/waiting-user/connections/gmail', { status: 'ACTIVE' });
   await inbox.reauthorized('waiting-user', { workflowId: waiting.workflowId });
   await waiting.result();
-  costs.reauthorizedOnce = await cost(waiting.workflowId);
+  costs.reauthorizedOnce = await cost({ workflowId: waiting.workflowId, runId: waiting.firstExecutionRunId });
   results.temporalCostPerSweep = costs;
   log(`Temporal cost per sweep (actions / history events): ${JSON.stringify(costs)}`);
 
