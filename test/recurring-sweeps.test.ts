@@ -7,6 +7,7 @@ import { InvalidInputError } from '../client/index.js';
 import { scheduledSweepWorkflowId, sweepWorkflowId, type SweepReport } from '../workflows/contract.js';
 import { INVOICE_EMAIL, seedUser, vaultsOf } from './helpers/demo.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
+import { waitForStatus } from './helpers/wait.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);
@@ -142,27 +143,53 @@ describe('recurring sweeps: the ledger, the cap, no-action mail and one sweep pe
     ]);
   });
 
-  it('consent revoked mid-session: not completed, nothing handled, and the next sweep after re-authorization handles it', async () => {
+  it.each(['gmail', 'googlecalendar'])(
+    'consent to %s revoked mid-session: not completed, nothing handled, the next sweep after re-authorization handles it',
+    async (connection) => {
+      const identifier = seedUser(stack);
+      stack.emulators.agents.setStepDelay(300);
+      const sessions = sessionsCreated();
+      try {
+        const handle = await stack.inbox.startSweep(identifier, { reauthTimeout: '2s' });
+        await vi.waitFor(() => expect(sessionsCreated()).toBeGreaterThan(sessions), { timeout: 20_000, interval: 20 });
+        stack.emulators.scalekit.setConnectionStatus(identifier, connection, 'EXPIRED');
+        const report = await handle.result();
+        expect(report.outcome).toBe('reauth_timed_out');
+        expect(report.session?.toolErrors).toBeGreaterThan(0);
+        expect(report.messages?.events).toEqual([]);
+        expect(report.messages?.unhandled).toHaveLength(1);
+        expect(await stack.deps.state.handledAmong(identifier, idsOf(identifier))).toEqual([]);
+        expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(0);
+      } finally {
+        stack.emulators.agents.setStepDelay(0);
+      }
+      stack.emulators.scalekit.setConnectionStatus(identifier, connection, 'ACTIVE');
+      const next = await stack.inbox.sweep(identifier);
+      expect(next.outcome).toBe('completed');
+      expect(titles(identifier)).toEqual([`Action Required: ${INVOICE_EMAIL.subject}`]);
+    },
+  );
+
+  it('a sweep whose session met revoked consent waits, and after re-authorization handles the e-mail itself', async () => {
     const identifier = seedUser(stack);
     stack.emulators.agents.setStepDelay(300);
     const sessions = sessionsCreated();
+    let handle;
     try {
-      const handle = await stack.inbox.startSweep(identifier, { reauthTimeout: '2s' });
+      handle = await stack.inbox.startSweep(identifier);
       await vi.waitFor(() => expect(sessionsCreated()).toBeGreaterThan(sessions), { timeout: 20_000, interval: 20 });
       stack.emulators.scalekit.setConnectionStatus(identifier, 'gmail', 'EXPIRED');
-      const report = await handle.result();
-      expect(report.outcome).toBe('reauth_timed_out');
-      expect(report.session?.toolErrors).toBeGreaterThan(0);
-      expect(report.messages?.events).toEqual([]);
-      expect(report.messages?.unhandled).toHaveLength(1);
-      expect(await stack.deps.state.handledAmong(identifier, idsOf(identifier))).toEqual([]);
-      expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(0);
+      await waitForStatus(handle, (s) => s.phase === 'awaiting_reauthorization');
     } finally {
       stack.emulators.agents.setStepDelay(0);
     }
+    expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(0);
     stack.emulators.scalekit.setConnectionStatus(identifier, 'gmail', 'ACTIVE');
-    const next = await stack.inbox.sweep(identifier);
-    expect(next.outcome).toBe('completed');
+    await stack.inbox.reauthorized(identifier);
+    const report = await handle.result();
+    expect(report.outcome).toBe('completed');
+    expect(report.sessions).toBe(2);
+    expect(report.reauthWaits).toBe(1);
     expect(titles(identifier)).toEqual([`Action Required: ${INVOICE_EMAIL.subject}`]);
   });
 

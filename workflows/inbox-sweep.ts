@@ -130,6 +130,11 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
       ...(session ? { session } : {}),
     });
 
+  let inactiveFindings = 0;
+  /** The worker's own MCP calls found a connection inactive: back to the wait, a bounded number of times. */
+  const wentInactive = (err: unknown) =>
+    failureType(err) === ErrorType.ConnectionInactive && ++inactiveFindings <= MAX_SESSIONS;
+
   for (;;) {
     const minted = await authorizedToken();
     if (!minted) return finish('reauth_timed_out');
@@ -140,7 +145,7 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
       inbox = await findUnhandled({ identifier, token: minted.token, maxEmails: settings.maxEmails });
     } catch (err) {
       // A connection went inactive between the mint and the read: back to the wait.
-      if (failureType(err) === ErrorType.ConnectionInactive) continue;
+      if (wentInactive(err)) continue;
       throw err;
     }
     remaining = inbox.remaining;
@@ -166,13 +171,22 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
 
     // Recorded whatever the session's end: an event that exists must never be booked again.
     state.enter('recording');
-    const confirmed = await confirmHandled({
-      identifier,
-      token: minted.token,
-      messageIds: inbox.messageIds,
-      noAction: session.reportedNoAction,
-      eventForEveryEmail: settings.eventForEveryEmail,
-    });
+    let confirmed;
+    try {
+      confirmed = await confirmHandled({
+        identifier,
+        token: minted.token,
+        messageIds: inbox.messageIds,
+        noAction: session.reportedNoAction,
+        eventForEveryEmail: settings.eventForEveryEmail,
+      });
+    } catch (err) {
+      // The calendar went inactive: nothing is recorded now; after re-authorization the read looks
+      // for the events of these messages before any new session, so none is booked twice.
+      handled.unhandled = inbox.messageIds;
+      if (wentInactive(err)) continue;
+      throw err;
+    }
     handled.events.push(...confirmed.events);
     handled.noAction.push(...confirmed.noAction);
     handled.unhandled = confirmed.unhandled;
