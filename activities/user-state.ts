@@ -2,8 +2,23 @@
  * Per-user state that every worker of a deployment shares and that outlives any worker host: the
  * user's vault and credential ids, and the ledger of e-mails already handled. A second worker with
  * empty local state must make exactly the same decisions as the first, so nothing here may live
- * only in one process. Implementations: memory (unit tests), SQLite (embedded default), PostgreSQL
- * (production); all behave the same, which `test/state-store.test.ts` checks against each.
+ * only in one process. Implementations: memory (unit tests), SQLite (embedded default) and
+ * PostgreSQL (production), the last two one code path (`state/sql-store.ts`); all behave the same,
+ * which `test/state-store.test.ts` checks against each.
+ *
+ * Why a database rather than state kept in Temporal (a long-lived workflow per user that owns the
+ * ledger and continues-as-new):
+ * - The ledger only grows (every message id a user ever had handled) and is read by activities,
+ *   before any session. In a workflow it would be carried through every continue-as-new and read
+ *   through queries or updates, each a round-trip through the Temporal server that needs a worker
+ *   to replay the entity; here a read is one primary-key probe of the few unread ids.
+ * - Concurrent writers agree without coordination: `INSERT … ON CONFLICT DO NOTHING` on the key
+ *   (identifier, message_id) lets the first record win atomically, where an entity workflow would
+ *   need every sweep to route its writes through one more workflow (and its history limits).
+ * - Operators can read, back up and repair it with ordinary SQL, and a lost ledger can be rebuilt
+ *   from the calendar, which carries the message ids too.
+ * The price is one more service in production; most deployments already run PostgreSQL, and the
+ * SQLite default keeps `npm start` and the tests free of it.
  */
 
 export interface RememberedVault {
@@ -30,10 +45,11 @@ export interface UserStateStore {
   getVault(identifier: string): Promise<RememberedVault | undefined>;
   setVault(identifier: string, ids: RememberedVault): Promise<void>;
   deleteVault(identifier: string): Promise<void>;
-  /** Of the given message ids, the ones already handled (in any order). */
+  /** Of the given message ids, the ones already handled (in any order, each once). */
   handledAmong(identifier: string, messageIds: string[]): Promise<HandledMessage[]>;
   /** Records messages as handled. Idempotent: a message already recorded keeps its first record. */
   recordHandled(identifier: string, entries: HandledMessage[]): Promise<void>;
+  /** Idempotent. */
   close(): Promise<void>;
 }
 
@@ -53,7 +69,7 @@ export class MemoryUserStateStore implements UserStateStore {
   }
   async handledAmong(identifier: string, messageIds: string[]) {
     const mine = this.ledger.get(identifier);
-    return messageIds.flatMap((id) => (mine?.has(id) ? [{ ...mine.get(id)! }] : []));
+    return [...new Set(messageIds)].flatMap((id) => (mine?.has(id) ? [{ ...mine.get(id)! }] : []));
   }
   async recordHandled(identifier: string, entries: HandledMessage[]) {
     let mine = this.ledger.get(identifier);

@@ -96,11 +96,13 @@ async function main(): Promise<void> {
   const nativeConnection = await NativeConnection.connect(connectionOptions);
   cleanups.unshift(() => nativeConnection.close());
   const client = new Client({ connection, namespace });
+  const deps = await buildActivityDeps(config, client);
+  cleanups.unshift(() => deps.state.close());
   const worker: Worker = await createInboxWorker({
     connection: nativeConnection,
     namespace,
     taskQueue: config.INBOX_AGENT_TASK_QUEUE,
-    deps: buildActivityDeps(config, client),
+    deps,
   });
   const running = worker.run();
   cleanups.unshift(async () => {

@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { TestProject } from 'vitest/node';
 import { startDevServer } from '../scripts/dev-server.js';
 import { freePort } from './helpers/ports.js';
@@ -7,17 +12,46 @@ declare module 'vitest' {
     temporalAddress: string;
     temporalNamespace: string;
     temporalUiUrl: string;
+    /** A PostgreSQL server the tests may create databases in; empty when none could be started. */
+    postgresUrl: string;
+    /** Why there is no `postgresUrl`, with how to fix it: the PostgreSQL tests fail with it. */
+    postgresError: string;
   }
 }
 
-/** One real Temporal dev server for the whole suite; each test file attaches to it. */
+const run = promisify(execFile);
+
+/**
+ * A throwaway PostgreSQL cluster started by the project's own script, or the server named by
+ * INBOX_AGENT_TEST_DATABASE_URL. A failure is handed to the tests that need it (they fail with it),
+ * so the rest of the suite still runs.
+ */
+async function startPostgres(): Promise<{ url: string; error: string; stop: () => Promise<void> }> {
+  const given = process.env.INBOX_AGENT_TEST_DATABASE_URL;
+  if (given) return { url: given, error: '', stop: async () => {} };
+  const script = join(import.meta.dirname, '..', 'scripts', 'postgres');
+  const dir = await mkdtemp(join(tmpdir(), 'inbox-agent-pg-'));
+  const stop = async () => void (await run('bash', [script, 'stop', dir]));
+  try {
+    const { stdout } = await run('bash', [script, 'start', dir, String(await freePort())]);
+    return { url: stdout.trim(), error: '', stop };
+  } catch (err) {
+    await stop().catch(() => {});
+    const stderr = (err as { stderr?: string }).stderr?.trim();
+    return { url: '', error: `no PostgreSQL for the tests: ${stderr || (err as Error).message}`, stop: async () => {} };
+  }
+}
+
+/** One real Temporal dev server and one PostgreSQL for the whole suite; each test file attaches to them. */
 export default async function setup(project: TestProject) {
   const uiPort = await freePort();
-  const env = await startDevServer({ uiPort });
+  const [env, postgres] = await Promise.all([startDevServer({ uiPort }), startPostgres()]);
   project.provide('temporalAddress', env.address);
   project.provide('temporalUiUrl', `http://127.0.0.1:${uiPort}`);
   project.provide('temporalNamespace', env.namespace ?? 'default');
+  project.provide('postgresUrl', postgres.url);
+  project.provide('postgresError', postgres.error);
   return async () => {
-    await env.teardown();
+    await Promise.all([env.teardown(), postgres.stop()]);
   };
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../common/errors.js';
 import { TASK_QUEUE } from '../workflows/contract.js';
@@ -29,6 +30,15 @@ export const workerEnvSchema = z.object({
   INBOX_AGENT_AGENT_NAME: z.string().min(1).default('Email Meeting Manager'),
   INBOX_AGENT_MODEL: z.string().min(1).default('claude-haiku-4-5-20251001'),
   INBOX_AGENT_STATE_DIR: z.string().min(1).default('.data'),
+  /**
+   * The per-user state every worker of a deployment shares (see activities/user-state.ts):
+   * `postgres://user:password@host:5432/db` in production, `sqlite:<path>` for one host. Unset:
+   * SQLite in the state directory, which is all `npm start` and the tests need.
+   */
+  INBOX_AGENT_DATABASE_URL: z
+    .string()
+    .regex(/^(postgres(ql)?:\/\/.+|sqlite:.+)$/, 'must be postgres://… or sqlite:<path>')
+    .optional(),
   /** host:port of the runtime's Prometheus endpoint (the image's health check asks it); off when unset. */
   INBOX_AGENT_METRICS_ADDRESS: z
     .string()
@@ -42,10 +52,16 @@ export const workerEnvSchema = z.object({
   INBOX_AGENT_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(100_000).default(1000),
 });
 
-export type WorkerConfig = z.output<typeof workerEnvSchema>;
+/** The environment as the worker uses it: the defaults that depend on other variables filled in. */
+const workerConfigSchema = workerEnvSchema.transform((env) => ({
+  ...env,
+  INBOX_AGENT_DATABASE_URL: env.INBOX_AGENT_DATABASE_URL ?? `sqlite:${join(env.INBOX_AGENT_STATE_DIR, 'state.db')}`,
+}));
+
+export type WorkerConfig = z.output<typeof workerConfigSchema>;
 
 export function parseWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
-  const result = workerEnvSchema.safeParse(env);
+  const result = workerConfigSchema.safeParse(env);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const name = String(issue.path[0] ?? 'environment');

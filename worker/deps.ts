@@ -3,13 +3,22 @@ import type { Client } from '@temporalio/client';
 import type { ActivityDeps } from '../activities/index.js';
 import { ScalekitApi } from '../activities/apis/scalekit.js';
 import { createSealer } from '../activities/seal.js';
-import { MemoryUserStateStore } from '../activities/user-state.js';
+import { describeDatabaseUrl, openUserStateStore } from '../activities/state/index.js';
 import { sessionProgressSignal, sweepStartOptions } from '../workflows/contract.js';
 import type { inboxSweep } from '../workflows/index.js';
 import type { WorkerConfig } from './config.js';
 
-/** The real clients behind the activities, from validated configuration. */
-export function buildActivityDeps(config: WorkerConfig, temporal: Client): ActivityDeps {
+/**
+ * The real clients behind the activities, from validated configuration. Opens the shared state
+ * database (so a bad URL fails here, at start); whoever builds the deps closes `state` at shutdown.
+ */
+export async function buildActivityDeps(config: WorkerConfig, temporal: Client): Promise<ActivityDeps> {
+  const url = config.INBOX_AGENT_DATABASE_URL;
+  const state = await openUserStateStore(url).catch((err: unknown) => {
+    throw new Error(`cannot open the state database (${describeDatabaseUrl(url)}): ${(err as Error).message}`, {
+      cause: err,
+    });
+  });
   return {
     scalekit: new ScalekitApi({
       envUrl: config.SCALEKIT_ENV_URL,
@@ -24,8 +33,7 @@ export function buildActivityDeps(config: WorkerConfig, temporal: Client): Activ
       timeout: 30_000,
     }),
     sealer: createSealer(config.INBOX_AGENT_SEAL_KEY),
-    // TODO(shared state): replaced by the SQLite/PostgreSQL store.
-    state: new MemoryUserStateStore(),
+    state,
     reportProgress: (workflowId, runId, progress) =>
       temporal.workflow.getHandle(workflowId, runId).signal(sessionProgressSignal, progress),
     startSweep: async (input, taskQueue) => {

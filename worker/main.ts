@@ -1,6 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection, Runtime } from '@temporalio/worker';
+import type { ActivityDeps } from '../activities/index.js';
+import { describeDatabaseUrl } from '../activities/state/index.js';
 import { ConfigError, parseWorkerConfig } from './config.js';
 import { createInboxWorker } from './create-worker.js';
 import { buildActivityDeps } from './deps.js';
@@ -14,22 +16,25 @@ async function main(): Promise<void> {
   const { connectionOptions, namespace = 'default' } = loadClientConnectConfig();
   const connection = await NativeConnection.connect(connectionOptions);
   const clientConnection = await Connection.connect(connectionOptions);
+  let deps: ActivityDeps | undefined;
   try {
     const client = new Client({ connection: clientConnection, namespace });
+    deps = await buildActivityDeps(config, client);
     const worker = await createInboxWorker({
       connection,
       namespace,
       taskQueue: config.INBOX_AGENT_TASK_QUEUE,
-      deps: buildActivityDeps(config, client),
+      deps,
       maxConcurrentActivityTaskExecutions: config.INBOX_AGENT_MAX_CONCURRENT_ACTIVITIES,
     });
     // The SDK installs SIGINT/SIGTERM handlers that call worker.shutdown(): in-flight activities get
     // the grace time, and a session in progress is re-attached by the next worker that picks it up.
     console.log(
-      `inbox-agent worker on ${connectionOptions.address ?? 'localhost:7233'}/${namespace}, queue ${config.INBOX_AGENT_TASK_QUEUE}`,
+      `inbox-agent worker on ${connectionOptions.address ?? 'localhost:7233'}/${namespace}, queue ${config.INBOX_AGENT_TASK_QUEUE}, state in ${describeDatabaseUrl(config.INBOX_AGENT_DATABASE_URL)}`,
     );
     await worker.run();
   } finally {
+    await deps?.state.close();
     await connection.close();
     await clientConnection.close();
   }

@@ -46,7 +46,7 @@ export async function startTestStack(name: string, logger?: Logger): Promise<Tes
     TEMPORAL_NAMESPACE: temporal.namespace,
   };
   const config = parseWorkerConfig(workerEnv);
-  const deps = buildActivityDeps(config, temporal.client);
+  const deps = await buildActivityDeps(config, temporal.client);
   const workers = new Set<RunningWorker>();
 
   return {
@@ -80,6 +80,7 @@ export async function startTestStack(name: string, logger?: Logger): Promise<Tes
     },
     async close() {
       await Promise.all([...workers].map((w) => w.stop()));
+      await deps.state.close();
       await emulators.close();
       await temporal.close();
       await rm(stateDir, { recursive: true, force: true });

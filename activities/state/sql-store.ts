@@ -1,0 +1,154 @@
+import type { HandledMessage, RememberedVault, UserStateStore } from '../user-state.js';
+
+/**
+ * The little that differs between SQLite and PostgreSQL, behind one interface, so that the store,
+ * its schema and every statement below are one code path for both. Statements are written with
+ * PostgreSQL's `$1` placeholders; the SQLite driver runs them as `?1`, which means the same there.
+ */
+export type Query = <Row>(sql: string, params?: unknown[]) => Promise<Row[]>;
+
+export interface SqlDriver {
+  query: Query;
+  /**
+   * Runs `body` in one transaction that no other process runs at the same time (SQLite: `BEGIN
+   * IMMEDIATE`, the database's write lock; PostgreSQL: an advisory transaction lock), so workers
+   * starting together apply each migration once. `body` runs its statements through the `Query` it
+   * is given, which is bound to that transaction.
+   */
+  exclusive(body: (query: Query) => Promise<void>): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The schema, oldest first, applied in order on open and recorded in `inbox_agent_migrations`; a
+ * change is a new entry, never an edit of an applied one. Types are kept to what both databases
+ * share (TEXT, INTEGER), so the same DDL runs on each. Times are ISO 8601 text, which sorts.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE inbox_agent_vaults (
+     identifier    TEXT PRIMARY KEY,
+     vault_id      TEXT NOT NULL,
+     credential_id TEXT NOT NULL,
+     updated_at    TEXT NOT NULL
+   )`,
+  // Keyed by (identifier, message_id): every lookup and insert of a sweep is a primary-key probe
+  // for one user's few messages, never a scan of the table, however many users it holds.
+  `CREATE TABLE inbox_agent_handled (
+     identifier  TEXT NOT NULL,
+     message_id  TEXT NOT NULL,
+     disposition TEXT NOT NULL CHECK (disposition IN ('event', 'no_action')),
+     event_id    TEXT,
+     handled_at  TEXT NOT NULL,
+     run_id      TEXT,
+     PRIMARY KEY (identifier, message_id)
+   )`,
+];
+
+/** Rows per statement: far below both databases' bound-parameter limits (SQLite 32766, PostgreSQL 65535). */
+const BATCH = 200;
+
+const chunks = <T>(items: T[]) =>
+  Array.from({ length: Math.ceil(items.length / BATCH) }, (_, i) => items.slice(i * BATCH, (i + 1) * BATCH));
+
+/** `$1, $2, …` for `count` parameters after the first `offset`. */
+const placeholders = (count: number, offset: number) =>
+  Array.from({ length: count }, (_, i) => `$${offset + i + 1}`).join(', ');
+
+interface HandledRow {
+  message_id: string;
+  disposition: HandledMessage['disposition'];
+  event_id: string | null;
+  handled_at: string;
+  run_id: string | null;
+}
+
+export class SqlUserStateStore implements UserStateStore {
+  private constructor(private readonly db: SqlDriver) {}
+
+  /** Opens the store on a connected driver, bringing the schema up to date (idempotently). */
+  static async open(db: SqlDriver): Promise<SqlUserStateStore> {
+    try {
+      await db.exclusive(async (query) => {
+        await query(
+          'CREATE TABLE IF NOT EXISTS inbox_agent_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)',
+        );
+        const [row] = await query<{ version: number | null }>(
+          'SELECT MAX(version) AS version FROM inbox_agent_migrations',
+        );
+        for (let version = Number(row?.version ?? 0) + 1; version <= MIGRATIONS.length; version++) {
+          await query(MIGRATIONS[version - 1]!);
+          await query('INSERT INTO inbox_agent_migrations (version, applied_at) VALUES ($1, $2)', [
+            version,
+            new Date().toISOString(),
+          ]);
+        }
+      });
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+    return new SqlUserStateStore(db);
+  }
+
+  async getVault(identifier: string): Promise<RememberedVault | undefined> {
+    const [row] = await this.db.query<{ vault_id: string; credential_id: string }>(
+      'SELECT vault_id, credential_id FROM inbox_agent_vaults WHERE identifier = $1',
+      [identifier],
+    );
+    return row && { vaultId: row.vault_id, credentialId: row.credential_id };
+  }
+
+  async setVault(identifier: string, ids: RememberedVault): Promise<void> {
+    await this.db.query(
+      `INSERT INTO inbox_agent_vaults (identifier, vault_id, credential_id, updated_at) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (identifier) DO UPDATE
+         SET vault_id = excluded.vault_id, credential_id = excluded.credential_id, updated_at = excluded.updated_at`,
+      [identifier, ids.vaultId, ids.credentialId, new Date().toISOString()],
+    );
+  }
+
+  async deleteVault(identifier: string): Promise<void> {
+    await this.db.query('DELETE FROM inbox_agent_vaults WHERE identifier = $1', [identifier]);
+  }
+
+  async handledAmong(identifier: string, messageIds: string[]): Promise<HandledMessage[]> {
+    const found: HandledMessage[] = [];
+    for (const ids of chunks([...new Set(messageIds)])) {
+      const rows = await this.db.query<HandledRow>(
+        `SELECT message_id, disposition, event_id, handled_at, run_id FROM inbox_agent_handled
+         WHERE identifier = $1 AND message_id IN (${placeholders(ids.length, 1)})`,
+        [identifier, ...ids],
+      );
+      for (const row of rows) {
+        found.push({
+          messageId: row.message_id,
+          disposition: row.disposition,
+          handledAt: row.handled_at,
+          ...(row.event_id !== null && { eventId: row.event_id }),
+          ...(row.run_id !== null && { runId: row.run_id }),
+        });
+      }
+    }
+    return found;
+  }
+
+  /**
+   * `ON CONFLICT DO NOTHING` makes the first record of a message win, atomically, in both databases:
+   * two workers recording the same message at once (a re-attached sweep and its predecessor) agree
+   * on one row without reading first.
+   */
+  async recordHandled(identifier: string, entries: HandledMessage[]): Promise<void> {
+    for (const batch of chunks(entries)) {
+      const values = batch.map((_, i) => `(${placeholders(6, i * 6)})`).join(', ');
+      await this.db.query(
+        `INSERT INTO inbox_agent_handled (identifier, message_id, disposition, event_id, handled_at, run_id)
+         VALUES ${values} ON CONFLICT (identifier, message_id) DO NOTHING`,
+        batch.flatMap((e) => [identifier, e.messageId, e.disposition, e.eventId ?? null, e.handledAt, e.runId ?? null]),
+      );
+    }
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}

@@ -1,0 +1,271 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ActivityDeps } from '../activities/index.js';
+import { describeDatabaseUrl, openUserStateStore } from '../activities/state/index.js';
+import { MemoryUserStateStore, type HandledMessage, type UserStateStore } from '../activities/user-state.js';
+import { parseWorkerConfig } from '../worker/config.js';
+import { buildActivityDeps } from '../worker/deps.js';
+import { INVOICE_EMAIL, seedUser, vaultsOf } from './helpers/demo.js';
+import { freshPostgresDatabase } from './helpers/postgres.js';
+import { startTestStack, type TestStack } from './helpers/stack.js';
+import { uniqueName } from './helpers/temporal.js';
+
+/** A database that several connections can open, as several workers would. */
+interface Backend {
+  /** A new connection to the same database (memory: the same in-process store). */
+  connect(): Promise<UserStateStore>;
+  dispose(): Promise<void>;
+}
+
+async function sqliteBackend(): Promise<Backend & { url: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'inbox-agent-state-'));
+  const url = `sqlite:${join(dir, 'nested', 'state.db')}`;
+  return { url, connect: () => openUserStateStore(url), dispose: () => rm(dir, { recursive: true, force: true }) };
+}
+
+async function postgresBackend(): Promise<Backend & { url: string }> {
+  const db = await freshPostgresDatabase();
+  return { url: db.url, connect: () => openUserStateStore(db.url), dispose: db.drop };
+}
+
+function memoryBackend(): Backend {
+  const shared = new MemoryUserStateStore();
+  return { connect: async () => shared, dispose: async () => {} };
+}
+
+const entry = (messageId: string, patch: Partial<HandledMessage> = {}): HandledMessage => ({
+  messageId,
+  disposition: 'event',
+  eventId: `evt-${messageId}`,
+  handledAt: '2026-11-25T10:00:00.000Z',
+  runId: 'run-1',
+  ...patch,
+});
+
+const byId = (list: HandledMessage[]) => [...list].sort((a, b) => a.messageId.localeCompare(b.messageId));
+
+describe.each([
+  ['memory', async () => memoryBackend()],
+  ['SQLite', sqliteBackend],
+  ['PostgreSQL', postgresBackend],
+])('UserStateStore contract: %s', (_name, makeBackend) => {
+  let backend: Backend;
+  let store: UserStateStore;
+  const opened: UserStateStore[] = [];
+  const connect = async () => {
+    const connection = await backend.connect();
+    opened.push(connection);
+    return connection;
+  };
+
+  beforeAll(async () => {
+    backend = await makeBackend();
+    // Two workers starting together on an empty database: each creates the schema only once.
+    [store] = await Promise.all([connect(), connect()]);
+  });
+  afterAll(async () => {
+    for (const connection of opened) await connection.close();
+    await backend?.dispose();
+  });
+
+  it('remembers, replaces and forgets a vault per identifier', async () => {
+    const [alice, bob] = [uniqueName('alice'), uniqueName('bob')];
+    expect(await store.getVault(alice)).toBeUndefined();
+    await store.setVault(alice, { vaultId: 'vlt_1', credentialId: 'cred_1' });
+    await store.setVault(bob, { vaultId: 'vlt_b', credentialId: 'cred_b' });
+    expect(await store.getVault(alice)).toEqual({ vaultId: 'vlt_1', credentialId: 'cred_1' });
+    await store.setVault(alice, { vaultId: 'vlt_2', credentialId: 'cred_2' });
+    expect(await store.getVault(alice)).toEqual({ vaultId: 'vlt_2', credentialId: 'cred_2' });
+    await store.deleteVault(alice);
+    await store.deleteVault(alice);
+    expect(await store.getVault(alice)).toBeUndefined();
+    expect(await store.getVault(bob)).toEqual({ vaultId: 'vlt_b', credentialId: 'cred_b' });
+  });
+
+  it('records handled messages idempotently and reports only those among the ids asked about', async () => {
+    const user = uniqueName('user');
+    const noAction = entry('m2', { disposition: 'no_action', eventId: undefined, runId: undefined });
+    await store.recordHandled(user, [entry('m1'), noAction]);
+    await store.recordHandled(user, [entry('m1'), noAction]);
+    expect(byId(await store.handledAmong(user, ['m1', 'm2', 'm3']))).toEqual([entry('m1'), noAction]);
+    expect(await store.handledAmong(user, ['m3'])).toEqual([]);
+    expect(await store.handledAmong(user, [])).toEqual([]);
+    await store.recordHandled(user, []);
+    // Another user's ledger is separate, even for the same message id.
+    expect(await store.handledAmong(uniqueName('other'), ['m1'])).toEqual([]);
+  });
+
+  it('keeps the first record of a message, within one call and across calls', async () => {
+    const user = uniqueName('user');
+    await store.recordHandled(user, [entry('m1', { eventId: 'first' }), entry('m1', { eventId: 'second' })]);
+    await store.recordHandled(user, [entry('m1', { eventId: 'third', disposition: 'no_action' })]);
+    expect(await store.handledAmong(user, ['m1'])).toEqual([entry('m1', { eventId: 'first' })]);
+  });
+
+  it('answers for more ids than one statement binds', async () => {
+    const user = uniqueName('user');
+    const ids = Array.from({ length: 450 }, (_, i) => `msg-${i}`);
+    await store.recordHandled(
+      user,
+      ids.filter((_, i) => i % 3 !== 0).map((id) => entry(id)),
+    );
+    const found = await store.handledAmong(user, [...ids, ...ids]);
+    expect(found).toHaveLength(300);
+    expect(new Set(found.map((f) => f.messageId)).size).toBe(300);
+  });
+
+  it('two connections recording the same messages at once agree on one record each', async () => {
+    const user = uniqueName('user');
+    const [a, b] = await Promise.all([connect(), connect()]);
+    const ids = Array.from({ length: 40 }, (_, i) => `m${i}`);
+    await Promise.all(
+      ids.flatMap((id) => [
+        a.recordHandled(user, [entry(id, { eventId: `a-${id}`, runId: 'a' })]),
+        b.recordHandled(user, [entry(id, { eventId: `b-${id}`, runId: 'b' })]),
+      ]),
+    );
+    const [seenByA, seenByB] = await Promise.all([a.handledAmong(user, ids), b.handledAmong(user, ids)]);
+    expect(byId(seenByA)).toEqual(byId(seenByB));
+    expect(seenByA).toHaveLength(ids.length);
+    for (const record of seenByA) expect(record.eventId).toBe(`${record.runId}-${record.messageId}`);
+  });
+
+  it('keeps everything across a reopen, and opening again (even twice at once) migrates nothing twice', async () => {
+    const user = uniqueName('user');
+    const first = await connect();
+    await first.setVault(user, { vaultId: 'vlt_keep', credentialId: 'cred_keep' });
+    await first.recordHandled(user, [entry('kept')]);
+    await first.close();
+    const [again] = await Promise.all([connect(), connect()]);
+    expect(await again!.getVault(user)).toEqual({ vaultId: 'vlt_keep', credentialId: 'cred_keep' });
+    expect(await again!.handledAmong(user, ['kept'])).toEqual([entry('kept')]);
+  });
+});
+
+describe('state database setting', () => {
+  const base = {
+    SCALEKIT_ENV_URL: 'https://acme.scalekit.dev',
+    SCALEKIT_CLIENT_ID: 'skc_1',
+    SCALEKIT_CLIENT_SECRET: 'secret',
+    ANTHROPIC_API_KEY: 'sk-ant-1',
+    ANTHROPIC_ENVIRONMENT_ID: 'env_1',
+    INBOX_AGENT_SEAL_KEY: Buffer.alloc(32, 7).toString('base64'),
+  };
+
+  it('defaults to SQLite in the state directory', () => {
+    expect(parseWorkerConfig({ ...base, INBOX_AGENT_STATE_DIR: '/var/lib/ia' }).INBOX_AGENT_DATABASE_URL).toBe(
+      'sqlite:/var/lib/ia/state.db',
+    );
+    const url = 'postgres://ia:pw@db.internal:5432/inbox';
+    expect(parseWorkerConfig({ ...base, INBOX_AGENT_DATABASE_URL: url }).INBOX_AGENT_DATABASE_URL).toBe(url);
+  });
+
+  it('rejects anything else in one line that names the variable and does not echo it', () => {
+    expect(() => parseWorkerConfig({ ...base, INBOX_AGENT_DATABASE_URL: 'mysql://u:hunter2@h/db' })).toThrow(
+      /^INBOX_AGENT_DATABASE_URL must be postgres:\/\/… or sqlite:<path> \(see \.env\.example\)$/,
+    );
+  });
+
+  it('describes a PostgreSQL URL without its password', () => {
+    const text = describeDatabaseUrl('postgres://ia:hunter2@db.internal:5432/inbox');
+    expect(text).toBe('PostgreSQL db.internal:5432/inbox');
+  });
+
+  it('a database that cannot be reached fails the worker at start, naming it without the password', async () => {
+    const config = parseWorkerConfig({ ...base, INBOX_AGENT_DATABASE_URL: 'postgres://ia:hunter2@127.0.0.1:1/inbox' });
+    const failure = await buildActivityDeps(config, undefined as never).catch((err: Error) => err);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toMatch(/^cannot open the state database \(PostgreSQL 127\.0\.0\.1:1\/inbox\)/);
+    expect((failure as Error).message).not.toContain('hunter2');
+  });
+});
+
+describe.each([
+  ['PostgreSQL', postgresBackend],
+  ['SQLite', sqliteBackend],
+])('workers sharing one %s database (real workers, dev server, emulators)', (_name, makeBackend) => {
+  let stack: TestStack;
+  let database: Backend & { url: string };
+  const dirs: string[] = [];
+  const opened: ActivityDeps[] = [];
+
+  /** A worker's deps as worker/main.ts builds them: its own state directory and its own connection. */
+  async function workerDeps(): Promise<ActivityDeps> {
+    const stateDir = await mkdtemp(join(tmpdir(), 'inbox-agent-worker-'));
+    dirs.push(stateDir);
+    const config = parseWorkerConfig({
+      ...stack.workerEnv,
+      INBOX_AGENT_STATE_DIR: stateDir,
+      INBOX_AGENT_DATABASE_URL: database.url,
+    });
+    const deps = await buildActivityDeps(config, stack.temporal.client);
+    opened.push(deps);
+    return deps;
+  }
+
+  /** One sweep of `identifier` on a worker with `deps`, the only one polling the queue meanwhile. */
+  async function sweepOn(deps: ActivityDeps, identifier: string, subject: string) {
+    stack.emulators.scalekit.addEmail(identifier, { ...INVOICE_EMAIL, subject });
+    const worker = await stack.startWorker(deps);
+    try {
+      return await stack.inbox.sweep(identifier);
+    } finally {
+      await worker.stop();
+    }
+  }
+
+  beforeAll(async () => {
+    stack = await startTestStack('shared-state');
+    database = await makeBackend();
+    const setupWorker = await stack.startWorker();
+    await stack.inbox.setup();
+    await setupWorker.stop();
+  });
+  afterAll(async () => {
+    for (const deps of opened) await deps.state.close();
+    await stack?.close();
+    await database?.dispose();
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('after the first sweep no worker lists vaults, and all use the same vault and credential', async () => {
+    const identifier = seedUser(stack, {}, []);
+    const [a, b] = [await workerDeps(), await workerDeps()];
+    const listings = () => stack.emulators.agents.control.calls('GET /v1/vaults');
+
+    const first = await sweepOn(a, identifier, 'First');
+    expect(first.vault?.created).toBe(true);
+    const afterFirst = listings();
+    expect(afterFirst).toBeGreaterThan(0);
+
+    const later = [];
+    for (const [deps, subject] of [
+      [b, 'Second'],
+      [a, 'Third'],
+      [b, 'Fourth'],
+    ] as const) {
+      later.push(await sweepOn(deps, identifier, subject));
+    }
+    // A worker that never ran here, on an empty state directory, only the database in common.
+    later.push(await sweepOn(await workerDeps(), identifier, 'Fifth'));
+
+    expect(listings()).toBe(afterFirst);
+    for (const report of later) {
+      expect(report.vault).toEqual({
+        vaultId: first.vault!.vaultId,
+        credentialId: first.vault!.credentialId,
+        created: false,
+      });
+    }
+    expect(vaultsOf(stack, identifier)).toHaveLength(1);
+    expect(await b.state.getVault(identifier)).toEqual({
+      vaultId: first.vault!.vaultId,
+      credentialId: first.vault!.credentialId,
+    });
+    expect(stack.emulators.scalekit.calendarEvents(identifier).map((e) => e.summary)).toEqual(
+      ['First', 'Second', 'Third', 'Fourth', 'Fifth'].map((s) => `Action Required: ${s}`),
+    );
+  });
+});
