@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ActivityDeps } from '../activities/index.js';
-import { describeDatabaseUrl, openUserStateStore } from '../activities/state/index.js';
+import { openUserStateStore } from '../activities/state/index.js';
 import { MemoryUserStateStore, type HandledMessage, type UserStateStore } from '../activities/user-state.js';
 import { parseWorkerConfig } from '../worker/config.js';
 import { buildActivityDeps } from '../worker/deps.js';
@@ -141,44 +141,6 @@ describe.each([
     const [again] = await Promise.all([connect(), connect()]);
     expect(await again!.getVault(user)).toEqual({ vaultId: 'vlt_keep', credentialId: 'cred_keep' });
     expect(await again!.handledAmong(user, ['kept'])).toEqual([entry('kept')]);
-  });
-});
-
-describe('state database setting', () => {
-  const base = {
-    SCALEKIT_ENV_URL: 'https://acme.scalekit.dev',
-    SCALEKIT_CLIENT_ID: 'skc_1',
-    SCALEKIT_CLIENT_SECRET: 'secret',
-    ANTHROPIC_API_KEY: 'sk-ant-1',
-    ANTHROPIC_ENVIRONMENT_ID: 'env_1',
-    INBOX_AGENT_SEAL_KEY: Buffer.alloc(32, 7).toString('base64'),
-  };
-
-  it('defaults to SQLite in the state directory', () => {
-    expect(parseWorkerConfig({ ...base, INBOX_AGENT_STATE_DIR: '/var/lib/ia' }).INBOX_AGENT_DATABASE_URL).toBe(
-      'sqlite:/var/lib/ia/state.db',
-    );
-    const url = 'postgres://ia:pw@db.internal:5432/inbox';
-    expect(parseWorkerConfig({ ...base, INBOX_AGENT_DATABASE_URL: url }).INBOX_AGENT_DATABASE_URL).toBe(url);
-  });
-
-  it('rejects anything else in one line that names the variable and does not echo it', () => {
-    expect(() => parseWorkerConfig({ ...base, INBOX_AGENT_DATABASE_URL: 'mysql://u:hunter2@h/db' })).toThrow(
-      /^INBOX_AGENT_DATABASE_URL must be postgres:\/\/… or sqlite:<path> \(see \.env\.example\)$/,
-    );
-  });
-
-  it('describes a PostgreSQL URL without its password', () => {
-    const text = describeDatabaseUrl('postgres://ia:hunter2@db.internal:5432/inbox');
-    expect(text).toBe('PostgreSQL db.internal:5432/inbox');
-  });
-
-  it('a database that cannot be reached fails the worker at start, naming it without the password', async () => {
-    const config = parseWorkerConfig({ ...base, INBOX_AGENT_DATABASE_URL: 'postgres://ia:hunter2@127.0.0.1:1/inbox' });
-    const failure = await buildActivityDeps(config, undefined as never).catch((err: Error) => err);
-    expect(failure).toBeInstanceOf(Error);
-    expect((failure as Error).message).toMatch(/^cannot open the state database \(PostgreSQL 127\.0\.0\.1:1\/inbox\)/);
-    expect((failure as Error).message).not.toContain('hunter2');
   });
 });
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadClientConfig } from '../../client/config.js';
+import { describeDatabaseUrl } from '../../activities/state/index.js';
 import { parseWorkerConfig } from '../../worker/config.js';
+import { buildActivityDeps } from '../../worker/deps.js';
 
 const valid = {
   SCALEKIT_ENV_URL: 'https://acme.scalekit.dev',
@@ -35,6 +37,35 @@ describe('worker config', () => {
     }
     expect(message).toMatch(/^INBOX_AGENT_SEAL_KEY /);
     expect(message).not.toContain('hunter2');
+  });
+});
+
+describe('worker config: the state database', () => {
+  it('defaults to SQLite in the state directory', () => {
+    expect(parseWorkerConfig({ ...valid, INBOX_AGENT_STATE_DIR: '/var/lib/ia' }).INBOX_AGENT_DATABASE_URL).toBe(
+      'sqlite:/var/lib/ia/state.db',
+    );
+    const url = 'postgres://ia:pw@db.internal:5432/inbox';
+    expect(parseWorkerConfig({ ...valid, INBOX_AGENT_DATABASE_URL: url }).INBOX_AGENT_DATABASE_URL).toBe(url);
+  });
+
+  it('rejects anything else in one line that names the variable and does not echo it', () => {
+    expect(() => parseWorkerConfig({ ...valid, INBOX_AGENT_DATABASE_URL: 'mysql://u:hunter2@h/db' })).toThrow(
+      /^INBOX_AGENT_DATABASE_URL must be postgres:\/\/… or sqlite:<path> \(see \.env\.example\)$/,
+    );
+  });
+
+  it('describes a PostgreSQL URL without its password', () => {
+    const text = describeDatabaseUrl('postgres://ia:hunter2@db.internal:5432/inbox');
+    expect(text).toBe('PostgreSQL db.internal:5432/inbox');
+  });
+
+  it('a database that cannot be reached fails the worker at start, naming it without the password', async () => {
+    const config = parseWorkerConfig({ ...valid, INBOX_AGENT_DATABASE_URL: 'postgres://ia:hunter2@127.0.0.1:1/inbox' });
+    const failure = await buildActivityDeps(config, undefined as never).catch((err: Error) => err);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toMatch(/^cannot open the state database \(PostgreSQL 127\.0\.0\.1:1\/inbox\)/);
+    expect((failure as Error).message).not.toContain('hunter2');
   });
 });
 
