@@ -45,7 +45,7 @@ export interface UserStateStore {
   getVault(identifier: string): Promise<RememberedVault | undefined>;
   setVault(identifier: string, ids: RememberedVault): Promise<void>;
   deleteVault(identifier: string): Promise<void>;
-  /** Of the given message ids, the ones already handled (in any order, each once). */
+  /** Of the given message ids, the ones already handled, each once, in the order asked. */
   handledAmong(identifier: string, messageIds: string[]): Promise<HandledMessage[]>;
   /** Records messages as handled. Idempotent: a message already recorded keeps its first record. */
   recordHandled(identifier: string, entries: HandledMessage[]): Promise<void>;

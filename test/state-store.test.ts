@@ -89,7 +89,7 @@ describe.each([
     const noAction = entry('m2', { disposition: 'no_action', eventId: undefined, runId: undefined });
     await store.recordHandled(user, [entry('m1'), noAction]);
     await store.recordHandled(user, [entry('m1'), noAction]);
-    expect(byId(await store.handledAmong(user, ['m1', 'm2', 'm3']))).toEqual([entry('m1'), noAction]);
+    expect(await store.handledAmong(user, ['m3', 'm2', 'm1'])).toEqual([noAction, entry('m1')]);
     expect(await store.handledAmong(user, ['m3'])).toEqual([]);
     expect(await store.handledAmong(user, [])).toEqual([]);
     await store.recordHandled(user, []);
@@ -111,9 +111,8 @@ describe.each([
       user,
       ids.filter((_, i) => i % 3 !== 0).map((id) => entry(id)),
     );
-    const found = await store.handledAmong(user, [...ids, ...ids]);
-    expect(found).toHaveLength(300);
-    expect(new Set(found.map((f) => f.messageId)).size).toBe(300);
+    const found = await store.handledAmong(user, [...ids].reverse().concat(ids));
+    expect(found.map((f) => f.messageId)).toEqual(ids.filter((_, i) => i % 3 !== 0).reverse());
   });
 
   it('two connections recording the same messages at once agree on one record each', async () => {
@@ -168,8 +167,8 @@ describe.each([
   }
 
   /** One sweep of `identifier` on a worker with `deps`, the only one polling the queue meanwhile. */
-  async function sweepOn(deps: ActivityDeps, identifier: string, subject: string) {
-    stack.emulators.scalekit.addEmail(identifier, { ...INVOICE_EMAIL, subject });
+  async function sweepOn(deps: ActivityDeps, identifier: string, subject?: string) {
+    if (subject) stack.emulators.scalekit.addEmail(identifier, { ...INVOICE_EMAIL, subject });
     const worker = await stack.startWorker(deps);
     try {
       return await stack.inbox.sweep(identifier);
@@ -192,7 +191,7 @@ describe.each([
     for (const dir of dirs) await rm(dir, { recursive: true, force: true });
   });
 
-  it('after the first sweep no worker lists vaults, and all use the same vault and credential', async () => {
+  it('after the first sweep no worker lists vaults; all use the same vault, credential and ledger', async () => {
     const identifier = seedUser(stack, {}, []);
     const [a, b] = [await workerDeps(), await workerDeps()];
     const listings = () => stack.emulators.agents.control.calls('GET /v1/vaults');
@@ -229,5 +228,20 @@ describe.each([
     expect(stack.emulators.scalekit.calendarEvents(identifier).map((e) => e.summary)).toEqual(
       ['First', 'Second', 'Third', 'Fourth', 'Fifth'].map((s) => `Action Required: ${s}`),
     );
+
+    // The ledger that all of them wrote, read through yet another connection: one event per e-mail.
+    const fresh = await workerDeps();
+    const messageIds = stack.emulators.scalekit.emails(identifier).map((m) => m.id);
+    const ledger = await fresh.state.handledAmong(identifier, messageIds);
+    expect(ledger.map((h) => [h.messageId, h.disposition, h.eventId])).toEqual(
+      stack.emulators.scalekit.calendarEvents(identifier).map((e, i) => [messageIds[i], 'event', e.id]),
+    );
+    // Nothing new: that worker decides so from the shared ledger alone, with no session and no vault call.
+    const sessions = stack.emulators.agents.sessions().length;
+    const idle = await sweepOn(fresh, identifier);
+    expect(idle.outcome).toBe('nothing_new');
+    expect(idle.sessions).toBe(0);
+    expect(stack.emulators.agents.sessions()).toHaveLength(sessions);
+    expect(listings()).toBe(afterFirst);
   });
 });

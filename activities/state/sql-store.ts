@@ -112,8 +112,9 @@ export class SqlUserStateStore implements UserStateStore {
   }
 
   async handledAmong(identifier: string, messageIds: string[]): Promise<HandledMessage[]> {
+    const asked = [...new Set(messageIds)];
     const found: HandledMessage[] = [];
-    for (const ids of chunks([...new Set(messageIds)])) {
+    for (const ids of chunks(asked)) {
       const rows = await this.db.query<HandledRow>(
         `SELECT message_id, disposition, event_id, handled_at, run_id FROM inbox_agent_handled
          WHERE identifier = $1 AND message_id IN (${placeholders(ids.length, 1)})`,
@@ -129,7 +130,9 @@ export class SqlUserStateStore implements UserStateStore {
         });
       }
     }
-    return found;
+    // Rows come in index order; callers get them in the order they asked, like every store.
+    const position = new Map(asked.map((id, i) => [id, i]));
+    return found.sort((a, b) => position.get(a.messageId)! - position.get(b.messageId)!);
   }
 
   /**
