@@ -45,6 +45,7 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
       messageSent: tracker.messageSent,
       lastEventId: tracker.lastEventId,
       eventsSeen: tracker.eventsSeen,
+      toolCalls: tracker.toolCallCount,
     });
     ctx.heartbeat(progress());
 

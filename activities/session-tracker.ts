@@ -44,6 +44,10 @@ export class SessionTracker {
     return this.seen.size;
   }
 
+  get toolCallCount(): number {
+    return this.toolCalls.length;
+  }
+
   get done(): boolean {
     return this.stopReason !== undefined;
   }

@@ -208,6 +208,8 @@ export interface SessionProgress {
   messageSent: boolean;
   lastEventId?: string;
   eventsSeen: number;
+  /** Tool calls the agent made so far (the status query shows it). */
+  toolCalls?: number;
 }
 
 export interface ProvisionResult {
@@ -277,7 +279,7 @@ export interface SweepStatus {
   reauthDeadline?: string;
   reauthSignals: number;
   sessionId?: string;
-  progress?: { eventsSeen: number; lastEventId?: string };
+  progress?: { eventsSeen: number; lastEventId?: string; toolCalls?: number };
 }
 
 export interface SweepReport {

@@ -23,7 +23,8 @@ import {
   type SweepReport,
   type VaultRef,
 } from './contract.js';
-import { checkSweepInput } from './input.js';
+import { SweepInputSchema } from './contract.schema.js';
+import { checkSweepInput, invalidInput } from './input.js';
 import { SweepState } from './sweep-state.js';
 
 // Summaries label each step in the Web UI's timeline.
@@ -51,6 +52,12 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
   // Starters other than our client may send anything: bad input fails the run once (InvalidRequest).
   const settings = checkSweepInput(input);
   const { identifier } = settings;
+  // Then the published schema (docs/schemas/sweep-input.json), which also refuses unknown fields.
+  const parsed = SweepInputSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw invalidInput(`invalid sweep input: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`);
+  }
   const state = new SweepState(identifier);
   setHandler(statusQuery, () => state.status);
   setHandler(reauthorizedSignal, () => state.reauthorizedSignalled());

@@ -69,7 +69,11 @@ export class SweepState {
 
   sessionProgress(progress: SessionProgress): void {
     this.current.sessionId = progress.sessionId;
-    this.current.progress = { eventsSeen: progress.eventsSeen, lastEventId: progress.lastEventId };
+    this.current.progress = {
+      eventsSeen: progress.eventsSeen,
+      lastEventId: progress.lastEventId,
+      toolCalls: progress.toolCalls,
+    };
   }
 
   sessionFinished(sessionId: string): void {

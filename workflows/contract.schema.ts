@@ -1,0 +1,135 @@
+/**
+ * The wire shapes of the sweep contract as zod schemas, so that a starter in any language has a
+ * machine-readable contract (`docs/schemas/*.json`, generated from these by `npm run schemas`) and
+ * the workflow can check its input against the same definition. zod is plain JavaScript, so this
+ * module is safe in the workflow sandbox. The TypeScript interfaces in `contract.ts` stay the names
+ * everyone imports; the checks at the bottom keep both in step (a field added to one and not the
+ * other fails `npm run typecheck`).
+ */
+import { z } from 'zod';
+import {
+  IDENTIFIER_PATTERN,
+  type AgentSessionSummary,
+  type ConnectionState,
+  type ReauthorizedSignal,
+  type SweepInput,
+  type SweepOutcome,
+  type SweepPhase,
+  type SweepReport,
+  type SweepStatus,
+} from './contract.js';
+
+/** A Temporal duration: milliseconds, or a string such as "7 days", "30s", "1h". */
+export const DurationSchema = z
+  .union([z.number().positive(), z.string().min(1)])
+  .meta({ description: 'milliseconds, or a duration string such as "7 days", "30s", "1h"' });
+
+export const IdentifierSchema = z
+  .string()
+  .regex(IDENTIFIER_PATTERN)
+  .meta({ description: 'an opaque user ID (never an e-mail address): it appears in workflow IDs and search attributes' });
+
+export const SweepInputSchema = z
+  .strictObject({
+    identifier: IdentifierSchema,
+    reauthTimeout: DurationSchema.optional().meta({
+      description: 'how long to wait for re-authorization in total (default 7 days)',
+    }),
+    sessionTimeout: DurationSchema.optional().meta({
+      description: 'the longest the agent session may run, at most 23 hours (default 1 hour)',
+    }),
+  })
+  .meta({ title: 'SweepInput', description: 'The one argument of the inboxSweep workflow.' });
+
+export const SweepPhaseSchema = z
+  .enum([
+    'checking_connections',
+    'awaiting_reauthorization',
+    'minting_token',
+    'updating_vault',
+    'running_session',
+    'completed',
+    'reauth_timed_out',
+    'session_failed',
+  ])
+  .meta({ title: 'SweepPhase', description: 'What a sweep is doing; also the InboxSweepPhase search attribute.' });
+
+export const SweepOutcomeSchema = z
+  .enum(['completed', 'reauth_timed_out', 'session_failed'])
+  .meta({ title: 'SweepOutcome', description: 'How a sweep ended; also the InboxSweepOutcome search attribute.' });
+
+export const ConnectionStateSchema = z.object({
+  connection: z.string(),
+  status: z.string().meta({ description: 'ACTIVE, EXPIRED, PENDING_AUTH, PENDING_VERIFICATION, DISCONNECTED, …' }),
+  authLink: z.string().optional(),
+  linkCreatedAt: z.string().optional(),
+});
+
+export const SweepStatusSchema = z
+  .object({
+    identifier: z.string(),
+    phase: SweepPhaseSchema,
+    waitingBecause: z.string().optional(),
+    inactiveConnections: z.array(z.string()),
+    authLinks: z.array(z.object({ connection: z.string(), url: z.string(), createdAt: z.string().optional() })),
+    reauthDeadline: z.string().optional().meta({ description: 'ISO time the re-authorization wait ends' }),
+    reauthSignals: z.number().int(),
+    sessionId: z.string().optional(),
+    progress: z
+      .object({
+        eventsSeen: z.number().int(),
+        lastEventId: z.string().optional(),
+        toolCalls: z.number().int().optional(),
+      })
+      .optional(),
+  })
+  .meta({ title: 'SweepStatus', description: 'The answer of the status query.' });
+
+export const AgentSessionSummarySchema = z.object({
+  sessionId: z.string(),
+  stopReason: z.string(),
+  toolCalls: z.array(z.string()),
+  finalMessage: z.string(),
+  usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }),
+  error: z.object({ type: z.string(), message: z.string() }).optional(),
+});
+
+export const SweepReportSchema = z
+  .object({
+    identifier: z.string(),
+    outcome: SweepOutcomeSchema,
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    reauthWaits: z.number().int(),
+    vault: z.object({ vaultId: z.string(), credentialId: z.string(), created: z.boolean() }).optional(),
+    session: AgentSessionSummarySchema.optional(),
+  })
+  .meta({ title: 'SweepReport', description: 'The result of the inboxSweep workflow.' });
+
+export const ReauthorizedSignalSchema = z
+  .object({ note: z.string().optional().meta({ description: 'who or what says the user re-authorized' }) })
+  .meta({ title: 'ReauthorizedSignal', description: 'The optional argument of the reauthorized signal.' });
+
+/** Every schema published in `docs/schemas/`, by file name. */
+export const contractSchemas = {
+  'sweep-input': SweepInputSchema,
+  'sweep-report': SweepReportSchema,
+  'sweep-status': SweepStatusSchema,
+  'reauthorized-signal': ReauthorizedSignalSchema,
+} as const;
+
+// Compile-time checks that the interfaces of contract.ts and these schemas describe the same shapes:
+// every value of the interface is accepted by the schema's type, with the same keys.
+type SameKeys<A, B> = [Exclude<keyof A, keyof B> | Exclude<keyof B, keyof A>] extends [never] ? true : false;
+type Fits<A, B> = [A] extends [B] ? SameKeys<A, B> : false;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const agrees = <T extends true>(): T | undefined => undefined;
+agrees<Fits<SweepInput, z.input<typeof SweepInputSchema>>>();
+agrees<Same<SweepPhase, z.infer<typeof SweepPhaseSchema>>>();
+agrees<Same<SweepOutcome, z.infer<typeof SweepOutcomeSchema>>>();
+agrees<Fits<SweepStatus, z.infer<typeof SweepStatusSchema>>>();
+agrees<Fits<NonNullable<SweepStatus['progress']>, NonNullable<z.infer<typeof SweepStatusSchema>['progress']>>>();
+agrees<Fits<SweepReport, z.infer<typeof SweepReportSchema>>>();
+agrees<Fits<AgentSessionSummary, z.infer<typeof AgentSessionSummarySchema>>>();
+agrees<Fits<ConnectionState, z.infer<typeof ConnectionStateSchema>>>();
+agrees<Fits<ReauthorizedSignal, z.infer<typeof ReauthorizedSignalSchema>>>();
