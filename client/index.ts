@@ -2,13 +2,16 @@ import { createHash, randomUUID } from 'node:crypto';
 import {
   Client,
   Connection,
+  ScheduleNotFoundError,
   ScheduleOverlapPolicy,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
+  type ScheduleDescription,
   type ScheduleHandle,
   type ScheduleSpec,
   type WorkflowHandle,
 } from '@temporalio/client';
+import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
 import type { Duration } from '@temporalio/common';
 import { ApplicationFailure } from '@temporalio/common';
 import {
@@ -27,14 +30,24 @@ import {
   type ConnectionsReport,
   type ProvisionResult,
   type SweepInput,
+  type SweepPhase,
   type SweepReport,
   type SweepStatus,
 } from '../workflows/contract.js';
 import { checkIdentifier, checkRequestId, parseDuration } from '../workflows/input.js';
 import type { connections, inboxSweep, provision } from '../workflows/index.js';
 import { loadClientConfig, type ClientConfig } from './config.js';
+import {
+  describeSpec,
+  duration,
+  type ScheduleRunView,
+  type ScheduleSummaryView,
+  type ScheduleView,
+  type UnscheduleResult,
+} from './schedules.js';
 
 export * from '../workflows/contract.js';
+export type { ScheduleRunView, ScheduleSummaryView, ScheduleView, UnscheduleResult } from './schedules.js';
 
 /** Input a caller got wrong: the CLI reports it as one line with exit code 2. */
 export class InvalidInputError extends Error {
@@ -68,9 +81,45 @@ export interface ScheduleOptions {
   jitter?: DurationInput;
   /** With `every`: start each user at their own fixed offset in the interval (default true). */
   spread?: boolean;
+  /**
+   * How late a missed run may still start after an outage (Temporal's catch-up window). Default: one
+   * interval for `every`, an hour for `cron`, so an outage of a day fires one sweep, not 96.
+   */
+  catchupWindow?: DurationInput;
   reauthTimeout?: DurationInput;
   sessionTimeout?: DurationInput;
   paused?: boolean;
+}
+
+/** The catch-up window of a cron schedule unless one is given. */
+export const DEFAULT_CRON_CATCHUP_WINDOW = '1 hour';
+
+/** What `listSweeps` filters on; all optional. */
+export interface ListSweepsOptions {
+  phase?: SweepPhase[];
+  outcome?: string[];
+  /** Started within this duration ("24h"). */
+  since?: DurationInput;
+  /** Only running sweeps (true) or only closed ones (false). */
+  running?: boolean;
+  pageSize?: number;
+  /** From a previous page's `nextPageToken`. */
+  pageToken?: string;
+}
+
+/** One sweep as visibility lists it, with what the `status` query adds for waiting ones. */
+export interface SweepListing {
+  workflowId: string;
+  runId: string;
+  identifier?: string;
+  status: string;
+  phase?: string;
+  outcome?: string;
+  startedAt: string;
+  closedAt?: string;
+  /** Waiting sweeps: what is inactive and until when they wait (from their `status` query). */
+  inactiveConnections?: string[];
+  reauthDeadline?: string;
 }
 
 /**
@@ -102,6 +151,7 @@ export function assertScheduleOptions(options: ScheduleOptions): void {
   if (!options.every === !options.cron) throw new InvalidInputError('give exactly one of --every or --cron');
   assertDuration('--every', options.every);
   assertDuration('--jitter', options.jitter);
+  assertDuration('--catchup-window', options.catchupWindow);
 }
 
 /** The same parser and caps as the workflow's, so what the client accepts the workflow accepts. */
@@ -231,12 +281,19 @@ export class InboxAgentClient {
     return workflowId;
   }
 
-  /** Creates or replaces the user's recurring sweep. Overlapping runs are skipped, not queued. */
+  /**
+   * Creates the user's recurring sweep, or updates it in place: state (paused, note) and history
+   * (recent runs, counts) stay. Overlapping runs are skipped, not queued. A spec the server refuses
+   * (bad cron, unknown time zone) is an InvalidInputError and leaves any existing schedule as it was:
+   * the update is one atomic call, and nothing is deleted first.
+   */
   async schedule(identifier: string, options: ScheduleOptions): Promise<ScheduleHandle> {
     const input = this.sweepInput(identifier, options);
     assertScheduleOptions(options);
     const every = assertDuration('--every', options.every);
     const jitter = assertDuration('--jitter', options.jitter);
+    const catchupWindow =
+      assertDuration('--catchup-window', options.catchupWindow) ?? every ?? DEFAULT_CRON_CATCHUP_WINDOW;
     const offset = every && options.spread !== false ? spreadOffsetMs(identifier, parseDuration('--every', every)) : 0;
     const spec: ScheduleSpec = {
       ...(every ? { intervals: [{ every, offset }] } : { cronExpressions: [options.cron!] }),
@@ -253,28 +310,194 @@ export class InboxAgentClient {
       typedSearchAttributes: [{ key: searchAttributes.identifier, value: identifier }],
       staticSummary: `Scheduled inbox sweep for ${identifier}`,
     };
-    const id = scheduleId(identifier);
-    await this.unschedule(identifier);
-    return this.client.schedule.create({
-      scheduleId: id,
-      spec,
-      action,
-      policies: { overlap: ScheduleOverlapPolicy.SKIP },
-      state: { paused: options.paused ?? false, note: 'created by inbox-agent' },
-      typedSearchAttributes: [{ key: searchAttributes.identifier, value: identifier }],
-    });
+    const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow };
+    const handle = this.scheduleHandle(identifier);
+    try {
+      await handle.update((previous) => ({
+        spec,
+        action,
+        policies: { ...previous.policies, ...policies },
+        state: options.paused
+          ? { paused: true, note: 'paused when the schedule was set' }
+          : { paused: previous.state.paused, note: previous.state.note },
+      }));
+      return handle;
+    } catch (err) {
+      if (!(err instanceof ScheduleNotFoundError)) throw invalidSpec(err);
+    }
+    return this.client.schedule
+      .create({
+        scheduleId: handle.scheduleId,
+        spec,
+        action,
+        policies,
+        state: { paused: options.paused ?? false, note: 'created by inbox-agent' },
+        typedSearchAttributes: [{ key: searchAttributes.identifier, value: identifier }],
+      })
+      .catch((err: unknown) => {
+        throw invalidSpec(err);
+      });
   }
 
-  /** Deletes the user's schedule; false when there was none. */
-  async unschedule(identifier: string): Promise<boolean> {
-    assertIdentifier(identifier);
+  /**
+   * Deletes the user's schedule. Sweeps it already started are separate workflows and go on: one
+   * waiting for re-authorization keeps waiting until its deadline (or a `reauthorized` signal);
+   * `stillRunning` names them.
+   */
+  async unschedule(identifier: string): Promise<UnscheduleResult> {
+    const handle = this.scheduleHandle(identifier);
+    let described: ScheduleDescription;
     try {
-      await this.client.schedule.getHandle(scheduleId(identifier)).delete();
-      return true;
+      described = await handle.describe();
+      await handle.delete();
     } catch (err) {
-      if ((err as Error).name === 'ScheduleNotFoundError' || err instanceof WorkflowNotFoundError) return false;
+      if (isScheduleGone(err)) return { deleted: false, stillRunning: [] };
       throw err;
     }
+    const stillRunning = await Promise.all(
+      described.info.runningActions.map(async ({ workflow }) => {
+        const status = await this.client.workflow
+          .getHandle(workflow.workflowId, workflow.firstExecutionRunId)
+          .query(statusQuery)
+          .catch(() => undefined);
+        return { workflowId: workflow.workflowId, phase: status?.phase, reauthDeadline: status?.reauthDeadline };
+      }),
+    );
+    return { deleted: true, stillRunning };
+  }
+
+  /** Every user's schedule (schedules of this project only: those that start `inboxSweep`). */
+  async listSchedules(): Promise<ScheduleSummaryView[]> {
+    const views: ScheduleSummaryView[] = [];
+    for await (const s of this.client.schedule.list()) {
+      if (s.action?.workflowType !== 'inboxSweep') continue;
+      views.push({
+        scheduleId: s.scheduleId,
+        identifier: s.typedSearchAttributes?.get(searchAttributes.identifier),
+        spec: describeSpec(s.spec),
+        paused: s.state.paused,
+        ...(s.state.note ? { note: s.state.note } : {}),
+        nextRuns: s.info.nextActionTimes.map((t) => t.toISOString()),
+      });
+    }
+    return views.sort((a, b) => a.scheduleId.localeCompare(b.scheduleId));
+  }
+
+  /** The user's schedule: spec, policies, paused and why, next runs and how the recent runs ended. */
+  async describeSchedule(identifier: string): Promise<ScheduleView> {
+    const d = await this.scheduleHandle(identifier).describe().catch(notScheduled(identifier));
+    const recentRuns = await Promise.all(
+      [...d.info.recentActions].reverse().map(async (a): Promise<ScheduleRunView> => {
+        const { workflowId, firstExecutionRunId: runId } = a.action.workflow;
+        const run = await this.client.workflow
+          .getHandle(workflowId, runId)
+          .describe()
+          .catch(() => undefined);
+        return {
+          scheduledAt: a.scheduledAt.toISOString(),
+          takenAt: a.takenAt.toISOString(),
+          workflowId,
+          runId,
+          ...(run ? { status: run.status.name } : {}),
+          ...(run?.typedSearchAttributes.get(searchAttributes.outcome)
+            ? { outcome: run.typedSearchAttributes.get(searchAttributes.outcome) }
+            : {}),
+        };
+      }),
+    );
+    return {
+      scheduleId: d.scheduleId,
+      identifier,
+      spec: describeSpec(d.spec),
+      ...(d.spec.timezone ? { timezone: d.spec.timezone } : {}),
+      ...(d.spec.jitter ? { jitter: duration(d.spec.jitter) } : {}),
+      catchupWindow: duration(d.policies.catchupWindow),
+      overlap: d.policies.overlap ?? 'SKIP',
+      paused: d.state.paused,
+      ...(d.state.note ? { note: d.state.note } : {}),
+      nextRuns: d.info.nextActionTimes.map((t) => t.toISOString()),
+      createdAt: d.info.createdAt.toISOString(),
+      ...(d.info.lastUpdatedAt ? { updatedAt: d.info.lastUpdatedAt.toISOString() } : {}),
+      actionsTaken: d.info.numActionsTaken,
+      skippedOverlap: d.info.numActionsSkippedOverlap,
+      missedCatchupWindow: d.info.numActionsMissedCatchupWindow,
+      recentRuns,
+      running: d.info.runningActions.map((a) => a.workflow.workflowId),
+    };
+  }
+
+  async pauseSchedule(identifier: string, note = 'paused from inbox-agent'): Promise<void> {
+    await this.scheduleHandle(identifier).pause(note).catch(notScheduled(identifier));
+  }
+
+  async unpauseSchedule(identifier: string, note = 'unpaused from inbox-agent'): Promise<void> {
+    await this.scheduleHandle(identifier).unpause(note).catch(notScheduled(identifier));
+  }
+
+  /**
+   * Runs the user's schedule now, under its own overlap policy (skip): while a sweep it started is
+   * still running, nothing new starts, and `running` names that sweep.
+   */
+  async triggerSchedule(identifier: string): Promise<{ running: string[] }> {
+    const handle = this.scheduleHandle(identifier);
+    const d = await handle.describe().catch(notScheduled(identifier));
+    await handle.trigger(d.policies.overlap);
+    return { running: d.info.runningActions.map((a) => a.workflow.workflowId) };
+  }
+
+  /**
+   * Sweeps from visibility, newest first, one page at a time (`nextPageToken` for the next). Waiting
+   * sweeps also get their inactive connections and deadline from their `status` query.
+   */
+  async listSweeps(options: ListSweepsOptions = {}): Promise<{ sweeps: SweepListing[]; nextPageToken?: string }> {
+    const query = sweepsQuery(options);
+    const response = await this.client.workflowService.listWorkflowExecutions({
+      namespace: this.client.options.namespace,
+      query,
+      pageSize: options.pageSize ?? 100,
+      nextPageToken: options.pageToken ? Buffer.from(options.pageToken, 'base64url') : undefined,
+    });
+    const sweeps = await Promise.all(
+      response.executions.map(async (raw): Promise<SweepListing> => {
+        const info = await executionInfoFromRaw(
+          raw,
+          this.client.options.loadedDataConverter,
+          raw,
+          this.client.options.namespace,
+        );
+        const attr = info.typedSearchAttributes;
+        const listing: SweepListing = {
+          workflowId: info.workflowId,
+          runId: info.runId,
+          identifier: attr.get(searchAttributes.identifier),
+          status: info.status.name,
+          phase: attr.get(searchAttributes.phase),
+          outcome: attr.get(searchAttributes.outcome),
+          startedAt: info.startTime.toISOString(),
+          ...(info.closeTime ? { closedAt: info.closeTime.toISOString() } : {}),
+        };
+        if (listing.status === 'RUNNING' && listing.phase === 'awaiting_reauthorization') {
+          const status = await this.client.workflow
+            .getHandle(info.workflowId, info.runId)
+            .query(statusQuery)
+            .catch(() => undefined);
+          if (status) {
+            listing.inactiveConnections = status.inactiveConnections;
+            listing.reauthDeadline = status.reauthDeadline;
+          }
+        }
+        return listing;
+      }),
+    );
+    const token = response.nextPageToken?.length
+      ? Buffer.from(response.nextPageToken).toString('base64url')
+      : undefined;
+    return { sweeps, ...(token ? { nextPageToken: token } : {}) };
+  }
+
+  private scheduleHandle(identifier: string): ScheduleHandle {
+    assertIdentifier(identifier);
+    return this.client.schedule.getHandle(scheduleId(identifier));
   }
 
   private sweepInput(identifier: string, options: SweepOptions): SweepInput {
@@ -294,3 +517,36 @@ export class InboxAgentClient {
     };
   }
 }
+
+/** The visibility query behind `listSweeps`, also shown in the README for the Temporal CLI and Web UI. */
+export function sweepsQuery(options: Pick<ListSweepsOptions, 'phase' | 'outcome' | 'since' | 'running'>): string {
+  const quoted = (values: string[]) => values.map((v) => `'${v}'`).join(', ');
+  const clauses = [`WorkflowType = 'inboxSweep'`];
+  for (const [key, values] of [
+    [searchAttributes.phase.name, options.phase],
+    [searchAttributes.outcome.name, options.outcome],
+  ] as const) {
+    if (!values?.length) continue;
+    // Values go into a query string: only the closed vocabulary's characters may.
+    for (const v of values) if (!/^[a-z_]+$/.test(v)) throw new InvalidInputError(`invalid value "${v}" for ${key}`);
+    clauses.push(values.length === 1 ? `${key} = '${values[0]}'` : `${key} IN (${quoted(values)})`);
+  }
+  const since = assertDuration('--since', options.since);
+  if (since !== undefined)
+    clauses.push(`StartTime > '${new Date(Date.now() - parseDuration('--since', since)).toISOString()}'`);
+  if (options.running !== undefined) clauses.push(`ExecutionStatus ${options.running ? '=' : '!='} 'Running'`);
+  return clauses.join(' AND ');
+}
+
+/** The server refused the spec (the SDK turns INVALID_ARGUMENT "Invalid schedule spec" into a TypeError). */
+function invalidSpec(err: unknown): unknown {
+  return err instanceof TypeError ? new InvalidInputError(`invalid schedule: ${err.message}`) : err;
+}
+
+function isScheduleGone(err: unknown): boolean {
+  return err instanceof ScheduleNotFoundError || err instanceof WorkflowNotFoundError;
+}
+
+const notScheduled = (identifier: string) => (err: unknown) => {
+  throw isScheduleGone(err) ? new InvalidInputError(`${identifier} has no schedule`) : err;
+};
