@@ -1,8 +1,36 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../common/errors.js';
-import { formatConnections, formatProvision, formatReport, formatStatus } from './format.js';
-import { InboxAgentClient, InvalidInputError, assertIdentifier, assertScheduleOptions } from './index.js';
+import {
+  formatConnections,
+  formatProvision,
+  formatSchedule,
+  formatScheduleList,
+  formatStatus,
+  formatSweepList,
+  formatUnschedule,
+} from './format.js';
+import {
+  InboxAgentClient,
+  InvalidInputError,
+  assertIdentifier,
+  assertScheduleOptions,
+  sweepsQuery,
+  type ListSweepsOptions,
+  type ScheduleOptions,
+  type SweepListing,
+  type SweepPhase,
+} from './index.js';
 import { loadClientConfig } from './config.js';
+import { progressPrinter, watchSweep } from './progress.js';
+import { SweepOutcomeSchema, SweepPhaseSchema } from '../workflows/contract.schema.js';
+
+/**
+ * Exit codes: 0 done, 1 failed, 2 bad usage or configuration (nothing started), 3 `sweep --wait`
+ * stopped because the sweep waits for the user to re-authorize (it goes on waiting), 130 Ctrl-C
+ * (the sweep goes on).
+ */
+export const EXIT_WAITING_FOR_USER = 3;
+const EXIT_INTERRUPTED = 130;
 
 /** The operator CLI: thin calls into the typed client, readable output, `--json` for scripts. */
 const program = new Command('inbox-agent')
@@ -58,12 +86,22 @@ program
   .command('sweep')
   .argument('<identifier>', 'the user')
   .description('start a sweep for the user')
-  .option('--wait', 'wait for the sweep to finish and print its report')
+  .option('--wait', 'follow the sweep (live line on a terminal, JSON lines otherwise) and print its report')
+  .option('--through-reauth', 'with --wait: keep following while it waits for re-authorization (else exit 3)')
   .option('--request-id <id>', 'idempotency key: the same id never starts a second sweep')
   .option('--reauth-timeout <duration>', 'how long to wait for re-authorization (default 7 days)')
   .option('--session-timeout <duration>', 'the longest the agent session may run (default 1 hour)')
   .action(
-    (identifier: string, o: { wait?: boolean; requestId?: string; reauthTimeout?: string; sessionTimeout?: string }) =>
+    (
+      identifier: string,
+      o: {
+        wait?: boolean;
+        throughReauth?: boolean;
+        requestId?: string;
+        reauthTimeout?: string;
+        sessionTimeout?: string;
+      },
+    ) =>
       withClient(
         () => assertIdentifier(identifier),
         async (c) => {
@@ -79,9 +117,80 @@ program
             );
             return;
           }
-          print(await handle.result(), formatReport);
+          const emit = progressPrinter(json || !process.stdout.isTTY ? 'json' : 'spinner');
+          const { workflowId } = handle;
+          // Ctrl-C stops following, never the sweep: it is a workflow, not this process.
+          process.once('SIGINT', () => {
+            emit({ event: 'detached', reason: 'interrupted', workflowId });
+            process.exit(EXIT_INTERRUPTED);
+          });
+          emit({ event: 'started', workflowId, identifier });
+          const end = await watchSweep(handle, { throughReauth: o.throughReauth, onEvent: emit });
+          if (end.kind === 'waiting') {
+            emit({ event: 'detached', reason: 'waiting_for_user', workflowId });
+            process.exitCode = EXIT_WAITING_FOR_USER;
+          }
+          if (end.kind === 'failed') process.exitCode = 1;
         },
       ),
+  );
+
+program
+  .command('list')
+  .description('find sweeps by phase, outcome and age (from Temporal visibility), newest first')
+  .option('--phase <phases>', `comma-separated: ${SweepPhaseSchema.options.join(', ')}`)
+  .option('--outcome <outcomes>', `comma-separated: ${SweepOutcomeSchema.options.join(', ')}`)
+  .option('--since <duration>', 'started within this long, e.g. 24h')
+  .option('--running', 'only running sweeps')
+  .option('--limit <n>', 'at most this many (default 50)', '50')
+  .option('--page-size <n>', 'how many to fetch per request (default 100)', '100')
+  .option('--page-token <token>', 'continue where a previous list stopped')
+  .action(
+    (o: {
+      phase?: string;
+      outcome?: string;
+      since?: string;
+      running?: boolean;
+      limit: string;
+      pageSize: string;
+      pageToken?: string;
+    }) => {
+      const split = (v?: string) =>
+        v
+          ?.split(',')
+          .map((x) => x.trim())
+          .filter(Boolean);
+      const options: ListSweepsOptions = {
+        phase: split(o.phase) as SweepPhase[] | undefined,
+        outcome: split(o.outcome),
+        since: o.since,
+        running: o.running ? true : undefined,
+        pageSize: positive('--page-size', o.pageSize),
+        pageToken: o.pageToken,
+      };
+      const limit = positive('--limit', o.limit);
+      return withClient(
+        () => {
+          for (const p of options.phase ?? []) oneOf('--phase', p, SweepPhaseSchema.options);
+          for (const v of options.outcome ?? []) oneOf('--outcome', v, SweepOutcomeSchema.options);
+          sweepsQuery(options);
+        },
+        async (c) => {
+          const sweeps: SweepListing[] = [];
+          let pageToken = options.pageToken;
+          do {
+            const page = await c.listSweeps({
+              ...options,
+              pageToken,
+              pageSize: Math.min(options.pageSize!, limit - sweeps.length),
+            });
+            sweeps.push(...page.sweeps);
+            pageToken = page.nextPageToken;
+          } while (pageToken && sweeps.length < limit);
+          print({ sweeps, ...(pageToken ? { nextPageToken: pageToken } : {}) }, formatSweepList);
+        },
+      );
+    },
   );
 
 program
@@ -119,49 +228,132 @@ program
     ),
   );
 
-program
+interface ScheduleFlags {
+  every?: string;
+  cron?: string;
+  timezone?: string;
+  jitter?: string;
+  catchupWindow?: string;
+  spread: boolean;
+  paused?: boolean;
+}
+
+const schedule = program
   .command('schedule')
+  .description(
+    "the users' recurring sweeps (Temporal Schedules): set, list, describe, pause, unpause, trigger, delete",
+  );
+
+// `schedule <identifier> --every 1h` (the default subcommand) and `schedule set <identifier> …` are one command.
+schedule
+  .command('set', { isDefault: true })
   .argument('<identifier>', 'the user')
-  .description("create or replace the user's recurring sweep")
+  .description("create the user's recurring sweep, or change it in place (paused state and history stay)")
   .addOption(new Option('--every <duration>', 'run every interval, e.g. 1h').conflicts('cron'))
   .addOption(new Option('--cron <expression>', 'run on a cron expression, e.g. "0 9 * * *"'))
   .option('--timezone <tz>', 'IANA time zone for --cron')
   .option('--jitter <duration>', 'random delay added to each run')
+  .option('--catchup-window <duration>', 'how late a missed run may still start (default: one interval; 1h for --cron)')
   .option('--no-spread', "with --every: don't offset this user's runs by a fixed, per-user amount")
-  .option('--paused', 'create the schedule paused')
-  .action(
-    (
-      identifier: string,
-      o: { every?: string; cron?: string; timezone?: string; jitter?: string; spread: boolean; paused?: boolean },
-    ) =>
-      withClient(
-        () => {
-          assertIdentifier(identifier);
-          assertScheduleOptions(o);
-        },
-        async (c) => {
-          const handle = await c.schedule(identifier, o);
-          const next = (await handle.describe()).info.nextActionTimes[0]?.toISOString();
-          print({ scheduleId: handle.scheduleId, nextRunAt: next }, (v) =>
-            v.nextRunAt
-              ? `schedule ${v.scheduleId} is set; next run ${v.nextRunAt}`
-              : `schedule ${v.scheduleId} is set (paused)`,
-          );
-        },
-      ),
+  .option('--paused', 'pause the schedule')
+  .action((identifier: string, o: ScheduleFlags) =>
+    withClient(
+      () => {
+        assertIdentifier(identifier);
+        assertScheduleOptions(o as ScheduleOptions);
+      },
+      async (c) => {
+        await c.schedule(identifier, o as ScheduleOptions);
+        print(await c.describeSchedule(identifier), (v) => `schedule set\n${formatSchedule(v)}`);
+      },
+    ),
   );
 
-program
-  .command('unschedule')
+schedule
+  .command('list')
+  .description("every user's schedule: spec, paused, next run")
+  .action(() =>
+    withClient(
+      () => {},
+      async (c) => print(await c.listSchedules(), formatScheduleList),
+    ),
+  );
+
+schedule
+  .command('describe')
   .argument('<identifier>', 'the user')
-  .description("delete the user's recurring sweep")
+  .description("the user's schedule: spec, catch-up window, paused and why, next runs, recent runs and results")
+  .action((identifier: string) =>
+    withClient(
+      () => assertIdentifier(identifier),
+      async (c) => print(await c.describeSchedule(identifier), formatSchedule),
+    ),
+  );
+
+for (const [name, verb] of [
+  ['pause', 'pause'],
+  ['unpause', 'unpause'],
+] as const) {
+  schedule
+    .command(name)
+    .argument('<identifier>', 'the user')
+    .option('--note <text>', 'why (shown by describe and in the Web UI)')
+    .description(`${verb} the user's schedule; running sweeps are not affected`)
+    .action((identifier: string, o: { note?: string }) =>
+      withClient(
+        () => assertIdentifier(identifier),
+        async (c) => {
+          await (name === 'pause' ? c.pauseSchedule(identifier, o.note) : c.unpauseSchedule(identifier, o.note));
+          const { paused, note } = await c.describeSchedule(identifier);
+          print({ paused, note }, (v) => `schedule ${v.paused ? 'paused' : 'running'}${v.note ? ` (${v.note})` : ''}`);
+        },
+      ),
+    );
+}
+
+schedule
+  .command('trigger')
+  .argument('<identifier>', 'the user')
+  .description("run the user's schedule now (skipped while a sweep it started still runs)")
   .action((identifier: string) =>
     withClient(
       () => assertIdentifier(identifier),
       async (c) =>
-        print({ deleted: await c.unschedule(identifier) }, (v) => (v.deleted ? 'schedule deleted' : 'no schedule')),
+        print(await c.triggerSchedule(identifier), (v) =>
+          v.running.length
+            ? `not triggered: ${v.running.join(', ')} still runs (overlaps are skipped)`
+            : 'triggered; the sweep starts in a moment (see schedule describe)',
+        ),
     ),
   );
+
+const unscheduleAction = (identifier: string) =>
+  withClient(
+    () => assertIdentifier(identifier),
+    async (c) => print(await c.unschedule(identifier), formatUnschedule),
+  );
+schedule
+  .command('delete')
+  .argument('<identifier>', 'the user')
+  .description("delete the user's schedule; sweeps it started go on (a waiting one keeps waiting)")
+  .action(unscheduleAction);
+program
+  .command('unschedule')
+  .argument('<identifier>', 'the user')
+  .description('same as schedule delete')
+  .action(unscheduleAction);
+
+function positive(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new InvalidInputError(`invalid ${name} "${value}": expected a positive whole number`);
+  return n;
+}
+
+function oneOf(name: string, value: string, allowed: readonly string[]): void {
+  if (!allowed.includes(value))
+    throw new InvalidInputError(`invalid ${name} "${value}": expected one of ${allowed.join(', ')}`);
+}
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) {

@@ -1,4 +1,6 @@
 import type { ConnectionsReport, ProvisionResult, SweepReport, SweepStatus } from '../workflows/contract.js';
+import type { SweepListing } from './index.js';
+import type { ScheduleSummaryView, ScheduleView, UnscheduleResult } from './schedules.js';
 
 /** Plain-text renderings for people; `--json` prints the objects themselves. */
 export function formatProvision(r: ProvisionResult): string {
@@ -44,4 +46,57 @@ export function formatReport(r: SweepReport): string {
   }
   lines.push(`  ${r.startedAt} → ${r.finishedAt}`);
   return lines.join('\n');
+}
+
+export function formatSweepList(r: { sweeps: SweepListing[]; nextPageToken?: string }): string {
+  if (!r.sweeps.length) return 'no sweeps match';
+  const lines = r.sweeps.map((s) => {
+    const state = s.status === 'RUNNING' ? (s.phase ?? 'starting') : (s.outcome ?? s.status.toLowerCase());
+    const since = s.status === 'RUNNING' ? `since ${s.startedAt}` : `ended ${s.closedAt}`;
+    const waiting = s.inactiveConnections?.length
+      ? `\n    inactive: ${s.inactiveConnections.join(', ')}; waits until ${s.reauthDeadline ?? '?'}`
+      : '';
+    return `${s.identifier ?? '?'}  ${state.replaceAll('_', ' ')}  ${since}  ${s.workflowId}${waiting}`;
+  });
+  if (r.nextPageToken) lines.push(`more: --page-token ${r.nextPageToken}`);
+  return lines.join('\n');
+}
+
+export function formatScheduleList(schedules: ScheduleSummaryView[]): string {
+  if (!schedules.length) return 'no schedules';
+  return schedules
+    .map(
+      (s) =>
+        `${s.identifier ?? s.scheduleId}  ${s.spec}  ${s.paused ? `paused${s.note ? ` (${s.note})` : ''}` : `next ${s.nextRuns[0] ?? '-'}`}`,
+    )
+    .join('\n');
+}
+
+export function formatSchedule(s: ScheduleView): string {
+  const lines = [
+    `Schedule ${s.scheduleId} of ${s.identifier}: ${s.spec}${s.timezone ? ` (${s.timezone})` : ''}`,
+    `  ${s.paused ? 'paused' : 'active'}${s.note ? `: ${s.note}` : ''}`,
+    `  catch-up window ${s.catchupWindow}, overlaps ${s.overlap.toLowerCase().replaceAll('_', ' ')}${s.jitter ? `, jitter ${s.jitter}` : ''}`,
+    `  runs taken ${s.actionsTaken}, skipped (overlap) ${s.skippedOverlap}, missed (catch-up) ${s.missedCatchupWindow}`,
+  ];
+  if (s.nextRuns.length) lines.push(`  next runs: ${s.nextRuns.slice(0, 3).join(', ')}`);
+  for (const r of s.recentRuns) {
+    lines.push(`  ran ${r.takenAt}: ${r.workflowId} ${(r.outcome ?? r.status ?? 'unknown').toLowerCase()}`);
+  }
+  if (s.running.length) lines.push(`  running now: ${s.running.join(', ')}`);
+  return lines.join('\n');
+}
+
+export function formatUnschedule(r: UnscheduleResult): string {
+  if (!r.deleted) return 'no schedule';
+  return [
+    'schedule deleted',
+    ...r.stillRunning.map(
+      (s) =>
+        `  ${s.workflowId} goes on (${(s.phase ?? 'running').replaceAll('_', ' ')}` +
+        (s.phase === 'awaiting_reauthorization'
+          ? `; it waits until ${s.reauthDeadline ?? 'its deadline'} or a reauthorized signal)`
+          : ')'),
+    ),
+  ].join('\n');
 }

@@ -84,7 +84,11 @@ const FULL: Record<string, [string | number, string | number]> = {
   dayOfWeek: ['SUNDAY', 'SATURDAY'],
 };
 function cronField(name: keyof typeof FULL | 'minute' | 'hour', c: CalendarSpecDescription): string {
-  const ranges = (c[name as keyof CalendarSpecDescription] ?? []) as Array<{ start: string | number; end?: string | number; step?: number }>;
+  const ranges = (c[name as keyof CalendarSpecDescription] ?? []) as Array<{
+    start: string | number;
+    end?: string | number;
+    step?: number;
+  }>;
   const short = (v: string | number) => (typeof v === 'string' ? v.slice(0, 3) : String(v));
   if (ranges.length === 0) return '*';
   return ranges
