@@ -19,6 +19,12 @@ try {
   console.error('bootstrap: no Temporal CLI; the dev server will try the SDK download, which needs a network');
 }
 if (process.argv.includes('--with-browser')) {
+  // The test of the contract from Python needs Temporal's Python SDK in the same venv.
+  try {
+    execFileSync('bash', [`${root}scripts/python-sdk`], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  } catch {
+    console.error('bootstrap: no Python SDK, so the Python client test will fail; see the message above');
+  }
   try {
     execFileSync('bash', [`${root}scripts/ensure-chromium`], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
   } catch {

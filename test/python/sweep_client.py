@@ -1,0 +1,66 @@
+"""A foreign starter: drives one inbox sweep with Temporal's Python SDK and nothing but the published
+contract (docs/contract.md, docs/schemas/). Prints one JSON line per step; test/python-client.test.ts
+reads them and answers on stdin when the user has re-authorized.
+
+usage: sweep_client.py ADDRESS NAMESPACE TASK_QUEUE IDENTIFIER WORKFLOW_ID
+"""
+
+import asyncio
+import json
+import sys
+
+from temporalio.client import Client, WorkflowFailureError
+from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+
+INBOX_IDENTIFIER = SearchAttributeKey.for_keyword("InboxIdentifier")
+
+
+def say(step, **fields):
+    print(json.dumps({"step": step, **fields}), flush=True)
+
+
+async def main():
+    address, namespace, task_queue, identifier, workflow_id = sys.argv[1:6]
+    client = await Client.connect(address, namespace=namespace)
+    attributes = TypedSearchAttributes([SearchAttributePair(INBOX_IDENTIFIER, identifier)])
+
+    handle = await client.start_workflow(
+        "inboxSweep",
+        {"identifier": identifier, "reauthTimeout": "10 minutes"},
+        id=workflow_id,
+        task_queue=task_queue,
+        search_attributes=attributes,
+    )
+    say("started", workflowId=handle.id, runId=handle.result_run_id)
+
+    status = {}
+    for _ in range(200):
+        status = await handle.query("status")
+        if status["phase"] == "awaiting_reauthorization":
+            break
+        await asyncio.sleep(0.1)
+    say("status", status=status)
+
+    # The test makes the connection ACTIVE (the user clicked Allow), then tells us to go on.
+    sys.stdin.readline()
+    await handle.signal("reauthorized", {"note": "signalled from Python"})
+    say("result", result=await handle.result())
+
+    # Input that breaks docs/schemas/sweep-input.json: a misspelt field.
+    bad = await client.start_workflow(
+        "inboxSweep",
+        {"identifier": identifier, "reauthTimout": "1 hour"},
+        id=workflow_id + "-invalid",
+        task_queue=task_queue,
+        search_attributes=attributes,
+    )
+    try:
+        await bad.result()
+        say("invalid", accepted=True)
+    except WorkflowFailureError as err:
+        cause = err.cause
+        say("invalid", type=getattr(cause, "type", None), message=getattr(cause, "message", str(cause)),
+            nonRetryable=getattr(cause, "non_retryable", None))
+
+
+asyncio.run(main())
