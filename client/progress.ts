@@ -41,13 +41,17 @@ export interface WatchOptions {
  */
 export async function watchSweep(handle: WorkflowHandle, options: WatchOptions): Promise<WatchEnd> {
   const interval = options.intervalMs ?? 500;
-  const ended: Promise<WatchEnd> = handle.result().then(
-    (report: SweepReport) => ({ kind: 'finished', report }),
-    (err: Error) => {
-      const cause = (err.cause ?? err) as Error & { type?: string };
-      return { kind: 'failed', type: cause.type ?? undefined, message: cause.message.split('\n')[0]! };
-    },
-  );
+  // The result's long poll is cancelled when watching stops early, so the process can exit at once.
+  const stop = new AbortController();
+  const ended: Promise<WatchEnd> = handle.client
+    .withAbortSignal(stop.signal, () => handle.result())
+    .then(
+      (report: SweepReport) => ({ kind: 'finished', report }),
+      (err: Error) => {
+        const cause = (err.cause ?? err) as Error & { type?: string };
+        return { kind: 'failed', type: cause.type ?? undefined, message: cause.message.split('\n')[0]! };
+      },
+    );
   let previous: SweepStatus | undefined;
   for (;;) {
     // A query can fail while no worker polls; the next round asks again.
@@ -55,7 +59,10 @@ export async function watchSweep(handle: WorkflowHandle, options: WatchOptions):
     if (status) {
       for (const event of changes(previous, status)) options.onEvent(event);
       previous = status;
-      if (status.phase === 'awaiting_reauthorization' && !options.throughReauth) return { kind: 'waiting', status };
+      if (status.phase === 'awaiting_reauthorization' && !options.throughReauth) {
+        stop.abort();
+        return { kind: 'waiting', status };
+      }
     }
     const end = await Promise.race([ended, sleep(interval).then(() => undefined)]);
     if (!end) continue;

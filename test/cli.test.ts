@@ -1,35 +1,10 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spreadOffsetMs } from '../client/index.js';
 import { scheduleId } from '../workflows/contract.js';
+import { jsonLines, node } from './helpers/cli.js';
 import { seedUser } from './helpers/demo.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
 import { waitForStatus } from './helpers/wait.js';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-const run = promisify(execFile);
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function node(script: string, args: string[], env: Record<string, string | undefined>): Promise<Result> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', script, ...args], {
-      cwd: root,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: e.code ?? -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
 
 describe('operator CLI', () => {
   let stack: TestStack;
@@ -63,12 +38,18 @@ describe('operator CLI', () => {
     expect(human.stdout).toMatch(/Virtual MCP config cfg_\S+ \(unchanged\)/);
   });
 
-  it('sweep --wait prints the report; no secret reaches the output', async () => {
+  it('sweep --wait (not a terminal: JSON lines) follows the sweep to its report; no secret reaches the output', async () => {
     const identifier = seedUser(stack);
     const result = await cli('sweep', identifier, '--wait');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/Sweep for .*: completed/);
-    expect(result.stdout).toMatch(/googlecalendar_create_event/);
+    const events = jsonLines<{ event: string; phase?: string; report?: { toolCalls?: string[] } }>(result.stdout);
+    expect(events[0]).toMatchObject({ event: 'started', identifier });
+    expect(events.filter((e) => e.event === 'phase').length).toBeGreaterThan(0);
+    expect(events.at(-1)).toMatchObject({
+      event: 'outcome',
+      outcome: 'completed',
+      report: { identifier, session: { toolCalls: expect.arrayContaining(['googlecalendar_create_event']) } },
+    });
     const token = stack.emulators.agents.vaults().find((v) => v.metadata.inbox_agent_identifier === identifier)!
       .credentials[0]!.token;
     for (const secret of [token, stack.emulators.agents.apiKey, stack.emulators.scalekit.clientSecret]) {
