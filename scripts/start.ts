@@ -10,8 +10,9 @@ import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { Command } from 'commander';
-import { InboxAgentClient, statusQuery, type SweepReport, type SweepStatus } from '../client/index.js';
-import { formatProvision, formatReport, formatStatus } from '../client/format.js';
+import { InboxAgentClient, statusQuery, type SweepStatus } from '../client/index.js';
+import { formatProvision, formatStatus } from '../client/format.js';
+import { progressPrinter, watchSweep } from '../client/progress.js';
 import { DEMO_EXPIRED, DEMO_READY, seedDemoUsers } from '../emulators/demo.js';
 import { emulateManagedAgents, emulateScalekit } from '../emulators/stack.js';
 import { ConfigError, parseWorkerConfig } from '../worker/config.js';
@@ -116,8 +117,12 @@ async function main(): Promise<void> {
 
   if (scalekit) {
     const started = Date.now();
-    const report: SweepReport = await inbox.sweep(DEMO_READY, { requestId: `quickstart-${started}` });
-    log(formatReport(report));
+    // Shown as it happens: a live line on a terminal, a line per change otherwise.
+    const sweep = await inbox.startSweep(DEMO_READY, { requestId: `quickstart-${started}` });
+    const emit = progressPrinter(process.stdout.isTTY ? 'spinner' : 'lines');
+    emit({ event: 'started', workflowId: sweep.workflowId, identifier: DEMO_READY });
+    const end = await watchSweep(sweep, { onEvent: emit });
+    if (end.kind === 'failed') throw new Error(`the demo sweep failed: ${end.message}`);
     for (const event of scalekit.emulator.calendarEvents(DEMO_READY)) {
       log(`  calendar of ${DEMO_READY}: "${event.summary}" at ${event.start}`);
     }
@@ -146,6 +151,7 @@ async function main(): Promise<void> {
     log(`  npm run cli -- auth-links ${DEMO_EXPIRED}       # fresh links (they expire within minutes)`);
     log(`  npm run cli -- sweep ${DEMO_READY} --wait`);
     log(`  npm run cli -- schedule ${DEMO_READY} --every 1h`);
+    log(`  npm run cli -- list --phase awaiting_reauthorization   # who waits for consent, since when`);
   } else {
     log(
       'Scalekit is real: try  npm run cli -- auth-links <identifier>  then  npm run cli -- sweep <identifier> --wait',

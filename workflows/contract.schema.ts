@@ -27,13 +27,15 @@ export const DurationSchema = z
 export const IdentifierSchema = z
   .string()
   .regex(IDENTIFIER_PATTERN)
-  .meta({ description: 'an opaque user ID (never an e-mail address): it appears in workflow IDs and search attributes' });
+  .meta({
+    description: 'an opaque user ID (never an e-mail address): it appears in workflow IDs and search attributes',
+  });
 
 export const SweepInputSchema = z
   .strictObject({
     identifier: IdentifierSchema,
     reauthTimeout: DurationSchema.optional().meta({
-      description: 'how long to wait for re-authorization in total (default 7 days)',
+      description: 'how long to wait for re-authorization in total, at most 30 days (default 7 days)',
     }),
     sessionTimeout: DurationSchema.optional().meta({
       description: 'the longest the agent session may run, at most 23 hours (default 1 hour)',
