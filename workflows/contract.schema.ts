@@ -24,12 +24,9 @@ export const DurationSchema = z
   .union([z.number().positive(), z.string().min(1)])
   .meta({ description: 'milliseconds, or a duration string such as "7 days", "30s", "1h"' });
 
-export const IdentifierSchema = z
-  .string()
-  .regex(IDENTIFIER_PATTERN)
-  .meta({
-    description: 'an opaque user ID (never an e-mail address): it appears in workflow IDs and search attributes',
-  });
+export const IdentifierSchema = z.string().regex(IDENTIFIER_PATTERN).meta({
+  description: 'an opaque user ID (never an e-mail address): it appears in workflow IDs and search attributes',
+});
 
 export const SweepInputSchema = z
   .strictObject({
