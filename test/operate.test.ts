@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ScheduleView, SweepListing } from '../client/index.js';
@@ -71,45 +71,49 @@ describe('operating inbox-agent from the CLI', () => {
       expect((await handle.query(statusQuery)).phase).toBe('awaiting_reauthorization');
     });
 
-    it('--through-reauth keeps following through the wait to the outcome', async () => {
-      const identifier = seedUser(stack, { gmail: 'EXPIRED' });
+    interface Event {
+      event: string;
+      workflowId?: string;
+      outcome?: string;
+      reason?: string;
+    }
+    /** Runs `sweep --wait --through-reauth` and hands each JSON line to `onEvent` as it comes. */
+    async function follow(identifier: string, onEvent: (e: Event, child: ChildProcess) => Promise<void> | void) {
       const child = spawn(
         process.execPath,
         ['--import', 'tsx', 'client/cli.ts', 'sweep', identifier, '--wait', '--through-reauth'],
         { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } },
       );
       const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-      const events: Array<{ event: string; workflowId?: string; outcome?: string }> = [];
+      const events: Event[] = [];
+      for await (const line of createInterface({ input: child.stdout! })) {
+        events.push(JSON.parse(line) as Event);
+        await onEvent(events.at(-1)!, child);
+      }
+      return { code: await exited, events };
+    }
+
+    it('--through-reauth keeps following through the wait to the outcome', async () => {
+      const identifier = seedUser(stack, { gmail: 'EXPIRED' });
       let workflowId = '';
-      for await (const line of createInterface({ input: child.stdout })) {
-        const event = JSON.parse(line) as (typeof events)[number];
-        events.push(event);
+      const { code, events } = await follow(identifier, async (event) => {
         if (event.event === 'started') workflowId = event.workflowId!;
         if (event.event === 'waiting') {
           stack.emulators.scalekit.setConnectionStatus(identifier, 'gmail', 'ACTIVE');
           await stack.inbox.reauthorized(identifier, { workflowId });
         }
-      }
-      expect(await exited).toBe(0);
+      });
+      expect(code).toBe(0);
       expect(events.map((e) => e.event)).toContain('waiting');
       expect(events.at(-1)).toMatchObject({ event: 'outcome', outcome: 'completed' });
     });
 
     it('Ctrl-C stops following and says the sweep goes on', async () => {
       const identifier = seedUser(stack, { gmail: 'EXPIRED' });
-      const child = spawn(
-        process.execPath,
-        ['--import', 'tsx', 'client/cli.ts', 'sweep', identifier, '--wait', '--through-reauth'],
-        { cwd: root, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env } },
-      );
-      const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-      const events: Array<{ event: string; workflowId?: string; reason?: string }> = [];
-      for await (const line of createInterface({ input: child.stdout })) {
-        const event = JSON.parse(line) as (typeof events)[number];
-        events.push(event);
+      const { code, events } = await follow(identifier, (event, child) => {
         if (event.event === 'waiting') child.kill('SIGINT');
-      }
-      expect(await exited).toBe(130);
+      });
+      expect(code).toBe(130);
       const detached = events.at(-1)!;
       expect(detached).toMatchObject({ event: 'detached', reason: 'interrupted' });
       started.push(detached.workflowId!);
