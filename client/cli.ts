@@ -321,7 +321,7 @@ schedule
       async (c) =>
         print(await c.triggerSchedule(identifier), (v) =>
           v.running.length
-            ? `not triggered: ${v.running.join(', ')} still runs (overlaps are skipped)`
+            ? `triggered; ${v.running.join(', ')} is running, so the run attaches to it (no second sweep)`
             : 'triggered; the sweep starts in a moment (see schedule describe)',
         ),
     ),

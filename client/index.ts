@@ -33,6 +33,7 @@ import {
   type SweepPhase,
   type SweepReport,
   type SweepStatus,
+  sweepWorkflowId,
 } from '../workflows/contract.js';
 import { checkIdentifier, checkRequestId, parseDuration } from '../workflows/input.js';
 import type { connections, inboxSweep, provision } from '../workflows/index.js';
@@ -340,30 +341,39 @@ export class InboxAgentClient {
   }
 
   /**
-   * Deletes the user's schedule. Sweeps it already started are separate workflows and go on: one
-   * waiting for re-authorization keeps waiting until its deadline (or a `reauthorized` signal);
-   * `stillRunning` names them.
+   * Deletes the user's schedule. The user's sweep is a workflow of its own and goes on: one waiting
+   * for re-authorization keeps waiting until its deadline (or a `reauthorized` signal);
+   * `stillRunning` names it.
    */
   async unschedule(identifier: string): Promise<UnscheduleResult> {
-    const handle = this.scheduleHandle(identifier);
-    let described: ScheduleDescription;
     try {
-      described = await handle.describe();
-      await handle.delete();
+      await this.scheduleHandle(identifier).delete();
     } catch (err) {
       if (isScheduleGone(err)) return { deleted: false, stillRunning: [] };
       throw err;
     }
-    const stillRunning = await Promise.all(
-      described.info.runningActions.map(async ({ workflow }) => {
-        const status = await this.client.workflow
-          .getHandle(workflow.workflowId, workflow.firstExecutionRunId)
-          .query(statusQuery)
-          .catch(() => undefined);
-        return { workflowId: workflow.workflowId, phase: status?.phase, reauthDeadline: status?.reauthDeadline };
-      }),
-    );
+    const running = await this.runningSweep(identifier);
+    const stillRunning = running
+      ? [
+          {
+            workflowId: running.workflowId,
+            phase: running.status?.phase,
+            reauthDeadline: running.status?.reauthDeadline,
+          },
+        ]
+      : [];
     return { deleted: true, stillRunning };
+  }
+
+  /** The user's one sweep (the canonical id) while it runs, with its status when it answers. */
+  private async runningSweep(identifier: string): Promise<{ workflowId: string; status?: SweepStatus } | undefined> {
+    const handle = this.client.workflow.getHandle(sweepWorkflowId(identifier));
+    const described = await handle.describe().catch((err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) return undefined;
+      throw err;
+    });
+    if (described?.status.name !== 'RUNNING') return undefined;
+    return { workflowId: handle.workflowId, status: await handle.query(statusQuery).catch(() => undefined) };
   }
 
   /** Every user's schedule (schedules of this project only: those that start `inboxSweep`). */
@@ -386,22 +396,29 @@ export class InboxAgentClient {
   /** The user's schedule: spec, policies, paused and why, next runs and how the recent runs ended. */
   async describeSchedule(identifier: string): Promise<ScheduleView> {
     const d = await this.scheduleHandle(identifier).describe().catch(notScheduled(identifier));
+    const running = await this.runningSweep(identifier);
     const recentRuns = await Promise.all(
       [...d.info.recentActions].reverse().map(async (a): Promise<ScheduleRunView> => {
         const { workflowId, firstExecutionRunId: runId } = a.action.workflow;
+        // A scheduled run is a ticket that delegates to the user's sweep: report the sweep it named.
+        const ticket = this.client.workflow.getHandle<typeof inboxSweep>(workflowId, runId);
+        const delegated = await ticket
+          .describe()
+          .then(async (d) => (d.status.name === 'COMPLETED' ? (await ticket.result()).sweep : undefined))
+          .catch(() => undefined);
+        const sweep = delegated ?? { workflowId, runId };
         const run = await this.client.workflow
-          .getHandle(workflowId, runId)
+          .getHandle(sweep.workflowId, sweep.runId)
           .describe()
           .catch(() => undefined);
+        const outcome = run?.typedSearchAttributes.get(searchAttributes.outcome);
         return {
           scheduledAt: a.scheduledAt.toISOString(),
           takenAt: a.takenAt.toISOString(),
-          workflowId,
-          runId,
+          workflowId: sweep.workflowId,
+          runId: sweep.runId,
           ...(run ? { status: run.status.name } : {}),
-          ...(run?.typedSearchAttributes.get(searchAttributes.outcome)
-            ? { outcome: run.typedSearchAttributes.get(searchAttributes.outcome) }
-            : {}),
+          ...(outcome ? { outcome } : {}),
         };
       }),
     );
@@ -422,7 +439,7 @@ export class InboxAgentClient {
       skippedOverlap: d.info.numActionsSkippedOverlap,
       missedCatchupWindow: d.info.numActionsMissedCatchupWindow,
       recentRuns,
-      running: d.info.runningActions.map((a) => a.workflow.workflowId),
+      running: running ? [running.workflowId] : [],
     };
   }
 
@@ -435,14 +452,15 @@ export class InboxAgentClient {
   }
 
   /**
-   * Runs the user's schedule now, under its own overlap policy (skip): while a sweep it started is
-   * still running, nothing new starts, and `running` names that sweep.
+   * Runs the user's schedule now. While the user's sweep runs, the triggered run attaches to it (one
+   * sweep per user), and `running` names that sweep.
    */
   async triggerSchedule(identifier: string): Promise<{ running: string[] }> {
     const handle = this.scheduleHandle(identifier);
     const d = await handle.describe().catch(notScheduled(identifier));
+    const running = await this.runningSweep(identifier);
     await handle.trigger(d.policies.overlap);
-    return { running: d.info.runningActions.map((a) => a.workflow.workflowId) };
+    return { running: running ? [running.workflowId] : [] };
   }
 
   /**
@@ -530,6 +548,13 @@ export function sweepsQuery(options: Pick<ListSweepsOptions, 'phase' | 'outcome'
     // Values go into a query string: only the closed vocabulary's characters may.
     for (const v of values) if (!/^[a-z_]+$/.test(v)) throw new InvalidInputError(`invalid value "${v}" for ${key}`);
     clauses.push(values.length === 1 ? `${key} = '${values[0]}'` : `${key} IN (${quoted(values)})`);
+  }
+  // Tickets (request ids, schedule ticks) only point at the user's sweep: not listed unless asked for.
+  if (!options.phase?.length && !options.outcome?.length) {
+    clauses.push(
+      `(${searchAttributes.outcome.name} IS NULL OR ${searchAttributes.outcome.name} != 'delegated')`,
+      `(${searchAttributes.phase.name} IS NULL OR ${searchAttributes.phase.name} != 'delegating')`,
+    );
   }
   const since = assertDuration('--since', options.since);
   if (since !== undefined)

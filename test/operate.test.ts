@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ScheduleView, SweepListing } from '../client/index.js';
-import { scheduleId, statusQuery } from '../workflows/contract.js';
+import { scheduleId, statusQuery, sweepWorkflowId } from '../workflows/contract.js';
 import { jsonLines, node, root } from './helpers/cli.js';
 import { seedUser } from './helpers/demo.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
@@ -258,7 +258,7 @@ describe('operating inbox-agent from the CLI', () => {
       expect(await stack.inbox.unschedule(identifier)).toEqual({ deleted: true, stillRunning: [] });
     });
 
-    it('trigger runs a sweep now; describe shows its result; no second sweep while it waits; delete says it goes on', async () => {
+    it('trigger runs a sweep now; a second trigger attaches to it; describe names it; delete says it goes on', async () => {
       const identifier = seedUser(stack, { gmail: 'EXPIRED' });
       expect((await cli('schedule', identifier, '--every', '1d', '--paused')).code).toBe(0);
       const triggered = await cli('schedule', 'trigger', identifier);
@@ -279,12 +279,21 @@ describe('operating inbox-agent from the CLI', () => {
           ),
         { timeout: 10_000, interval: 200 },
       );
+      expect(running).toBe(sweepWorkflowId(identifier));
       const again = await cli('--json', 'schedule', 'trigger', identifier);
       expect(JSON.parse(again.stdout)).toEqual({ running: [running] });
 
-      const described = await describeJson(identifier);
-      expect(described.recentRuns[0]).toMatchObject({ workflowId: running, status: 'RUNNING' });
-      expect(described.actionsTaken).toBe(1);
+      // Both runs of the schedule name the one sweep: the second attached to it.
+      await vi.waitFor(
+        async () => {
+          const described = await describeJson(identifier);
+          expect(described.actionsTaken).toBe(2);
+          expect(described.recentRuns).toHaveLength(2);
+          for (const run of described.recentRuns) expect(run).toMatchObject({ workflowId: running, status: 'RUNNING' });
+        },
+        { timeout: 10_000, interval: 200 },
+      );
+      expect(await stack.inbox.runningSweeps(identifier)).toEqual([running]);
 
       const deleted = await cli('unschedule', identifier);
       expect(deleted.code).toBe(0);

@@ -26,7 +26,7 @@ describe('a Python starter that follows docs/contract.md', () => {
 
   it('starts a sweep, queries status, signals reauthorized, reads the result; bad input is InvalidRequest', async () => {
     const identifier = seedUser(stack, { gmail: 'EXPIRED' });
-    const workflowId = sweepWorkflowId(identifier, 'python-1');
+    const workflowId = sweepWorkflowId(identifier);
     const child = spawn(
       python,
       [

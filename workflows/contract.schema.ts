@@ -11,6 +11,7 @@ import {
   IDENTIFIER_PATTERN,
   type AgentSessionSummary,
   type ConnectionState,
+  type HandledReport,
   type ReauthorizedSignal,
   type SweepInput,
   type SweepOutcome,
@@ -37,25 +38,37 @@ export const SweepInputSchema = z
     sessionTimeout: DurationSchema.optional().meta({
       description: 'the longest the agent session may run, at most 23 hours (default 1 hour)',
     }),
+    maxEmails: z
+      .number()
+      .int()
+      .min(1)
+      .max(50)
+      .optional()
+      .meta({ description: 'at most this many unhandled e-mails per sweep, oldest first (default 5)' }),
+    eventForEveryEmail: z
+      .boolean()
+      .optional()
+      .meta({ description: "the guide's behaviour: an event for every e-mail, no no-action judgement" }),
   })
   .meta({ title: 'SweepInput', description: 'The one argument of the inboxSweep workflow.' });
 
+export const SweepOutcomeSchema = z
+  .enum(['completed', 'nothing_new', 'partial', 'session_failed', 'reauth_timed_out', 'delegated'])
+  .meta({ title: 'SweepOutcome', description: 'How a sweep ended; also the InboxSweepOutcome search attribute.' });
+
 export const SweepPhaseSchema = z
   .enum([
+    'delegating',
     'checking_connections',
     'awaiting_reauthorization',
     'minting_token',
     'updating_vault',
+    'reading_inbox',
     'running_session',
-    'completed',
-    'reauth_timed_out',
-    'session_failed',
+    'recording',
+    ...SweepOutcomeSchema.options,
   ])
   .meta({ title: 'SweepPhase', description: 'What a sweep is doing; also the InboxSweepPhase search attribute.' });
-
-export const SweepOutcomeSchema = z
-  .enum(['completed', 'reauth_timed_out', 'session_failed'])
-  .meta({ title: 'SweepOutcome', description: 'How a sweep ended; also the InboxSweepOutcome search attribute.' });
 
 export const ConnectionStateSchema = z.object({
   connection: z.string(),
@@ -91,6 +104,14 @@ export const AgentSessionSummarySchema = z.object({
   finalMessage: z.string(),
   usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }),
   error: z.object({ type: z.string(), message: z.string() }).optional(),
+  toolErrors: z.number().int().meta({ description: 'MCP tool results with is_error' }),
+  reportedNoAction: z.array(z.string()).meta({ description: 'message ids the agent judged to need no action' }),
+});
+
+export const HandledReportSchema = z.object({
+  events: z.array(z.object({ messageId: z.string(), eventId: z.string() })),
+  noAction: z.array(z.string()),
+  unhandled: z.array(z.string()),
 });
 
 export const SweepReportSchema = z
@@ -101,7 +122,15 @@ export const SweepReportSchema = z
     finishedAt: z.string(),
     reauthWaits: z.number().int(),
     vault: z.object({ vaultId: z.string(), credentialId: z.string(), created: z.boolean() }).optional(),
-    session: AgentSessionSummarySchema.optional(),
+    session: AgentSessionSummarySchema.optional().meta({ description: 'the last agent session' }),
+    sessions: z.number().int(),
+    messages: HandledReportSchema.extend({ remaining: z.number().int(), recovered: z.number().int() })
+      .optional()
+      .meta({ description: "what became of the e-mails, across the sweep's sessions" }),
+    sweep: z
+      .object({ workflowId: z.string(), runId: z.string() })
+      .optional()
+      .meta({ description: 'for delegated: the sweep run this start attached to or started' }),
   })
   .meta({ title: 'SweepReport', description: 'The result of the inboxSweep workflow.' });
 
@@ -130,5 +159,6 @@ agrees<Fits<SweepStatus, z.infer<typeof SweepStatusSchema>>>();
 agrees<Fits<NonNullable<SweepStatus['progress']>, NonNullable<z.infer<typeof SweepStatusSchema>['progress']>>>();
 agrees<Fits<SweepReport, z.infer<typeof SweepReportSchema>>>();
 agrees<Fits<AgentSessionSummary, z.infer<typeof AgentSessionSummarySchema>>>();
+agrees<Fits<HandledReport, z.infer<typeof HandledReportSchema>>>();
 agrees<Fits<ConnectionState, z.infer<typeof ConnectionStateSchema>>>();
 agrees<Fits<ReauthorizedSignal, z.infer<typeof ReauthorizedSignalSchema>>>();

@@ -2,7 +2,7 @@
 contract (docs/contract.md, docs/schemas/). Prints one JSON line per step; test/python-client.test.ts
 reads them and answers on stdin when the user has re-authorized.
 
-usage: sweep_client.py ADDRESS NAMESPACE TASK_QUEUE IDENTIFIER WORKFLOW_ID
+usage: sweep_client.py ADDRESS NAMESPACE TASK_QUEUE IDENTIFIER WORKFLOW_ID (the canonical inbox-sweep/<identifier>)
 """
 
 import asyncio
@@ -10,7 +10,13 @@ import json
 import sys
 
 from temporalio.client import Client, WorkflowFailureError
-from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
+from temporalio.common import (
+    SearchAttributeKey,
+    SearchAttributePair,
+    TypedSearchAttributes,
+    WorkflowIDConflictPolicy,
+    WorkflowIDReusePolicy,
+)
 
 INBOX_IDENTIFIER = SearchAttributeKey.for_keyword("InboxIdentifier")
 
@@ -24,12 +30,15 @@ async def main():
     client = await Client.connect(address, namespace=namespace)
     attributes = TypedSearchAttributes([SearchAttributePair(INBOX_IDENTIFIER, identifier)])
 
+    # The canonical id with USE_EXISTING: a start while the user's sweep runs attaches to it.
     handle = await client.start_workflow(
         "inboxSweep",
         {"identifier": identifier, "reauthTimeout": "10 minutes"},
         id=workflow_id,
         task_queue=task_queue,
         search_attributes=attributes,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
     )
     say("started", workflowId=handle.id, runId=handle.result_run_id)
 
@@ -50,7 +59,7 @@ async def main():
     bad = await client.start_workflow(
         "inboxSweep",
         {"identifier": identifier, "reauthTimout": "1 hour"},
-        id=workflow_id + "-invalid",
+        id=workflow_id + "/python-invalid",
         task_queue=task_queue,
         search_attributes=attributes,
     )
