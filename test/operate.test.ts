@@ -196,7 +196,7 @@ describe('operating inbox-agent from the CLI', () => {
 
     const bad = await cli('list', '--phase', 'sleeping');
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/invalid --phase "sleeping": expected one of checking_connections/);
+    expect(bad.stderr).toMatch(/invalid --phase "sleeping": expected one of .*awaiting_reauthorization/);
   });
 
   describe('schedules', () => {
