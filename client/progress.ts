@@ -136,7 +136,8 @@ export type ProgressMode = 'spinner' | 'lines' | 'json';
  */
 export function progressPrinter(mode: ProgressMode, out: NodeJS.WriteStream = process.stdout) {
   if (mode === 'json') return (e: ProgressEvent) => out.write(`${JSON.stringify(e)}\n`);
-  if (mode === 'lines') return (e: ProgressEvent) => out.write(`${describeProgress(e)}\n`);
+  // nanospinner sizes its redraw by the terminal's width: with none known, plain lines instead.
+  if (mode === 'lines' || !(out.columns > 0)) return (e: ProgressEvent) => out.write(`${describeProgress(e)}\n`);
   const spinner = createSpinner('', { stream: out });
   return (e: ProgressEvent) => {
     const text = describeProgress(e);
@@ -150,9 +151,13 @@ export function progressPrinter(mode: ProgressMode, out: NodeJS.WriteStream = pr
         if (spinner.isSpinning()) spinner.update({ text });
         else spinner.start({ text });
         break;
-      case 'waiting':
-        spinner.warn({ text });
+      case 'waiting': {
+        // The live line stays one line; the links go below it.
+        const [first, ...links] = text.split('\n');
+        spinner.warn({ text: first });
+        for (const link of links) out.write(`${link}\n`);
         break;
+      }
       case 'outcome':
         (e.outcome === 'completed' ? spinner.success : spinner.error).call(spinner, { text: e.outcome });
         out.write(`${text}\n`);
