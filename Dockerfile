@@ -4,8 +4,17 @@
 # Another process from the same image: `docker run … node dist/<entry>.js`.
 ARG NODE_IMAGE=node:20-bookworm-slim
 
+# better-sqlite3 is native: its install fetches a prebuilt binary, or compiles one where none fits.
+# The compilers stay in the install stages; the final image copies only their node_modules.
+FROM ${NODE_IMAGE} AS toolchain
+# Unpinned (DL3008): Debian point releases retire exact versions, and none of this ships.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends python3 make g++ \
+    && rm -rf /var/lib/apt/lists/*
+
 # Compile: tsc into dist/ and the workflow bundle prebuilt, so workers never run webpack at start.
-FROM ${NODE_IMAGE} AS build
+FROM toolchain AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY emulators/package.json emulators/
@@ -14,7 +23,7 @@ COPY . .
 RUN npm run build
 
 # The runtime dependencies alone: --workspaces=false leaves the emulators package and its deps out.
-FROM ${NODE_IMAGE} AS deps
+FROM toolchain AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --workspaces=false --no-audit --no-fund && npm cache clean --force
