@@ -67,7 +67,8 @@ export function httpFacts(err: unknown): { status: number; message: string; retr
   if (err instanceof AnthropicApiError && typeof err.status === 'number') {
     return {
       status: err.status,
-      message: `Anthropic answered ${err.status}: ${err.message}`,
+      // Status, error type and request id only: the SDK's own message echoes the response body.
+      message: `Anthropic answered ${err.status}${err.type ? ` ${err.type}` : ''}${err.requestID ? ` (request ${err.requestID})` : ''}`,
       retryAfterMs: retryAfterMs(err.headers),
     };
   }

@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { DEFAULT_MAX_EMAILS, type HandledReport, type InboxBatch, type SealedSecret } from '../workflows/contract.js';
 import type { ActivityDeps } from './deps.js';
 import { Mailbox } from './mailbox.js';
+import { activityBinding } from './seal.js';
 import type { Provisioning } from './provisioning.js';
 import type { TaskEmail } from './sweep-task.js';
 import type { HandledMessage } from './user-state.js';
@@ -28,9 +29,9 @@ export interface ConfirmHandledInput {
  */
 export function createInboxLedger({ sealer, state }: ActivityDeps, provisioning: Provisioning) {
   const runId = () => Context.current().info.workflowExecution?.runId;
-  const openMailbox = async <T>(token: SealedSecret, fn: (mailbox: Mailbox) => Promise<T>) => {
+  const openMailbox = async <T>(identifier: string, token: SealedSecret, fn: (mailbox: Mailbox) => Promise<T>) => {
     const { mcpServerUrl } = await provisioning.resolve();
-    return Mailbox.open(mcpServerUrl, sealer.open(token), fn);
+    return Mailbox.open(mcpServerUrl, sealer.open(token, activityBinding(identifier)), fn);
   };
   const eventRecord = (messageId: string, eventId: string): HandledMessage => ({
     messageId,
@@ -42,7 +43,7 @@ export function createInboxLedger({ sealer, state }: ActivityDeps, provisioning:
 
   async function findUnhandled(input: FindUnhandledInput): Promise<InboxBatch> {
     const cap = input.maxEmails ?? DEFAULT_MAX_EMAILS;
-    return openMailbox(input.token, async (mailbox) => {
+    return openMailbox(input.identifier, input.token, async (mailbox) => {
       const unread = await mailbox.unread();
       const handled = new Set(
         (
@@ -71,7 +72,7 @@ export function createInboxLedger({ sealer, state }: ActivityDeps, provisioning:
       }
       return {
         messageIds: batch.map((m) => m.id),
-        ...(batch.length > 0 ? { batch: sealer.seal(JSON.stringify(batch)) } : {}),
+        ...(batch.length > 0 ? { batch: sealer.seal(JSON.stringify(batch), activityBinding(input.identifier)) } : {}),
         remaining: candidates.length - checked,
         unread: unread.length,
         recovered,
@@ -80,7 +81,7 @@ export function createInboxLedger({ sealer, state }: ActivityDeps, provisioning:
   }
 
   async function confirmHandled(input: ConfirmHandledInput): Promise<HandledReport> {
-    return openMailbox(input.token, async (mailbox) => {
+    return openMailbox(input.identifier, input.token, async (mailbox) => {
       const report: HandledReport = { events: [], noAction: [], unhandled: [] };
       const records: HandledMessage[] = [];
       for (const messageId of input.messageIds) {
@@ -104,6 +105,6 @@ export function createInboxLedger({ sealer, state }: ActivityDeps, provisioning:
 }
 
 /** The subjects of a batch, opened only inside the session activity. */
-export function openBatch(sealer: ActivityDeps['sealer'], batch: SealedSecret): TaskEmail[] {
-  return JSON.parse(sealer.open(batch)) as TaskEmail[];
+export function openBatch(sealer: ActivityDeps['sealer'], batch: SealedSecret, identifier: string): TaskEmail[] {
+  return JSON.parse(sealer.open(batch, activityBinding(identifier))) as TaskEmail[];
 }

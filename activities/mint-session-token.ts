@@ -2,6 +2,7 @@ import { ErrorType, type MintedToken } from '../workflows/contract.js';
 import { ScalekitApiError, type ScalekitApi } from './apis/scalekit.js';
 import type { ActivityDeps } from './deps.js';
 import { nonRetryable } from './failures.js';
+import { activityBinding } from './seal.js';
 import type { Provisioning } from './provisioning.js';
 
 /** Scalekit accepts 60 s to 24 h. */
@@ -56,7 +57,7 @@ export function createMintSessionToken({ scalekit, sealer }: ActivityDeps, provi
       const minted = await scalekit.createSessionToken(mcpConfigId, identifier, tokenExpirySeconds(sessionTimeoutMs));
       const expiresAt =
         minted.expires_at ?? new Date(Date.now() + tokenExpirySeconds(sessionTimeoutMs) * 1000).toISOString();
-      return { token: sealer.seal(minted.token), expiresAt };
+      return { token: sealer.seal(minted.token, activityBinding(identifier)), expiresAt };
     } catch (err) {
       if (err instanceof ScalekitApiError && err.status === 400) {
         throw await classifyRefusal(scalekit, err, mcpConfigId, identifier);

@@ -39,7 +39,7 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
     // Trusted over the event list: when a sent message shows up there is the service's business.
     if (previous?.messageSent) tracker.markMessageSent();
     // Built here, not in the workflow: the subjects are user mail and cross history only sealed.
-    const task = () => sweepTask(openBatch(sealer, input.batch), input.eventForEveryEmail);
+    const task = () => sweepTask(openBatch(sealer, input.batch, input.identifier), input.eventForEveryEmail);
     const progress = (): SessionProgress => ({
       sessionId,
       messageSent: tracker.messageSent,

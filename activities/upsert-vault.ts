@@ -4,6 +4,7 @@ import type { SealedSecret, VaultRef } from '../workflows/contract.js';
 import type { ActivityDeps } from './deps.js';
 import { IDENTIFIER_METADATA_KEY } from './definitions.js';
 import type { Provisioning } from './provisioning.js';
+import { activityBinding } from './seal.js';
 
 type Credential = Anthropic.Beta.Vaults.BetaManagedAgentsCredential;
 type Vault = Anthropic.Beta.Vaults.BetaManagedAgentsVault;
@@ -84,7 +85,7 @@ export function createUpsertVault(deps: ActivityDeps, provisioning: Provisioning
   }
 
   return async function upsertVault(identifier: string, sealedToken: SealedSecret): Promise<VaultRef> {
-    const token = sealer.open(sealedToken);
+    const token = sealer.open(sealedToken, activityBinding(identifier));
     const { mcpServerUrl } = await provisioning.resolve();
 
     let ids = await verifyRemembered(identifier, mcpServerUrl);

@@ -9,7 +9,6 @@
  *   npm run chaos -- --small       # the reduced run CI uses
  *   npm run chaos -- --only 1,4    # some scenarios
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +17,8 @@ import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@t
 import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { Command, InvalidArgumentError } from 'commander';
+import { dataConverter } from '../codec/data-converter.js';
+import { generateKeySpec } from '../codec/keys.js';
 import { InboxAgentClient, type SweepReport } from '../client/index.js';
 import { startDevServer } from '../scripts/dev-server.js';
 import { email, pool, seeder, sleep, tally, waitFor, type Tally } from './common.js';
@@ -51,13 +52,16 @@ const scalekit = controlPlane(emulators.scalekitUrl);
 const agents = controlPlane(emulators.anthropicUrl);
 const seed = seeder(scalekit);
 // The client's own connection survives the server's restart (the server's `connection` does not).
+// The deployment's data converter: the figures include encrypting and decrypting every payload.
+const codecKeys = generateKeySpec('bench');
 const connection = await Connection.connect({ address });
-const client = new Client({ connection, namespace });
+const client = new Client({ connection, namespace, dataConverter: dataConverter(codecKeys) });
 const baseEnv = {
   ...emulators.env,
   TEMPORAL_ADDRESS: address,
   TEMPORAL_NAMESPACE: namespace,
-  INBOX_AGENT_SEAL_KEY: randomBytes(32).toString('base64'),
+  INBOX_AGENT_CODEC_KEYS: codecKeys,
+  INBOX_AGENT_SEAL_KEYS: generateKeySpec('bench-seal'),
   // Shared by every worker of a scenario, as a deployment's database is.
   INBOX_AGENT_DATABASE_URL: `sqlite:${join(dir, 'state.db')}`,
 };

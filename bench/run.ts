@@ -8,13 +8,14 @@
  * A real in-memory Temporal dev server; the emulators in their own process with a latency per API
  * call and a paced agent; the worker in its own process, so its CPU time and peak RSS are its own.
  */
-import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { Command, InvalidArgumentError } from 'commander';
+import { dataConverter } from '../codec/data-converter.js';
+import { generateKeySpec } from '../codec/keys.js';
 import { InboxAgentClient, statusQuery, type SweepReport } from '../client/index.js';
 import { startDevServer } from '../scripts/dev-server.js';
 import { createPlainSweeper } from './plain.js';
@@ -73,17 +74,20 @@ const emulators = await startEmulatorProcess();
 const scalekit = controlPlane(emulators.scalekitUrl);
 const agents = controlPlane(emulators.anthropicUrl);
 const taskQueue = 'bench';
+// The deployment's data converter: the figures include encrypting and decrypting every payload.
+const codecKeys = generateKeySpec('bench');
 const workerEnv = {
   ...emulators.env,
   TEMPORAL_ADDRESS: server.address,
   TEMPORAL_NAMESPACE: namespace,
   INBOX_AGENT_TASK_QUEUE: taskQueue,
-  INBOX_AGENT_SEAL_KEY: randomBytes(32).toString('base64'),
+  INBOX_AGENT_CODEC_KEYS: codecKeys,
+  INBOX_AGENT_SEAL_KEYS: generateKeySpec('bench-seal'),
   INBOX_AGENT_STATE_DIR: `/tmp/inbox-agent-bench-${process.pid}`,
   INBOX_AGENT_MAX_CONCURRENT_ACTIVITIES: String(opts.maxActivities),
 };
 const worker = await startWorkerProcess(workerEnv);
-const client = new Client({ connection: server.connection, namespace });
+const client = new Client({ connection: server.connection, namespace, dataConverter: dataConverter(codecKeys) });
 const inbox = new InboxAgentClient(client, taskQueue);
 
 const seed = seeder(scalekit);

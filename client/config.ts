@@ -1,5 +1,8 @@
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { ConnectionOptions } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import { dataConverter } from '../codec/data-converter.js';
+import { keySetSpec } from '../codec/env.js';
 import { z } from 'zod';
 import { TASK_QUEUE } from '../workflows/contract.js';
 import { ConfigError } from '../common/errors.js';
@@ -22,6 +25,8 @@ export interface ClientConfig {
   connectionOptions: ConnectionOptions;
   namespace: string;
   taskQueue: string;
+  /** Payloads are encrypted: a client without the codec keys could neither write nor read them. */
+  dataConverter: DataConverter;
 }
 
 /** Temporal connection from envconfig (env vars or temporal.toml), checked before anything connects. */
@@ -30,6 +35,12 @@ export function loadClientConfig(env: Record<string, string | undefined> = proce
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new ConfigError(`${String(issue.path[0])} ${issue.message}`);
+  }
+  // Checked after the Temporal settings, so a missing address is still the first thing reported.
+  const codecKeys = keySetSpec.safeParse(env.INBOX_AGENT_CODEC_KEYS ?? '');
+  if (!codecKeys.success) {
+    const reason = env.INBOX_AGENT_CODEC_KEYS ? codecKeys.error.issues[0]!.message : 'is not set';
+    throw new ConfigError(`INBOX_AGENT_CODEC_KEYS ${reason} (the workers' codec keys)`);
   }
   let loaded;
   try {
@@ -41,5 +52,6 @@ export function loadClientConfig(env: Record<string, string | undefined> = proce
     connectionOptions: { ...loaded.connectionOptions, connectTimeout: '5 seconds' } as ConnectionOptions,
     namespace: loaded.namespace ?? 'default',
     taskQueue: parsed.data.INBOX_AGENT_TASK_QUEUE,
+    dataConverter: dataConverter(codecKeys.data),
   };
 }

@@ -174,7 +174,8 @@ export class InboxAgentClient {
 
   static async connect(config: ClientConfig = loadClientConfig()): Promise<InboxAgentClient> {
     const connection = await Connection.connect(config.connectionOptions);
-    return new InboxAgentClient(new Client({ connection, namespace: config.namespace }), config.taskQueue);
+    const client = new Client({ connection, namespace: config.namespace, dataConverter: config.dataConverter });
+    return new InboxAgentClient(client, config.taskQueue);
   }
 
   async close(): Promise<void> {

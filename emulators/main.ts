@@ -30,7 +30,8 @@ console.log(`Scalekit emulator        ${scalekit.emulator.url}   (control: ${sca
 console.log(`Managed Agents emulator  ${agents.emulator.url}   (control: ${agents.emulator.url}/_emulator/...)`);
 console.log('\nPoint a worker at them with:');
 for (const [name, value] of Object.entries({ ...scalekit.env, ...agents.env })) console.log(`export ${name}=${value}`);
-console.log('export INBOX_AGENT_SEAL_KEY=$(openssl rand -base64 32)');
+console.log('export INBOX_AGENT_CODEC_KEYS=k1:$(openssl rand -base64 32)');
+console.log('export INBOX_AGENT_SEAL_KEYS=s1:$(openssl rand -base64 32)');
 
 const stop = async () => {
   await Promise.all([scalekit.emulator.close(), agents.emulator.close()]);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import Anthropic from '@anthropic-ai/sdk';
 import { startManagedAgentsEmulator, type ManagedAgentsEmulator } from './managed-agents/index.js';
 import { startScalekitEmulator, type ScalekitEmulator } from './scalekit/index.js';
@@ -49,7 +48,7 @@ export interface EmulatorStack {
   close(): Promise<void>;
 }
 
-/** Both emulators on free loopback ports, with a fresh seal key: what the tests run against. */
+/** Both emulators on free loopback ports: what the tests run against. */
 export async function startEmulatorStack(): Promise<EmulatorStack> {
   const scalekit = await emulateScalekit();
   const agents = await emulateManagedAgents().catch(async (err: unknown) => {
@@ -59,7 +58,7 @@ export async function startEmulatorStack(): Promise<EmulatorStack> {
   return {
     scalekit: scalekit.emulator,
     agents: agents.emulator,
-    env: { ...scalekit.env, ...agents.env, INBOX_AGENT_SEAL_KEY: randomBytes(32).toString('base64') },
+    env: { ...scalekit.env, ...agents.env },
     async close() {
       await Promise.all([scalekit.emulator.close(), agents.emulator.close()]);
     },

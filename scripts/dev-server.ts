@@ -22,6 +22,8 @@ export interface DevServerOptions {
   port?: number;
   /** Serves the Web UI on this port. */
   uiPort?: number;
+  /** The Web UI decodes payloads through this codec server (its URL carries the server's token). */
+  codecEndpoint?: string;
 }
 
 /**
@@ -39,6 +41,7 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Te
       ...(options.port ? { port: options.port } : {}),
       ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
       log: { format: 'pretty', level: 'error' },
+      ...(options.codecEndpoint ? { extraArgs: ['--ui-codec-endpoint', options.codecEndpoint] } : {}),
     },
   });
   await ensureSearchAttributes(env.connection, env.namespace ?? 'default');

@@ -18,6 +18,9 @@ import { emulateManagedAgents, emulateScalekit } from '../emulators/stack.js';
 import { ConfigError, parseWorkerConfig } from '../worker/config.js';
 import { createInboxWorker } from '../worker/create-worker.js';
 import { buildActivityDeps } from '../worker/deps.js';
+import { dataConverter } from '../codec/data-converter.js';
+import { generateKeySpec } from '../codec/keys.js';
+import { startCodecServer } from '../codec/server.js';
 import { startDevServer } from './dev-server.js';
 
 const options = new Command('start')
@@ -32,17 +35,17 @@ const port = (name: string, fallback: number) => Number(process.env[name] ?? fal
 const cleanups: Array<() => Promise<unknown>> = [];
 const log = (line = '') => console.log(line);
 
-/** A seal key kept with the local state, so a sweep survives a restart of `npm start`. */
 /** Whether every link in the status was made at or after `since` (ms). */
 const linksSince = (status: SweepStatus, since: number) =>
   status.authLinks.every((l) => l.createdAt !== undefined && Date.parse(l.createdAt) >= since - 1000);
 
-async function localSealKey(stateDir: string): Promise<string> {
-  const path = join(stateDir, 'seal.key');
+/** Keys kept with the local state, so a waiting sweep's history stays readable across restarts. */
+async function localSecret(stateDir: string, file: string, make: () => string): Promise<string> {
+  const path = join(stateDir, file);
   if (existsSync(path)) return (await readFile(path, 'utf8')).trim();
-  const key = randomBytes(32).toString('base64');
-  await writeFile(path, key, { mode: 0o600 });
-  return key;
+  const value = make();
+  await writeFile(path, value, { mode: 0o600 });
+  return value;
 }
 
 async function main(): Promise<void> {
@@ -53,18 +56,31 @@ async function main(): Promise<void> {
   const stateDir = resolve(env.INBOX_AGENT_STATE_DIR ?? '.data');
   await mkdir(stateDir, { recursive: true });
   env.INBOX_AGENT_STATE_DIR = stateDir;
-  env.INBOX_AGENT_SEAL_KEY ??= await localSealKey(stateDir);
+  env.INBOX_AGENT_CODEC_KEYS ??= await localSecret(stateDir, 'codec.keys', () => generateKeySpec('local-1'));
+  env.INBOX_AGENT_SEAL_KEYS ??= await localSecret(stateDir, 'seal.keys', () => generateKeySpec('local-seal-1'));
+  const codecToken = env.INBOX_AGENT_CODEC_SERVER_TOKEN ?? randomBytes(32).toString('base64url');
 
   log('inbox-agent');
   let temporalLine: string;
   let uiUrl: string | undefined;
+  // With a real Temporal, run `npm run codec-server` beside your Web UI instead.
+  let codecLine = 'payloads encrypted; npm run codec-server lets a Web UI read them';
   if (env.TEMPORAL_ADDRESS) {
     temporalLine = `real, ${env.TEMPORAL_ADDRESS} (namespace ${env.TEMPORAL_NAMESPACE ?? 'default'})`;
   } else {
     const dbFilename = join(stateDir, 'temporal.db');
     const devPort = port('TEMPORAL_DEV_PORT', 7233);
     const uiPort = port('TEMPORAL_DEV_UI_PORT', 8233);
-    const devServer = await startDevServer({ dbFilename, port: devPort, uiPort });
+    // Payloads in history are encrypted; the Web UI decodes them through this codec server.
+    const codec = await startCodecServer({
+      codecKeys: env.INBOX_AGENT_CODEC_KEYS,
+      token: codecToken,
+      origins: [`http://127.0.0.1:${uiPort}`, `http://localhost:${uiPort}`],
+      port: port('INBOX_AGENT_CODEC_SERVER_PORT', 0),
+    });
+    cleanups.push(() => codec.close());
+    codecLine = `server on ${codec.url} (the Web UI decodes through it; history holds ciphertext)`;
+    const devServer = await startDevServer({ dbFilename, port: devPort, uiPort, codecEndpoint: codec.uiEndpoint });
     cleanups.push(() => devServer.teardown());
     env.TEMPORAL_ADDRESS = devServer.address;
     uiUrl = `http://127.0.0.1:${uiPort}`;
@@ -86,6 +102,7 @@ async function main(): Promise<void> {
   log(`  Scalekit   ${scalekit ? `emulated on ${scalekit.emulator.url}` : `real, ${env.SCALEKIT_ENV_URL}`}`);
   log(`  Anthropic  ${agents ? `emulated on ${agents.emulator.url}` : 'real, Claude Managed Agents API'}`);
   if (uiUrl) log(`  Web UI     ${uiUrl}`);
+  log(`  Codec      ${codecLine}`);
   log();
 
   const config = parseWorkerConfig(env);
@@ -96,10 +113,12 @@ async function main(): Promise<void> {
   cleanups.unshift(() => connection.close());
   const nativeConnection = await NativeConnection.connect(connectionOptions);
   cleanups.unshift(() => nativeConnection.close());
-  const client = new Client({ connection, namespace });
+  const converter = dataConverter(config.INBOX_AGENT_CODEC_KEYS);
+  const client = new Client({ connection, namespace, dataConverter: converter });
   const deps = await buildActivityDeps(config, client);
   cleanups.unshift(() => deps.state.close());
   const worker: Worker = await createInboxWorker({
+    dataConverter: converter,
     connection: nativeConnection,
     namespace,
     taskQueue: config.INBOX_AGENT_TASK_QUEUE,

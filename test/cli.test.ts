@@ -19,6 +19,7 @@ describe('operator CLI', () => {
       TEMPORAL_ADDRESS: stack.temporal.address,
       TEMPORAL_NAMESPACE: stack.temporal.namespace,
       INBOX_AGENT_TASK_QUEUE: stack.taskQueue,
+      INBOX_AGENT_CODEC_KEYS: stack.temporal.codecKeys,
     };
   });
   afterAll(async () => {
@@ -138,9 +139,9 @@ describe('operator CLI', () => {
     const worker = await node('worker/main.ts', [], { ...stack.workerEnv, SCALEKIT_CLIENT_SECRET: undefined });
     expect(worker.code).toBe(2);
     expect(worker.stderr.trim()).toBe('inbox-agent worker: SCALEKIT_CLIENT_SECRET is not set (see .env.example)');
-    const badKey = await node('worker/main.ts', [], { ...stack.workerEnv, INBOX_AGENT_SEAL_KEY: 'short' });
+    const badKey = await node('worker/main.ts', [], { ...stack.workerEnv, INBOX_AGENT_CODEC_KEYS: 'k1:short' });
     expect(badKey.code).toBe(2);
-    expect(badKey.stderr).toMatch(/INBOX_AGENT_SEAL_KEY must be 32 random bytes/);
+    expect(badKey.stderr).toMatch(/INBOX_AGENT_CODEC_KEYS key "k1" is not 32 bytes/);
     expect(stack.emulators.agents.sessions().length).toBe(before);
   });
 });

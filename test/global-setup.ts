@@ -3,7 +3,10 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
+import { generateKeySpec } from '../codec/keys.js';
+import { startCodecServer } from '../codec/server.js';
 import { startDevServer } from '../scripts/dev-server.js';
 import { freePort } from './helpers/ports.js';
 
@@ -16,6 +19,10 @@ declare module 'vitest' {
     postgresUrl: string;
     /** Why there is no `postgresUrl`, with how to fix it: the PostgreSQL tests fail with it. */
     postgresError: string;
+    /** The suite's codec keys: what the Web UI's codec server decodes with. */
+    codecKeys: string;
+    codecServerUrl: string;
+    codecServerToken: string;
   }
 }
 
@@ -42,16 +49,34 @@ async function startPostgres(): Promise<{ url: string; error: string; stop: () =
   }
 }
 
-/** One real Temporal dev server and one PostgreSQL for the whole suite; each test file attaches to them. */
+/**
+ * One real Temporal dev server and one PostgreSQL for the whole suite; each test file attaches to
+ * them. The Web UI reads payloads through a codec server holding the suite's codec keys, as
+ * `npm start` wires it.
+ */
 export default async function setup(project: TestProject) {
   const uiPort = await freePort();
-  const [env, postgres] = await Promise.all([startDevServer({ uiPort }), startPostgres()]);
+  const ui = `http://127.0.0.1:${uiPort}`;
+  const codecKeys = generateKeySpec('suite');
+  const token = randomBytes(32).toString('base64url');
+  const codec = await startCodecServer({ codecKeys, token, origins: [ui, `http://localhost:${uiPort}`] });
+  const [env, postgres] = await Promise.all([
+    startDevServer({ uiPort, codecEndpoint: codec.uiEndpoint }),
+    startPostgres(),
+  ]).catch(async (err: unknown) => {
+    await codec.close();
+    throw err;
+  });
   project.provide('temporalAddress', env.address);
-  project.provide('temporalUiUrl', `http://127.0.0.1:${uiPort}`);
+  project.provide('temporalUiUrl', ui);
   project.provide('temporalNamespace', env.namespace ?? 'default');
   project.provide('postgresUrl', postgres.url);
   project.provide('postgresError', postgres.error);
+  project.provide('codecKeys', codecKeys);
+  project.provide('codecServerUrl', codec.url);
+  project.provide('codecServerToken', token);
   return async () => {
     await Promise.all([env.teardown(), postgres.stop()]);
+    await codec.close();
   };
 }

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { z } from 'zod';
+import { keySetSpec, sharedKeys } from '../codec/env.js';
 import { ConfigError } from '../common/errors.js';
 import { TASK_QUEUE } from '../workflows/contract.js';
 
@@ -9,48 +10,63 @@ export { ConfigError } from '../common/errors.js';
 const url = z.url({ protocol: /^https?$/ });
 
 /** Everything the worker reads from the environment. Temporal's own connection comes from envconfig. */
-export const workerEnvSchema = z.object({
-  SCALEKIT_ENV_URL: url,
-  SCALEKIT_CLIENT_ID: z.string().min(1),
-  SCALEKIT_CLIENT_SECRET: z.string().min(1),
-  ANTHROPIC_API_KEY: z.string().min(1),
-  ANTHROPIC_BASE_URL: url.optional(),
-  ANTHROPIC_ENVIRONMENT_ID: z.string().min(1),
-  INBOX_AGENT_SEAL_KEY: z
-    .string()
-    .refine(
-      (v) => Buffer.from(v, 'base64').length === 32,
-      'must be 32 random bytes in base64 (openssl rand -base64 32)',
-    ),
-  INBOX_AGENT_TASK_QUEUE: z.string().min(1).default(TASK_QUEUE),
-  INBOX_AGENT_MCP_CONFIG_NAME: z
-    .string()
-    .regex(/^[a-z0-9_-]{1,100}$/, 'lower-case letters, digits, _ and - only')
-    .default('email-calendar-demo'),
-  INBOX_AGENT_AGENT_NAME: z.string().min(1).default('Email Meeting Manager'),
-  INBOX_AGENT_MODEL: z.string().min(1).default('claude-haiku-4-5-20251001'),
-  INBOX_AGENT_STATE_DIR: z.string().min(1).default('.data'),
-  /**
-   * The per-user state every worker of a deployment shares (see activities/user-state.ts):
-   * `postgres://user:password@host:5432/db` in production, `sqlite:<path>` for one host. Unset:
-   * SQLite in the state directory, which is all `npm start` and the tests need.
-   */
-  INBOX_AGENT_DATABASE_URL: z
-    .string()
-    .regex(/^(postgres(ql)?:\/\/.+|sqlite:.+)$/, 'must be postgres://… or sqlite:<path>')
-    .optional(),
-  /** host:port of the runtime's Prometheus endpoint (the image's health check asks it); off when unset. */
-  INBOX_AGENT_METRICS_ADDRESS: z
-    .string()
-    .regex(/^[^\s/]+:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464')
-    .optional(),
-  /**
-   * Activity slots per worker process. A sweep's session activity mostly waits on the agent's event
-   * stream, so slots are cheap; the SDK's default of 100 would queue a large fleet behind the first
-   * hundred sessions (see README, "Benchmarks").
-   */
-  INBOX_AGENT_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(100_000).default(1000),
-});
+export const workerEnvSchema = z
+  .object({
+    SCALEKIT_ENV_URL: url,
+    SCALEKIT_CLIENT_ID: z.string().min(1),
+    SCALEKIT_CLIENT_SECRET: z.string().min(1),
+    ANTHROPIC_API_KEY: z.string().min(1),
+    ANTHROPIC_BASE_URL: url.optional(),
+    ANTHROPIC_ENVIRONMENT_ID: z.string().min(1),
+    /** Encrypts every payload (the codec): workers, clients, the CLI and the codec server hold it. */
+    INBOX_AGENT_CODEC_KEYS: keySetSpec,
+    /** Seals session tokens: workers only, never the same bytes as a codec key. */
+    INBOX_AGENT_SEAL_KEYS: keySetSpec.optional(),
+    /** The one seal key of earlier releases; still opens (and, alone, seals) until dropped. */
+    INBOX_AGENT_SEAL_KEY: z
+      .string()
+      .refine(
+        (v) => Buffer.from(v, 'base64').length === 32,
+        'must be 32 random bytes in base64 (openssl rand -base64 32)',
+      )
+      .optional(),
+    INBOX_AGENT_TASK_QUEUE: z.string().min(1).default(TASK_QUEUE),
+    INBOX_AGENT_MCP_CONFIG_NAME: z
+      .string()
+      .regex(/^[a-z0-9_-]{1,100}$/, 'lower-case letters, digits, _ and - only')
+      .default('email-calendar-demo'),
+    INBOX_AGENT_AGENT_NAME: z.string().min(1).default('Email Meeting Manager'),
+    INBOX_AGENT_MODEL: z.string().min(1).default('claude-haiku-4-5-20251001'),
+    INBOX_AGENT_STATE_DIR: z.string().min(1).default('.data'),
+    /**
+     * The per-user state every worker of a deployment shares (see activities/user-state.ts):
+     * `postgres://user:password@host:5432/db` in production, `sqlite:<path>` for one host. Unset:
+     * SQLite in the state directory, which is all `npm start` and the tests need.
+     */
+    INBOX_AGENT_DATABASE_URL: z
+      .string()
+      .regex(/^(postgres(ql)?:\/\/.+|sqlite:.+)$/, 'must be postgres://… or sqlite:<path>')
+      .optional(),
+    /** host:port of the runtime's Prometheus endpoint (the image's health check asks it); off when unset. */
+    INBOX_AGENT_METRICS_ADDRESS: z
+      .string()
+      .regex(/^[^\s/]+:\d{1,5}$/, 'must be host:port, e.g. 0.0.0.0:9464')
+      .optional(),
+    /**
+     * Activity slots per worker process. A sweep's session activity mostly waits on the agent's event
+     * stream, so slots are cheap; the SDK's default of 100 would queue a large fleet behind the first
+     * hundred sessions (see README, "Benchmarks").
+     */
+    INBOX_AGENT_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(100_000).default(1000),
+  })
+  .refine((env) => env.INBOX_AGENT_SEAL_KEYS || env.INBOX_AGENT_SEAL_KEY, {
+    path: ['INBOX_AGENT_SEAL_KEYS'],
+    message: 'is not set',
+  })
+  .refine((env) => !env.INBOX_AGENT_SEAL_KEYS || !sharedKeys(env.INBOX_AGENT_CODEC_KEYS, env.INBOX_AGENT_SEAL_KEYS), {
+    path: ['INBOX_AGENT_SEAL_KEYS'],
+    message: 'shares a key with INBOX_AGENT_CODEC_KEYS: seal keys must stay apart from what operators hold',
+  });
 
 /** The environment as the worker uses it: the defaults that depend on other variables filled in. */
 const workerConfigSchema = workerEnvSchema.transform((env) => ({

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 
@@ -16,6 +17,8 @@ export interface InboxWorkerOptions {
   namespace: string;
   taskQueue: string;
   deps: ActivityDeps;
+  /** From `dataConverter()` (codec/data-converter.ts): the same one every client of the deployment uses. */
+  dataConverter: DataConverter;
   /** A bundle built by the caller (tests build one per file); otherwise the prebuilt or a fresh one. */
   workflowBundle?: WorkerOptions['workflowBundle'];
   /** How long running activities get to finish when the worker is asked to stop. */
@@ -40,6 +43,7 @@ export function createInboxWorker(options: InboxWorkerOptions): Promise<Worker> 
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
+    dataConverter: options.dataConverter,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : workflowCode()),
     shutdownGraceTime: options.shutdownGraceTime ?? '10 seconds',
     ...(options.maxConcurrentActivityTaskExecutions

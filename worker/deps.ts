@@ -2,11 +2,19 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { Client } from '@temporalio/client';
 import type { ActivityDeps } from '../activities/index.js';
 import { ScalekitApi } from '../activities/apis/scalekit.js';
-import { createSealer } from '../activities/seal.js';
+import { createSealer, sealKeys } from '../activities/seal.js';
 import { describeDatabaseUrl, openUserStateStore } from '../activities/state/index.js';
 import { sessionProgressSignal, sweepStartOptions } from '../workflows/contract.js';
 import type { inboxSweep } from '../workflows/index.js';
 import type { WorkerConfig } from './config.js';
+
+const noop = () => {};
+const messageOnlyLogger = {
+  error: (message: string) => console.error(`anthropic: ${message}`),
+  warn: (message: string) => console.warn(`anthropic: ${message}`),
+  info: noop,
+  debug: noop,
+};
 
 /**
  * The real clients behind the activities, from validated configuration. Opens the shared state
@@ -31,8 +39,13 @@ export async function buildActivityDeps(config: WorkerConfig, temporal: Client):
       // Temporal owns retries; an SDK retry under it would multiply attempts and hide 429s.
       maxRetries: 0,
       timeout: 30_000,
+      // Explicit, so ANTHROPIC_LOG=debug cannot turn on request/response logging (a credential body
+      // carries the session token, session events carry mail); and only the message line of what
+      // does log, since the SDK passes SSE data along with stream errors.
+      logLevel: 'warn',
+      logger: messageOnlyLogger,
     }),
-    sealer: createSealer(config.INBOX_AGENT_SEAL_KEY),
+    sealer: createSealer(sealKeys(config.INBOX_AGENT_SEAL_KEYS, config.INBOX_AGENT_SEAL_KEY)),
     state,
     reportProgress: (workflowId, runId, progress) =>
       temporal.workflow.getHandle(workflowId, runId).signal(sessionProgressSignal, progress),

@@ -3,6 +3,7 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import type { ActivityDeps } from '../activities/index.js';
 import { describeDatabaseUrl } from '../activities/state/index.js';
+import { dataConverter } from '../codec/data-converter.js';
 import { ConfigError, parseWorkerConfig } from './config.js';
 import { createInboxWorker } from './create-worker.js';
 import { buildActivityDeps } from './deps.js';
@@ -18,9 +19,11 @@ async function main(): Promise<void> {
   const clientConnection = await Connection.connect(connectionOptions);
   let deps: ActivityDeps | undefined;
   try {
-    const client = new Client({ connection: clientConnection, namespace });
+    const converter = dataConverter(config.INBOX_AGENT_CODEC_KEYS);
+    const client = new Client({ connection: clientConnection, namespace, dataConverter: converter });
     deps = await buildActivityDeps(config, client);
     const worker = await createInboxWorker({
+      dataConverter: converter,
       connection,
       namespace,
       taskQueue: config.INBOX_AGENT_TASK_QUEUE,

@@ -123,6 +123,10 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
     }
   }
 
+  let reminted = false;
+  /** A seal that no longer opens (its key left the set, or the run was reset): mint afresh, once. */
+  const remint = (err: unknown) => failureType(err) === ErrorType.SealBroken && !reminted && (reminted = true);
+
   const handled: HandledReport = { events: [], noAction: [], unhandled: [] };
   let remaining = 0;
   let recovered = 0;
@@ -152,7 +156,7 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
       inbox = await findUnhandled({ identifier, token: minted.token, maxEmails: settings.maxEmails });
     } catch (err) {
       // A connection went inactive between the mint and the read: back to the wait.
-      if (wentInactive(err)) continue;
+      if (wentInactive(err) || remint(err)) continue;
       throw err;
     }
     remaining = inbox.remaining;
@@ -165,7 +169,12 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
     }
 
     state.enter('updating_vault');
-    vault = await upsertVault(identifier, minted.token);
+    try {
+      vault = await upsertVault(identifier, minted.token);
+    } catch (err) {
+      if (remint(err)) continue;
+      throw err;
+    }
     state.enter('running_session');
     sessions += 1;
     session = await runAgentSession({

@@ -125,10 +125,15 @@ async function toError(response: Response, what: string): Promise<ScalekitApiErr
   } catch {
     // not JSON: keep the status alone
   }
+  const errorCode = parsed.details?.find((d) => d.error_code)?.error_code;
+  const requestId = parsed.details
+    ?.map((d) => (d.request_info as { request_id?: unknown } | undefined)?.request_id)
+    .find((id) => typeof id === 'string');
   return new ScalekitApiError(
     response.status,
-    `Scalekit ${what} answered ${response.status}${parsed.message ? `: ${parsed.message}` : ''}`,
-    parsed.details?.find((d) => d.error_code)?.error_code,
+    // Status, error code and request id only: the body's message may echo what was sent.
+    `Scalekit ${what} answered ${response.status}${errorCode ? ` ${errorCode}` : ''}${requestId ? ` (request ${requestId})` : ''}`,
+    errorCode,
     retryAfterMs(response.headers),
   );
 }

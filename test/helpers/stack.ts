@@ -1,10 +1,12 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { DataConverter } from '@temporalio/common';
 import type { Logger, Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities/index.js';
 import { InboxAgentClient } from '../../client/index.js';
 import { startEmulatorStack, type EmulatorStack } from '../../emulators/stack.js';
+import { generateKeySpec } from '../../codec/keys.js';
 import { parseWorkerConfig } from '../../worker/config.js';
 import { createInboxWorker } from '../../worker/create-worker.js';
 import { buildActivityDeps } from '../../worker/deps.js';
@@ -29,7 +31,8 @@ export interface TestStack {
   deps: ActivityDeps;
   /** The environment `worker/main.ts` needs to join this stack as a separate process. */
   workerEnv: Record<string, string>;
-  startWorker(deps?: ActivityDeps): Promise<RunningWorker>;
+  /** A worker with these deps (default: the stack's) and data converter (default: the suite's). */
+  startWorker(deps?: ActivityDeps, dataConverter?: DataConverter): Promise<RunningWorker>;
   close(): Promise<void>;
 }
 
@@ -42,6 +45,8 @@ export async function startTestStack(name: string, logger?: Logger): Promise<Tes
     ...emulators.env,
     INBOX_AGENT_TASK_QUEUE: taskQueue,
     INBOX_AGENT_STATE_DIR: stateDir,
+    INBOX_AGENT_CODEC_KEYS: temporal.codecKeys,
+    INBOX_AGENT_SEAL_KEYS: generateKeySpec('seal-test'),
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_NAMESPACE: temporal.namespace,
   };
@@ -56,8 +61,9 @@ export async function startTestStack(name: string, logger?: Logger): Promise<Tes
     inbox: new InboxAgentClient(temporal.client, taskQueue),
     deps,
     workerEnv,
-    async startWorker(override = deps) {
+    async startWorker(override = deps, dataConverter = temporal.dataConverter) {
       const worker = await createInboxWorker({
+        dataConverter,
         connection: temporal.nativeConnection,
         namespace: temporal.namespace,
         taskQueue,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import {
   bundleWorkflowCode,
   DefaultLogger,
@@ -9,12 +10,16 @@ import {
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { inject } from 'vitest';
+import { dataConverter, failureConverterPath } from '../../codec/data-converter.js';
 import { workflowsPath } from '../../worker/create-worker.js';
 
 export interface TestTemporal {
   address: string;
   namespace: string;
   client: Client;
+  /** The suite's codec keys and the data converter built from them, as the Web UI's codec server has. */
+  codecKeys: string;
+  dataConverter: DataConverter;
   nativeConnection: NativeConnection;
   close(): Promise<void>;
 }
@@ -27,12 +32,16 @@ export async function connectTemporal(logger?: Logger): Promise<TestTemporal> {
   });
   const address = inject('temporalAddress');
   const namespace = inject('temporalNamespace');
+  const codecKeys = inject('codecKeys');
+  const converter = dataConverter(codecKeys);
   const connection = await Connection.connect({ address });
   const nativeConnection = await NativeConnection.connect({ address });
   return {
     address,
     namespace,
-    client: new Client({ connection, namespace }),
+    client: new Client({ connection, namespace, dataConverter: converter }),
+    codecKeys,
+    dataConverter: converter,
     nativeConnection,
     async close() {
       await nativeConnection.close();
@@ -44,7 +53,7 @@ export async function connectTemporal(logger?: Logger): Promise<TestTemporal> {
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundling takes seconds: once per test file. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  bundle ??= bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: quietLogger });
   return bundle;
 }
 

@@ -6,28 +6,43 @@ import { ScalekitApiError } from '../../activities/apis/scalekit.js';
 import { mcpConfigDefinition, sameMappings, agentDefinition } from '../../activities/definitions.js';
 import { classify } from '../../activities/failures.js';
 import { tokenExpirySeconds } from '../../activities/mint-session-token.js';
-import { createSealer } from '../../activities/seal.js';
+import { createSealer, sealKeys } from '../../activities/seal.js';
+import { generateKeySpec } from '../../codec/keys.js';
 import { ErrorType, isValidIdentifier } from '../../workflows/contract.js';
 import { spreadOffsetMs } from '../../client/index.js';
 
 describe('sealer', () => {
-  const key = randomBytes(32).toString('base64');
+  const keys = sealKeys(generateKeySpec('s1'));
+  const binding = { workflowId: 'inbox-sweep:u1:r1', runId: 'run-1', identifier: 'u1' };
   it('round-trips and never shows the plaintext', () => {
-    const sealer = createSealer(key);
-    const sealed = sealer.seal('token-abc-123');
+    const sealer = createSealer(keys);
+    const sealed = sealer.seal('token-abc-123', binding);
+    expect(sealed.keyId).toBe('s1');
     expect(JSON.stringify(sealed)).not.toContain('token-abc-123');
-    expect(sealer.open(sealed)).toBe('token-abc-123');
+    expect(sealer.open(sealed, binding)).toBe('token-abc-123');
   });
-  it('refuses another key and tampering, as non-retryable SealBroken', () => {
-    const sealed = createSealer(key).seal('secret');
-    const other = createSealer(randomBytes(32).toString('base64'));
-    expect(() => other.open(sealed)).toThrow(
-      expect.objectContaining({ type: ErrorType.SealBroken, nonRetryable: true }),
-    );
+  it('refuses another key, another run or identifier, and tampering, as non-retryable SealBroken', () => {
+    const sealed = createSealer(keys).seal('secret', binding);
+    const broken = expect.objectContaining({ type: ErrorType.SealBroken, nonRetryable: true });
+    expect(() => createSealer(sealKeys(generateKeySpec('s1'))).open(sealed, binding)).toThrow(broken);
+    expect(() => createSealer(sealKeys(generateKeySpec('s2'))).open(sealed, binding)).toThrow(broken);
+    expect(() => createSealer(keys).open(sealed, { ...binding, runId: 'run-2' })).toThrow(broken);
+    expect(() => createSealer(keys).open(sealed, { ...binding, identifier: 'u2' })).toThrow(broken);
     const raw = Buffer.from(sealed.sealed, 'base64');
     raw[raw.length - 1]! ^= 1;
     const tampered = { ...sealed, sealed: raw.toString('base64') };
-    expect(() => createSealer(key).open(tampered)).toThrow(/failed authentication/);
+    expect(() => createSealer(keys).open(tampered, binding)).toThrow(/failed authentication/);
+  });
+  it('rotates: the newest seals, older keys and the legacy single key still open', () => {
+    const legacy = randomBytes(32).toString('base64');
+    const old = generateKeySpec('old');
+    const before = createSealer(sealKeys(old, legacy));
+    const fromLegacy = createSealer(sealKeys(undefined, legacy)).seal('a', binding);
+    const fromOld = before.seal('b', binding);
+    const after = createSealer(sealKeys(`${generateKeySpec('new')},${old}`, legacy));
+    expect(after.seal('c', binding).keyId).toBe('new');
+    expect(after.open(fromOld, binding)).toBe('b');
+    expect(after.open(fromLegacy, binding)).toBe('a');
   });
 });
 

@@ -10,8 +10,10 @@ const valid = {
   SCALEKIT_CLIENT_SECRET: 'secret',
   ANTHROPIC_API_KEY: 'sk-ant-1',
   ANTHROPIC_ENVIRONMENT_ID: 'env_1',
+  INBOX_AGENT_CODEC_KEYS: `k1:${Buffer.alloc(32, 8).toString('base64')}`,
   INBOX_AGENT_SEAL_KEY: Buffer.alloc(32, 7).toString('base64'),
 };
+const codecOnly = { INBOX_AGENT_CODEC_KEYS: valid.INBOX_AGENT_CODEC_KEYS };
 
 describe('worker config', () => {
   it('applies defaults', () => {
@@ -25,6 +27,17 @@ describe('worker config', () => {
     [{ SCALEKIT_ENV_URL: 'ftp://x' }, /^SCALEKIT_ENV_URL /],
     [{ INBOX_AGENT_SEAL_KEY: 'abc' }, /^INBOX_AGENT_SEAL_KEY must be 32 random bytes/],
     [{ INBOX_AGENT_MCP_CONFIG_NAME: 'Bad Name' }, /^INBOX_AGENT_MCP_CONFIG_NAME lower-case/],
+    [{ INBOX_AGENT_CODEC_KEYS: undefined }, 'INBOX_AGENT_CODEC_KEYS is not set (see .env.example)'],
+    [{ INBOX_AGENT_CODEC_KEYS: 'k1:c2hvcnQ=' }, /^INBOX_AGENT_CODEC_KEYS key "k1" is not 32 bytes/],
+    [
+      { INBOX_AGENT_CODEC_KEYS: `${valid.INBOX_AGENT_CODEC_KEYS},${valid.INBOX_AGENT_CODEC_KEYS}` },
+      /names key id "k1" twice/,
+    ],
+    [{ INBOX_AGENT_SEAL_KEY: undefined }, 'INBOX_AGENT_SEAL_KEYS is not set (see .env.example)'],
+    [
+      { INBOX_AGENT_SEAL_KEYS: valid.INBOX_AGENT_CODEC_KEYS.replace('k1', 's1') },
+      /^INBOX_AGENT_SEAL_KEYS shares a key with INBOX_AGENT_CODEC_KEYS/,
+    ],
   ])('names the variable: %j', (patch, message) => {
     expect(() => parseWorkerConfig({ ...valid, ...patch })).toThrow(message);
   });
@@ -71,16 +84,24 @@ describe('worker config: the state database', () => {
 
 describe('client config', () => {
   it('defaults to a local server and the inbox-agent queue', () => {
-    const config = loadClientConfig({});
+    const config = loadClientConfig(codecOnly);
     expect(config.taskQueue).toBe('inbox-agent');
     expect(config.namespace).toBe('default');
   });
   it('reads TEMPORAL_* the standard way', () => {
-    const config = loadClientConfig({ TEMPORAL_ADDRESS: 'temporal.example:7233', TEMPORAL_NAMESPACE: 'prod' });
+    const config = loadClientConfig({
+      ...codecOnly,
+      TEMPORAL_ADDRESS: 'temporal.example:7233',
+      TEMPORAL_NAMESPACE: 'prod',
+    });
     expect(config.connectionOptions.address).toBe('temporal.example:7233');
     expect(config.namespace).toBe('prod');
   });
   it('an API key without an address is an error', () => {
     expect(() => loadClientConfig({ TEMPORAL_API_KEY: 'k' })).toThrow(/^TEMPORAL_ADDRESS is not set/);
+  });
+  it('needs the codec keys, and one data converter per key set', () => {
+    expect(() => loadClientConfig({})).toThrow(/^INBOX_AGENT_CODEC_KEYS is not set/);
+    expect(loadClientConfig(codecOnly).dataConverter).toBe(loadClientConfig(codecOnly).dataConverter);
   });
 });
