@@ -1,5 +1,5 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { decrypt, encrypt, type KeySet } from './keys.js';
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
@@ -25,7 +25,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
     const { id, key } = this.keys.current;
     return payloads.map((payload) => ({
       metadata: { encoding: utf8.encode(ENCRYPTED_ENCODING), [KEY_ID_METADATA]: utf8.encode(id) },
-      data: encrypt(temporal.api.common.v1.Payload.encode(payload).finish(), key, aad(id)),
+      data: encrypt(proto.temporal.api.common.v1.Payload.encode(payload).finish(), key, aad(id)),
     }));
   }
 
@@ -43,7 +43,7 @@ export class AesGcmPayloadCodec implements PayloadCodec {
       } catch {
         throw new PayloadDecryptionError(`payload encrypted with key "${id}" failed authentication`);
       }
-      return temporal.api.common.v1.Payload.decode(plain) as Payload;
+      return proto.temporal.api.common.v1.Payload.decode(plain) as Payload;
     });
   }
 }

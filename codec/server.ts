@@ -1,7 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { Payload } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import cors from 'cors';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { parseKeySet } from './keys.js';
@@ -29,7 +29,7 @@ export interface CodecServer {
   close(): Promise<void>;
 }
 
-const { Payloads } = temporal.api.common.v1;
+const { Payloads } = proto.temporal.api.common.v1;
 
 /**
  * Temporal's remote codec protocol: POST `/encode` and `/decode` with proto-JSON `Payloads`, the

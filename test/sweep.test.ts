@@ -176,6 +176,6 @@ describe('inbox sweep (real worker, dev server, emulators)', () => {
     expect(raw.includes(Buffer.from(Buffer.from(token).toString('base64')))).toBe(false);
     // The sealed token did cross history: the check above is not vacuous.
     expect(raw.includes(Buffer.from('mintSessionToken'))).toBe(true);
-    expect(raw.includes(Buffer.from('keyId'))).toBe(true);
+    expect(raw.includes(Buffer.from('binary/encrypted'))).toBe(true); // and, like every payload, encrypted
   });
 });
