@@ -13,7 +13,14 @@ export const keySetSpec = z.string().superRefine((value, ctx) => {
 
 /** Bytes that appear in both sets: codec keys are for operators, seal keys must stay worker-only. */
 export function sharedKeys(a: string, b: string): boolean {
-  const bytes = (spec: string) => [...parseKeySet(spec).byId.values()].map((k) => k.toString('hex'));
+  // A malformed set is reported by its own field's check; it shares nothing here.
+  const bytes = (spec: string) => {
+    try {
+      return [...parseKeySet(spec).byId.values()].map((k) => k.toString('hex'));
+    } catch {
+      return [];
+    }
+  };
   const inA = new Set(bytes(a));
   return bytes(b).some((k) => inA.has(k));
 }
