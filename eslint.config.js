@@ -72,11 +72,12 @@ export default tseslint.config(
     rules: restrict(noEmulators),
   },
   {
-    files: ['common/**/*.ts'],
+    // codec/ too: worker, client, CLI and codec server all load it, so it may lean on none of them.
+    files: ['common/**/*.ts', 'codec/**/*.ts'],
     rules: restrict(
       {
         group: ['**/workflows/**', '**/activities/**', '**/worker/**', '**/client/**'],
-        message: 'common/ is the neutral ground: it imports no product folder',
+        message: 'common/ and codec/ are neutral ground: they import no product folder',
       },
       noEmulators,
     ),
@@ -90,7 +91,7 @@ export default tseslint.config(
       files: [`emulators/${'*/'.repeat(depth - 1)}*.ts`],
       rules: restrict({
         // Any product folder at this depth, except activities/apis/<api>.wire.js.
-        regex: `^${up.replaceAll('.', '\\.')}(activities/(?!apis/[^/]+\\.wire\\.js$)|(workflows|worker|client|common|scripts|test)/)`,
+        regex: `^${up.replaceAll('.', '\\.')}(activities/(?!apis/[^/]+\\.wire\\.js$)|(workflows|worker|client|common|codec|scripts|test)/)`,
         message: 'an emulator imports no product code except the shared *.wire.ts types',
       }),
     };

@@ -3,7 +3,7 @@
  * real deployment. It holds the codec keys only, never the seal keys.
  */
 import { z } from 'zod';
-import { ConfigError } from '../worker/config.js';
+import { ConfigError } from '../common/errors.js';
 import { keySetSpec } from './env.js';
 import { startCodecServer } from './server.js';
 

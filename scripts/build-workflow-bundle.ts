@@ -9,7 +9,9 @@ import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 const dist = new URL('../dist/', import.meta.url);
 const workflowsPath = fileURLToPath(new URL('workflows/index.js', dist));
 const out = fileURLToPath(new URL('workflow-bundle.js', dist));
+// Workflow failures are encoded in the sandbox too: the bundle carries the codec's failure converter.
+const failureConverterPath = fileURLToPath(new URL('codec/failure-converter.cjs', dist));
 
-const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+const { code } = await bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: new DefaultLogger('WARN') });
 await writeFile(out, code);
 console.log(`workflow bundle: ${out} (${(code.length / 1024).toFixed(0)} KiB)`);
