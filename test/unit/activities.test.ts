@@ -69,6 +69,13 @@ describe('classify', () => {
     expect(unavailable.nonRetryable).toBe(false);
     expect(unavailable.type).toBe('Http503');
   });
+  it('messages carry status, error type and request id, never the response body', () => {
+    const body = { type: 'error', error: { type: 'invalid_request_error', message: 'token tok-9f8e7d is malformed' } };
+    const failure = classify(APIError.generate(400, body, undefined, new Headers({ 'request-id': 'req_42' })));
+    expect((failure as ApplicationFailure).message).toBe(
+      'Anthropic answered 400 invalid_request_error (request req_42)',
+    );
+  });
   it('leaves network errors alone for Temporal to retry', () => {
     const err = new TypeError('fetch failed');
     expect(classify(err)).toBe(err);
