@@ -12,7 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
+import { Client } from '@temporalio/client';
 import { InboxAgentClient } from '../client/index.js';
+import { dataConverter } from '../codec/data-converter.js';
+import { generateKeySpec } from '../codec/keys.js';
 import { DEMO_READY, seedDemoUsers } from '../emulators/demo.js';
 import { startEmulatorStack } from '../emulators/stack.js';
 import { freePort } from '../test/helpers/ports.js';
@@ -63,6 +66,7 @@ async function main(): Promise<void> {
     cleanups.unshift(() => emulators.close());
     seedDemoUsers(emulators.scalekit);
     const taskQueue = `image-check-${process.pid}`;
+    const codecKeys = generateKeySpec('image-check');
     const env = {
       PATH: process.env.PATH ?? '',
       HOME: image,
@@ -71,6 +75,8 @@ async function main(): Promise<void> {
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_NAMESPACE: temporal.namespace ?? 'default',
       INBOX_AGENT_TASK_QUEUE: taskQueue,
+      INBOX_AGENT_CODEC_KEYS: codecKeys,
+      INBOX_AGENT_SEAL_KEYS: generateKeySpec('image-check-seal'),
       INBOX_AGENT_STATE_DIR: join(image, '.data'),
       INBOX_AGENT_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
     };
@@ -94,7 +100,12 @@ async function main(): Promise<void> {
     check(healthCode === 0, `the image's health check failed (exit ${healthCode})`);
     console.log('health check: ok');
 
-    const inbox = new InboxAgentClient(temporal.client, taskQueue);
+    const client = new Client({
+      connection: temporal.connection,
+      namespace: temporal.namespace ?? 'default',
+      dataConverter: dataConverter(codecKeys),
+    });
+    const inbox = new InboxAgentClient(client, taskQueue);
     await inbox.setup();
     const report = await inbox.sweep(DEMO_READY, { requestId: `image-check-${Date.now()}` });
     check(report.outcome === 'completed', `the sweep ended ${report.outcome}\n${output}`);
