@@ -109,7 +109,7 @@ describe('bad input at the boundary (real worker, dev server)', () => {
       type: ErrorType.InvalidRequest,
       nonRetryable: true,
     });
-    const batch = stack.deps.sealer.seal('[]');
+    const batch = stack.deps.sealer.seal('[]', { workflowId: 'w', runId: 'r', identifier: '../other' });
     await expect(
       activities.runAgentSession({ identifier: '../other', vaultId: 'v', batch, eventForEveryEmail: false }),
     ).rejects.toMatchObject({ type: ErrorType.InvalidRequest });

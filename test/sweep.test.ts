@@ -1,9 +1,10 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vi } from 'vitest';
 import { createActivities } from '../activities/index.js';
 import { MemoryUserStateStore } from '../activities/user-state.js';
-import { scheduleId, searchAttributes, sweepWorkflowId } from '../workflows/contract.js';
+import { scheduleId, searchAttributes, sweepWorkflowId, type VaultRef } from '../workflows/contract.js';
 import { BOOKED, INVOICE_EMAIL, seedUser, vaultsOf } from './helpers/demo.js';
 import { startTestStack, type RunningWorker, type TestStack } from './helpers/stack.js';
 
@@ -105,11 +106,12 @@ describe('inbox sweep (real worker, dev server, emulators)', () => {
     const identifier = seedUser(stack);
     const activities = createActivities(stack.deps);
     stack.emulators.agents.control.inject({ route: 'POST /v1/vaults', latencyMs: 400, times: 2 });
-    const token = stack.deps.sealer.seal('a-session-token');
-    const [a, b] = await Promise.all([
-      activities.upsertVault(identifier, token),
-      activities.upsertVault(identifier, token),
-    ]);
+    // Outside a workflow, so in a mock activity context: a sealed token opens only in its own run.
+    const run = new MockActivityEnvironment({ workflowExecution: { workflowId: 'w', runId: 'r' } });
+    const token = stack.deps.sealer.seal('a-session-token', { workflowId: 'w', runId: 'r', identifier });
+    const upsert = () =>
+      run.run<[], VaultRef, () => Promise<VaultRef>>(() => activities.upsertVault(identifier, token));
+    const [a, b] = await Promise.all([upsert(), upsert()]);
     expect(stack.emulators.agents.control.calls('POST /v1/vaults/:vault_id/archive')).toBeGreaterThanOrEqual(1);
     expect(a.vaultId).toBe(b.vaultId);
     const live = vaultsOf(stack, identifier);

@@ -23,7 +23,7 @@ export function leaks(haystack: string | Buffer, secrets: string[]): string[] {
 }
 
 /** The history exactly as the server stores and serves it: the protobuf bytes. */
-export async function rawHistory(client: Client, workflowId: string): Promise<Buffer> {
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+export async function rawHistory(client: Client, workflowId: string, runId?: string): Promise<Buffer> {
+  const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
   return Buffer.from(proto.temporal.api.history.v1.History.encode(history).finish());
 }
