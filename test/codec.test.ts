@@ -175,11 +175,14 @@ describe('key rotation', () => {
       seal: (plaintext, binding) => (seals++ === 0 ? dropped : current).seal(plaintext, binding),
       open: (secret, binding) => current.open(secret, binding),
     };
-    const worker = await stack.startWorker({ ...stack.deps, sealer });
+    let mints = 0;
+    const scalekit = Object.create(stack.deps.scalekit) as typeof stack.deps.scalekit;
+    scalekit.createSessionToken = (...args) => ((mints += 1), stack.deps.scalekit.createSessionToken(...args));
+    const worker = await stack.startWorker({ ...stack.deps, sealer, scalekit });
     const identifier = seedUser(stack);
     const report = await stack.inbox.sweep(identifier);
     expect(report.outcome).toBe('completed');
-    expect(seals).toBe(2);
+    expect(mints).toBe(2);
     expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
     await worker.stop();
   });
