@@ -132,7 +132,9 @@ describe('key rotation', () => {
       dataConverter: converter,
     });
     const env = { ...stack.workerEnv, INBOX_AGENT_CODEC_KEYS: codecKeys, INBOX_AGENT_SEAL_KEYS: sealKeySpec };
-    const worker = await stack.startWorker(buildActivityDeps(parseWorkerConfig(env), client), converter);
+    const deps = await buildActivityDeps(parseWorkerConfig(env), client);
+    const running = await stack.startWorker(deps, converter);
+    const worker = { stop: () => running.stop().then(() => deps.state.close()) };
     return { inbox: new InboxAgentClient(client, stack.taskQueue), worker };
   }
 

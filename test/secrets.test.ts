@@ -40,6 +40,8 @@ describe('secrets and mail stay out of history, logs and the Web UI', () => {
   let stack: TestStack;
   let worker: RunningWorker;
   let deps: ActivityDeps;
+  /** Deps built here (each opens the state database), closed after the workers stop. */
+  const opened: ActivityDeps[] = [];
   const lines: string[] = [];
   const tokens: string[] = [];
   const savedLog = process.env.ANTHROPIC_LOG;
@@ -52,7 +54,8 @@ describe('secrets and mail stay out of history, logs and the Web UI', () => {
     for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
       vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void lines.push(args.map(show).join(' ')));
     }
-    deps = recordingTokens(buildActivityDeps(parseWorkerConfig(stack.workerEnv), stack.temporal.client), tokens);
+    deps = recordingTokens(await buildActivityDeps(parseWorkerConfig(stack.workerEnv), stack.temporal.client), tokens);
+    opened.push(deps);
     worker = await stack.startWorker(deps);
     await stack.inbox.setup();
   });
@@ -61,6 +64,7 @@ describe('secrets and mail stay out of history, logs and the Web UI', () => {
     if (savedLog === undefined) delete process.env.ANTHROPIC_LOG;
     else process.env.ANTHROPIC_LOG = savedLog;
     await stack?.close();
+    await Promise.all(opened.map((d) => d.state.close()));
   });
 
   it('succeeding, retried, cancelled and failing sweeps leak neither token nor mail', async () => {
@@ -129,7 +133,8 @@ describe('secrets and mail stay out of history, logs and the Web UI', () => {
       connection: stack.temporal.client.connection,
       namespace: stack.temporal.namespace,
     });
-    const plainDeps = buildActivityDeps(parseWorkerConfig(stack.workerEnv), plainClient);
+    const plainDeps = await buildActivityDeps(parseWorkerConfig(stack.workerEnv), plainClient);
+    opened.push(plainDeps);
     await stack.startWorker(recordingTokens(plainDeps, tokens), {});
     const plain = new InboxAgentClient(plainClient, stack.taskQueue);
     const { text, email } = sentinelMail();

@@ -1,3 +1,5 @@
+import type { VaultRef } from '../workflows/contract.js';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createActivities } from '../activities/index.js';
@@ -115,13 +117,14 @@ describe('against strict services', () => {
         stack.emulators.agents.configure({ credentialUrlConflict });
         const identifier = seedUser(stack);
         const { upsertVault } = createActivities(stack.deps);
-        const token = (value: string) => stack.deps.sealer.seal(value);
+        // Outside a workflow, so in a mock activity context: a sealed token opens only in its own run.
+        const run = new MockActivityEnvironment({ workflowExecution: { workflowId: 'w', runId: 'r' } });
+        const token = (value: string) => stack.deps.sealer.seal(value, { workflowId: 'w', runId: 'r', identifier });
+        const upsert = (sealed: ReturnType<typeof token>) =>
+          run.run<[], VaultRef, () => Promise<VaultRef>>(() => upsertVault(identifier, sealed));
         // Both find no credential before either has made one.
         stack.emulators.agents.control.inject({ route: CREDENTIALS, latencyMs: 400, times: 2 });
-        const refs = await Promise.all([
-          upsertVault(identifier, token('token-a')),
-          upsertVault(identifier, token('token-b')),
-        ]);
+        const refs = await Promise.all([upsert(token('token-a')), upsert(token('token-b'))]);
         expect(stack.emulators.agents.control.calls(CREDENTIALS)).toBeGreaterThanOrEqual(2);
         const vaults = vaultsOf(stack, identifier);
         expect(vaults).toHaveLength(1);
