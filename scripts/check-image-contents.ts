@@ -47,17 +47,31 @@ async function main(): Promise<void> {
     });
     const installSeconds = (Date.now() - started) / 1000;
 
-    // Every package only the emulators depend on, and the dev tools, must be absent.
+    // The emulators' own dependencies must be absent unless a product dependency needs one too (the
+    // MCP SDK the worker uses brings express); the dev tools and the workspace must be absent outright.
     const product = new Set(Object.keys(readJson('package.json').dependencies ?? {}));
     const emulatorOnly = Object.keys(readJson('emulators/package.json').dependencies ?? {}).filter(
       (name) => !product.has(name),
     );
-    const forbidden = [...emulatorOnly, '@inbox-agent/emulators', 'tsx', 'typescript', 'vitest', 'eslint'];
-    const present = forbidden.filter((name) => existsSync(join(image, 'node_modules', name)));
-    check(present.length === 0, `the image would hold ${present.join(', ')}`);
+    const installed = JSON.parse(readFileSync(join(image, 'node_modules/.package-lock.json'), 'utf8')) as {
+      packages: Record<string, { dependencies?: Record<string, string> }>;
+    };
+    const neededBy = (name: string) =>
+      Object.entries(installed.packages)
+        .filter(([, pkg]) => pkg.dependencies && name in pkg.dependencies)
+        .map(([path]) => path.replace(/^.*node_modules\//, ''));
+    const present = (name: string) => existsSync(join(image, 'node_modules', name));
+    const devOnly = ['@inbox-agent/emulators', 'tsx', 'typescript', 'vitest', 'eslint'];
+    const wrong = [
+      ...devOnly.filter(present),
+      ...emulatorOnly.filter((name) => present(name) && neededBy(name).length === 0),
+    ];
+    check(wrong.length === 0, `the image would hold ${wrong.join(', ')}`);
+    const transitive = emulatorOnly.filter(present).map((name) => `${name} (for ${neededBy(name).join(', ')})`);
     const size = execFileSync('du', ['-sh', join(image, 'node_modules')], { encoding: 'utf8' }).split('\t')[0];
     console.log(`image contents: dist/ + ${size} node_modules (npm ci ${installSeconds.toFixed(0)} s)`);
-    console.log(`  absent: ${forbidden.join(', ')}`);
+    console.log(`  absent: ${[...devOnly, ...emulatorOnly.filter((name) => !present(name))].join(', ')}`);
+    if (transitive.length > 0) console.log(`  present only as product dependencies' own: ${transitive.join(', ')}`);
 
     // Temporal and the emulators come from this repo; only the worker runs from the image folder.
     const temporal = await startDevServer();
