@@ -1,7 +1,8 @@
 import { APIConnectionError, APIError as AnthropicApiError, APIUserAbortError } from '@anthropic-ai/sdk';
+import { asyncLocalStorage } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { ZodError } from 'zod';
-import { ErrorType, type ErrorTypeName } from '../workflows/contract.js';
+import { ErrorType, metricNames, type ErrorTypeName } from '../workflows/contract.js';
 import { retryAfterMs } from './apis/retry-after.js';
 import { ScalekitApiError } from './apis/scalekit.js';
 
@@ -83,9 +84,26 @@ export function withClassifiedFailures<T extends Record<string, (...args: never[
       try {
         return await fn(...args);
       } catch (err) {
-        throw classify(err);
+        const failure = classify(err);
+        countFailure(name, failure);
+        throw failure;
       }
     };
   }
   return wrapped as T;
+}
+
+/**
+ * Every failed attempt, by activity and failure type, on the runtime's meter (the SDK adds the
+ * namespace, task queue and activity type). Unclassified errors count as their class name.
+ */
+function countFailure(activity: string, failure: unknown): void {
+  // Absent when a test calls the function directly, outside a worker.
+  const ctx = asyncLocalStorage.getStore();
+  if (!ctx) return;
+  const type =
+    failure instanceof ApplicationFailure ? (failure.type ?? 'Error') : ((failure as Error)?.name ?? 'Error');
+  ctx.metricMeter
+    .createCounter(metricNames.activityFailures, 'failures', 'Failed activity attempts by failure type')
+    .add(1, { activity, error_type: type });
 }

@@ -6,9 +6,6 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { loadClientConnectConfig } from '@temporalio/envconfig';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { Command } from 'commander';
 import { InboxAgentClient, statusQuery, type SweepStatus } from '../client/index.js';
 import { formatProvision, formatStatus } from '../client/format.js';
@@ -16,9 +13,8 @@ import { progressPrinter, watchSweep } from '../client/progress.js';
 import { DEMO_EXPIRED, DEMO_READY, seedDemoUsers } from '../emulators/demo.js';
 import { emulateManagedAgents, emulateScalekit } from '../emulators/stack.js';
 import { ConfigError, parseWorkerConfig } from '../worker/config.js';
-import { createInboxWorker } from '../worker/create-worker.js';
-import { buildActivityDeps } from '../worker/deps.js';
-import { dataConverter } from '../codec/data-converter.js';
+import { createLogger, logSettings } from '../worker/logging.js';
+import { installRuntime, startInboxWorker } from '../worker/start.js';
 import { generateKeySpec } from '../codec/keys.js';
 import { startCodecServer } from '../codec/server.js';
 import { startDevServer } from './dev-server.js';
@@ -50,8 +46,12 @@ async function localSecret(stateDir: string, file: string, make: () => string): 
 
 async function main(): Promise<void> {
   if (existsSync('.env')) process.loadEnvFile('.env');
-  // The quick start prints its own story; the SDK's lifecycle logs would bury it.
-  Runtime.install({ logger: new DefaultLogger((process.env.INBOX_AGENT_LOG_LEVEL as 'INFO' | undefined) ?? 'WARN') });
+  // The quick start prints its own story; the SDK's lifecycle logs would bury it (readable text, WARN
+  // unless INBOX_AGENT_LOG_LEVEL says otherwise). Installed before the dev server, which needs a runtime.
+  installRuntime({
+    logger: createLogger(logSettings(process.env, { format: 'text', level: 'WARN' })),
+    metricsAddress: process.env.INBOX_AGENT_METRICS_ADDRESS,
+  });
   const env: Record<string, string | undefined> = { ...process.env };
   const stateDir = resolve(env.INBOX_AGENT_STATE_DIR ?? '.data');
   await mkdir(stateDir, { recursive: true });
@@ -106,29 +106,9 @@ async function main(): Promise<void> {
   log();
 
   const config = parseWorkerConfig(env);
-  const { connectionOptions, namespace = 'default' } = loadClientConnectConfig({
-    overrideEnvVars: env as Record<string, string>,
-  });
-  const connection = await Connection.connect(connectionOptions);
-  cleanups.unshift(() => connection.close());
-  const nativeConnection = await NativeConnection.connect(connectionOptions);
-  cleanups.unshift(() => nativeConnection.close());
-  const converter = dataConverter(config.INBOX_AGENT_CODEC_KEYS);
-  const client = new Client({ connection, namespace, dataConverter: converter });
-  const deps = await buildActivityDeps(config, client);
-  cleanups.unshift(() => deps.state.close());
-  const worker: Worker = await createInboxWorker({
-    dataConverter: converter,
-    connection: nativeConnection,
-    namespace,
-    taskQueue: config.INBOX_AGENT_TASK_QUEUE,
-    deps,
-  });
-  const running = worker.run();
-  cleanups.unshift(async () => {
-    if (worker.getState() === 'RUNNING') worker.shutdown();
-    await running;
-  });
+  const started = await startInboxWorker(config, { env });
+  cleanups.unshift(() => started.stop());
+  const { client, namespace, done: running } = started;
 
   const inbox = new InboxAgentClient(client, config.INBOX_AGENT_TASK_QUEUE);
   log(formatProvision(await inbox.setup()));

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import ms, { type StringValue } from 'ms';
 import { z } from 'zod';
 import { keySetSpec, sharedKeys } from '../codec/env.js';
 import { ConfigError } from '../common/errors.js';
@@ -58,6 +59,19 @@ export const workerEnvSchema = z
      * hundred sessions (see README, "Benchmarks").
      */
     INBOX_AGENT_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(100_000).default(1000),
+    /**
+     * On SIGTERM/SIGINT, how long in-flight activities (agent sessions above all) get to finish before
+     * they are cancelled; a session cut off is re-attached by the next worker from its heartbeat.
+     */
+    INBOX_AGENT_SHUTDOWN_GRACE: z
+      .string()
+      .default('30 seconds')
+      .transform((v, ctx) => {
+        const parsed = ms(v as StringValue);
+        if (typeof parsed === 'number' && Number.isFinite(parsed) && parsed >= 0) return parsed;
+        ctx.addIssue({ code: 'custom', message: 'must be a duration, e.g. 30s or 2 minutes' });
+        return z.NEVER;
+      }),
   })
   .refine((env) => env.INBOX_AGENT_SEAL_KEYS || env.INBOX_AGENT_SEAL_KEY, {
     path: ['INBOX_AGENT_SEAL_KEYS'],

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { workflowInterceptorModules, type Tracing } from './tracing.js';
 
 /** Compiled (dist/worker/create-worker.js) rather than run from source by tsx or vitest. */
 const compiled = import.meta.url.endsWith('.js');
@@ -21,9 +22,11 @@ export interface InboxWorkerOptions {
   dataConverter: DataConverter;
   /** A bundle built by the caller (tests build one per file); otherwise the prebuilt or a fresh one. */
   workflowBundle?: WorkerOptions['workflowBundle'];
-  /** How long running activities get to finish when the worker is asked to stop. */
-  shutdownGraceTime?: WorkerOptions['shutdownGraceTime'];
+  /** How long (ms) running activities get to finish when the worker is asked to stop; default 10 s. */
+  shutdownGraceMs?: number;
   maxConcurrentActivityTaskExecutions?: number;
+  /** Activity interceptors and the workflow span sink; the workflow interceptors are in every bundle. */
+  tracing?: Tracing;
 }
 
 /**
@@ -38,14 +41,24 @@ function workflowCode(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>
 }
 
 export function createInboxWorker(options: InboxWorkerOptions): Promise<Worker> {
+  const code = options.workflowBundle ? { workflowBundle: options.workflowBundle } : workflowCode();
+  const grace = options.shutdownGraceMs ?? 10_000;
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     activities: createActivities(options.deps),
+    ...code,
+    interceptors: {
+      // Bundled here only when the worker bundles at start-up; a prebuilt bundle already has them.
+      workflowModules: code.workflowsPath ? workflowInterceptorModules : undefined,
+      ...options.tracing?.workerOptions.interceptors,
+    },
+    sinks: options.tracing?.workerOptions.sinks,
     dataConverter: options.dataConverter,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : workflowCode()),
-    shutdownGraceTime: options.shutdownGraceTime ?? '10 seconds',
+    shutdownGraceTime: grace,
+    // A worker still stopping this long after the grace gives up, so the process does end.
+    shutdownForceTime: grace + 10_000,
     ...(options.maxConcurrentActivityTaskExecutions
       ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions }
       : {}),

@@ -307,3 +307,23 @@ export const reauthorizedSignal = defineSignal<[ReauthorizedSignal?]>('reauthori
 export const statusQuery = defineQuery<SweepStatus>('status');
 /** Sent by `runAgentSession` to its own workflow, so `status` can show the session while it runs. */
 export const sessionProgressSignal = defineSignal<[SessionProgress]>('sessionProgress');
+
+/**
+ * Our own metrics, exported through the worker runtime's Prometheus endpoint (its exporter adds
+ * `_total` to counters). Emitted where each event is decided once: the workflow (not during replay)
+ * for sweeps, sessions, mints and agent tokens; the activity failure wrapper for failed attempts.
+ */
+export const metricNames = {
+  /** Finished sweeps, tagged `outcome`. */
+  sweeps: 'inbox_agent_sweeps',
+  /** Agent sessions run (a session re-attached after a retry is the same session). */
+  sessionsStarted: 'inbox_agent_sessions_started',
+  /** Scalekit session tokens minted. */
+  tokensMinted: 'inbox_agent_session_tokens_minted',
+  /** Model tokens the agent used, tagged `direction` (input|output). */
+  agentTokens: 'inbox_agent_agent_tokens',
+  /** Failed activity attempts, tagged `activity` and `error_type`. */
+  activityFailures: 'inbox_agent_activity_failures',
+  /** Users whose sweep waits for re-authorization now, counted through visibility by every worker. */
+  usersAwaitingReauthorization: 'inbox_agent_users_awaiting_reauthorization',
+} as const;

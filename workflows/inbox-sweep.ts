@@ -2,6 +2,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   condition,
+  log,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -25,6 +26,7 @@ import {
 } from './contract.js';
 import { SweepInputSchema } from './contract.schema.js';
 import { checkSweepInput, invalidInput } from './input.js';
+import { sweepMetrics } from './metrics.js';
 import { SweepState } from './sweep-state.js';
 
 // Summaries label each step in the Web UI's timeline.
@@ -58,6 +60,7 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
     const issue = parsed.error.issues[0]!;
     throw invalidInput(`invalid sweep input: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`);
   }
+  log.info('sweep started', { identifier });
   const state = new SweepState(identifier);
   setHandler(statusQuery, () => state.status);
   setHandler(reauthorizedSignal, () => state.reauthorizedSignalled());
@@ -67,6 +70,8 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
   let reauthWaits = 0;
   const report = (outcome: SweepOutcome, rest: Partial<SweepReport> = {}): SweepReport => {
     state.finish(outcome);
+    sweepMetrics.finished(outcome);
+    log.info('sweep finished', { identifier, outcome, sessions: rest.sessions ?? 0 });
     return {
       identifier,
       outcome,
@@ -105,7 +110,9 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
         state.connectionsActive();
         state.enter('minting_token');
         try {
-          return await mintSessionToken(identifier, settings.sessionTimeoutMs);
+          const minted = await mintSessionToken(identifier, settings.sessionTimeoutMs);
+          sweepMetrics.tokenMinted();
+          return minted;
         } catch (err) {
           // Scalekit refused because a connection went inactive after the check: wait like any other.
           if (failureType(err) !== ErrorType.ConnectionInactive) throw err;
@@ -184,6 +191,7 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
       eventForEveryEmail: settings.eventForEveryEmail,
     });
     state.sessionFinished(session.sessionId);
+    sweepMetrics.session(session);
 
     // Recorded whatever the session's end: an event that exists must never be booked again.
     state.enter('recording');

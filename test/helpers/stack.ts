@@ -8,8 +8,8 @@ import { InboxAgentClient } from '../../client/index.js';
 import { startEmulatorStack, type EmulatorStack } from '../../emulators/stack.js';
 import { generateKeySpec } from '../../codec/keys.js';
 import { parseWorkerConfig } from '../../worker/config.js';
-import { createInboxWorker } from '../../worker/create-worker.js';
 import { buildActivityDeps } from '../../worker/deps.js';
+import { startInboxWorker, type StartInboxWorkerOptions } from '../../worker/start.js';
 import { connectTemporal, uniqueName, workflowBundle, type TestTemporal } from './temporal.js';
 
 export interface RunningWorker {
@@ -31,8 +31,15 @@ export interface TestStack {
   deps: ActivityDeps;
   /** The environment `worker/main.ts` needs to join this stack as a separate process. */
   workerEnv: Record<string, string>;
-  /** A worker with these deps (default: the stack's) and data converter (default: the suite's). */
-  startWorker(deps?: ActivityDeps, dataConverter?: DataConverter): Promise<RunningWorker>;
+  /**
+   * A worker wired as worker/main.ts wires it (startInboxWorker), on this stack's connection and
+   * bundle, with these deps (default: the stack's) and data converter (default: the suite's).
+   */
+  startWorker(
+    deps?: ActivityDeps,
+    dataConverter?: DataConverter,
+    options?: StartInboxWorkerOptions,
+  ): Promise<RunningWorker>;
   close(): Promise<void>;
 }
 
@@ -61,23 +68,21 @@ export async function startTestStack(name: string, logger?: Logger): Promise<Tes
     inbox: new InboxAgentClient(temporal.client, taskQueue),
     deps,
     workerEnv,
-    async startWorker(override = deps, dataConverter = temporal.dataConverter) {
-      const worker = await createInboxWorker({
+    async startWorker(override = deps, dataConverter = temporal.dataConverter, options = {}) {
+      const started = await startInboxWorker(config, {
+        temporal: { connection: temporal.nativeConnection, client: temporal.client, namespace: temporal.namespace },
         dataConverter,
-        connection: temporal.nativeConnection,
-        namespace: temporal.namespace,
-        taskQueue,
         deps: override,
         workflowBundle: await workflowBundle(),
-        shutdownGraceTime: '1 second',
+        shutdownGraceMs: 1000,
+        ...options,
       });
-      const done = worker.run();
       const running: RunningWorker = {
-        worker,
-        done,
+        worker: started.worker,
+        done: started.done,
         async stop() {
-          if (worker.getState() === 'RUNNING') worker.shutdown();
-          await done;
+          await started.stop();
+          await started.done;
           workers.delete(running);
         },
       };

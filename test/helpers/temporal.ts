@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import {
   bundleWorkflowCode,
   DefaultLogger,
@@ -12,6 +13,7 @@ import {
 import { inject } from 'vitest';
 import { dataConverter, failureConverterPath } from '../../codec/data-converter.js';
 import { workflowsPath } from '../../worker/create-worker.js';
+import { workflowInterceptorModules } from '../../worker/tracing.js';
 
 export interface TestTemporal {
   address: string;
@@ -26,10 +28,13 @@ export interface TestTemporal {
 
 /** Attaches to the suite's dev server (see global-setup.ts). */
 export async function connectTemporal(logger?: Logger): Promise<TestTemporal> {
-  // Worker lifecycle chatter buries test output; warnings and errors still show.
-  Runtime.install({
-    logger: logger ?? new DefaultLogger((process.env.TEST_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN'),
-  });
+  // Worker lifecycle chatter buries test output; warnings and errors still show. A test file that
+  // needs its own runtime (a metrics endpoint, a captured logger) installs it before this.
+  if (!Runtime._instance) {
+    Runtime.install({
+      logger: logger ?? new DefaultLogger((process.env.TEST_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN'),
+    });
+  }
   const address = inject('temporalAddress');
   const namespace = inject('temporalNamespace');
   const codecKeys = inject('codecKeys');
@@ -39,7 +44,13 @@ export async function connectTemporal(logger?: Logger): Promise<TestTemporal> {
   return {
     address,
     namespace,
-    client: new Client({ connection, namespace, dataConverter: converter }),
+    // Traced when the test file registers a tracer provider (a no-op otherwise), as the worker's client is.
+    client: new Client({
+      connection,
+      namespace,
+      dataConverter: converter,
+      interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
+    }),
     codecKeys,
     dataConverter: converter,
     nativeConnection,
@@ -53,7 +64,12 @@ export async function connectTemporal(logger?: Logger): Promise<TestTemporal> {
 let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 /** Bundling takes seconds: once per test file. */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: quietLogger });
+  bundle ??= bundleWorkflowCode({
+    workflowsPath,
+    failureConverterPath,
+    workflowInterceptorModules,
+    logger: quietLogger,
+  });
   return bundle;
 }
 
