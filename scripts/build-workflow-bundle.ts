@@ -5,6 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
+import { workflowInterceptorModules } from '../worker/tracing.js';
 
 const dist = new URL('../dist/', import.meta.url);
 const workflowsPath = fileURLToPath(new URL('workflows/index.js', dist));
@@ -12,6 +13,12 @@ const out = fileURLToPath(new URL('workflow-bundle.js', dist));
 // Workflow failures are encoded in the sandbox too: the bundle carries the codec's failure converter.
 const failureConverterPath = fileURLToPath(new URL('codec/failure-converter.cjs', dist));
 
-const { code } = await bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: new DefaultLogger('WARN') });
+// The OpenTelemetry workflow interceptors are in the bundle whether or not a worker traces.
+const { code } = await bundleWorkflowCode({
+  workflowsPath,
+  failureConverterPath,
+  workflowInterceptorModules,
+  logger: new DefaultLogger('WARN'),
+});
 await writeFile(out, code);
 console.log(`workflow bundle: ${out} (${(code.length / 1024).toFixed(0)} KiB)`);

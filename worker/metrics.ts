@@ -25,7 +25,7 @@ export function watchReauthorizationWaits(client: Client, taskQueue: string, int
   const refresh = async () => {
     try {
       const { count } = await client.workflow.count(query);
-      if (!stopped) gauge.set(count, { task_queue: taskQueue });
+      if (!stopped) gauge.set(count, { taskQueue });
     } catch (err) {
       // A visibility hiccup keeps the last value; the next refresh tries again.
       Runtime.instance().logger.warn('could not count sweeps awaiting re-authorization', { error: String(err) });

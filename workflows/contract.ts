@@ -309,8 +309,8 @@ export const statusQuery = defineQuery<SweepStatus>('status');
 export const sessionProgressSignal = defineSignal<[SessionProgress]>('sessionProgress');
 
 /**
- * Our own metrics, exported through the worker runtime's Prometheus endpoint (its exporter adds
- * `_total` to counters). Emitted where each event is decided once: the workflow (not during replay)
+ * Our own metrics, exported through the worker runtime's Prometheus endpoint under these names
+ * (tagged namespace and taskQueue, like the SDK's own). Emitted where each event is decided once: the workflow (not during replay)
  * for sweeps, sessions, mints and agent tokens; the activity failure wrapper for failed attempts.
  */
 export const metricNames = {
@@ -322,7 +322,7 @@ export const metricNames = {
   tokensMinted: 'inbox_agent_session_tokens_minted',
   /** Model tokens the agent used, tagged `direction` (input|output). */
   agentTokens: 'inbox_agent_agent_tokens',
-  /** Failed activity attempts, tagged `activity` and `error_type`. */
+  /** Failed activity attempts, tagged `activityType` and `error_type`. */
   activityFailures: 'inbox_agent_activity_failures',
   /** Users whose sweep waits for re-authorization now, counted through visibility by every worker. */
   usersAwaitingReauthorization: 'inbox_agent_users_awaiting_reauthorization',
