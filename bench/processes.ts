@@ -95,7 +95,7 @@ export async function startEmulatorProcess(): Promise<EmulatorProcess> {
 
 export async function startWorkerProcess(env: Record<string, string>): Promise<Child> {
   const child = spawnTs('worker/main.ts', [], env);
-  await waitForLine(child, /^inbox-agent worker on/);
+  await waitForLine(child, /inbox-agent worker started/);
   return { process: child, pid: child.pid!, stop: stopper(child) };
 }
 

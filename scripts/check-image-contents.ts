@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     cleanups.unshift(async () => {
       if (worker.exitCode === null) worker.kill('SIGKILL');
     });
-    for (let i = 0; !output.includes('inbox-agent worker on'); i++) {
+    for (let i = 0; !output.includes('inbox-agent worker started'); i++) {
       check(i < 300 && worker.exitCode === null, `the compiled worker did not start:\n${output}`);
       await new Promise((r) => setTimeout(r, 100));
     }

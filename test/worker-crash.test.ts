@@ -83,7 +83,7 @@ describe('a worker killed during runAgentSession', () => {
     const worker = spawnWorker(stack.workerEnv);
     let output = '';
     worker.stdout?.on('data', (d) => (output += d));
-    await vi.waitFor(() => expect(output).toContain('inbox-agent worker on'), { timeout: 30_000, interval: 100 });
+    await vi.waitFor(() => expect(output).toContain('inbox-agent worker started'), { timeout: 30_000, interval: 100 });
     const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
     worker.kill('SIGTERM');
     expect(await exited).toBe(0);
