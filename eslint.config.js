@@ -68,7 +68,7 @@ export default tseslint.config(
     ),
   },
   {
-    files: ['activities/**/*.ts', 'worker/**/*.ts', 'common/**/*.ts'],
+    files: ['activities/**/*.ts', 'worker/**/*.ts', 'common/**/*.ts', 'callback/**/*.ts'],
     rules: restrict(noEmulators),
   },
   {

@@ -1,30 +1,75 @@
-import type { ConnectionsReport } from '../workflows/contract.js';
+import { Context } from '@temporalio/activity';
+import type { ConnectionsReport, ConnectionState } from '../workflows/contract.js';
 import type { ActivityDeps } from './deps.js';
 import type { Provisioning } from './provisioning.js';
 
+/** The user-facing URL Scalekit sends the browser to after consent: the callback, per user (it checks the pair). */
+export const userVerifyUrl = (callbackUrl: string, identifier: string): string =>
+  new URL(`verify/${encodeURIComponent(identifier)}`, callbackUrl.endsWith('/') ? callbackUrl : `${callbackUrl}/`).href;
+
 /**
- * The user's accounts for the Virtual MCP config. Asking with `include_auth_link` both creates the
- * accounts a first-time user lacks and gives fresh links for every inactive one; links expire within
- * minutes, so each carries the time it was made.
+ * The user's connections with a link made just now for each inactive one. Links live about a minute,
+ * so every caller that shows one to a person (status, Web UI, reminders) gets it from here, fresh.
  */
-export function createCheckConnections({ scalekit }: ActivityDeps, provisioning: Provisioning) {
-  return async function checkConnections(identifier: string): Promise<ConnectionsReport> {
+export function createConnectionsReport(deps: ActivityDeps, provisioning: Provisioning) {
+  const { scalekit, consent } = deps;
+  return async function connectionsReport(identifier: string, waitingSweep?: string): Promise<ConnectionsReport> {
     const { mcpConfigId } = await provisioning.resolve();
+    // The accounts of the Virtual MCP config stay on REST: `@scalekit-sdk/node` 2.11 has no McpService,
+    // and this call is the one that names exactly the config's connections and (with include_auth_link)
+    // creates the accounts a first-time user lacks. Its links carry no user_verify_url, so with a
+    // callback deployed they are replaced by SDK links that do.
     const accounts = await scalekit.listConfigAccounts(mcpConfigId, identifier, true);
     const checkedAt = new Date().toISOString();
-    const connections = accounts.map((a) => {
-      const active = a.connected_account_status === 'ACTIVE';
-      return {
-        connection: a.connection_name,
-        status: a.connected_account_status || 'NOT_CONNECTED',
-        ...(!active && a.authentication_link ? { authLink: a.authentication_link, linkCreatedAt: checkedAt } : {}),
-      };
-    });
+    const connections = await Promise.all(
+      accounts.map(async (a): Promise<ConnectionState> => {
+        const status = a.connected_account_status || 'NOT_CONNECTED';
+        const connection = a.connection_name;
+        if (status === 'ACTIVE') return { connection, status };
+        if (consent) {
+          // The verification flow, through the SDK: after consent Scalekit redirects the browser to our
+          // callback with a signed state naming this user, connection and sweep.
+          const state = await consent.state.sign({ identifier, connection, workflowId: waitingSweep });
+          const link = await deps.connectedAccounts.authorizationLink({
+            identifier,
+            connection,
+            userVerifyUrl: userVerifyUrl(consent.callbackUrl, identifier),
+            state,
+          });
+          return { connection, status, authLink: link.url, linkCreatedAt: checkedAt, linkExpiresAt: link.expiresAt };
+        }
+        return {
+          connection,
+          status,
+          ...(a.authentication_link ? { authLink: a.authentication_link, linkCreatedAt: checkedAt } : {}),
+        };
+      }),
+    );
     return {
       identifier,
       checkedAt,
       connections,
       inactive: connections.filter((c) => c.status !== 'ACTIVE').map((c) => c.connection),
     };
+  };
+}
+
+export type ConnectionsReporter = ReturnType<typeof createConnectionsReport>;
+
+/** The sweep that runs this activity, so links made for it lead back to it. */
+export function callingSweep(): string | undefined {
+  if (!Context.current) return undefined;
+  let info;
+  try {
+    info = Context.current().info;
+  } catch {
+    return undefined; // called outside an activity (unit tests)
+  }
+  return info.workflowType === 'inboxSweep' ? info.workflowExecution?.workflowId : undefined;
+}
+
+export function createCheckConnections(report: ConnectionsReporter) {
+  return async function checkConnections(identifier: string): Promise<ConnectionsReport> {
+    return report(identifier, callingSweep());
   };
 }

@@ -1,5 +1,8 @@
 import type Anthropic from '@anthropic-ai/sdk';
-import type { ScalekitApi } from './apis/scalekit.js';
+import type { ScheduleClient } from '@temporalio/client';
+import type { ScalekitApi, ScalekitConnectedAccounts } from './apis/scalekit.js';
+import type { ConsentStateCodec } from './consent-state.js';
+import type { Notifier } from './notify.js';
 import type { Sealer } from './seal.js';
 import type { UserStateStore } from './user-state.js';
 import type { SessionProgress, SweepInput } from '../workflows/contract.js';
@@ -7,6 +10,14 @@ import type { SessionProgress, SweepInput } from '../workflows/contract.js';
 /** What the activities need from the outside world; tests pass emulator-backed ones. */
 export interface ActivityDeps {
   scalekit: ScalekitApi;
+  /** The SDK side of Scalekit: authorization links for the user-verification flow. */
+  connectedAccounts: ScalekitConnectedAccounts;
+  /** Set when the consent callback is deployed: links then lead back to it through user verification. */
+  consent?: { callbackUrl: string; state: ConsentStateCodec };
+  /** Where reminders go while a sweep waits for consent (default: the worker's log). */
+  notifier?: Notifier;
+  /** Lets a waiting sweep pause and unpause its user's schedule. */
+  schedules?: ScheduleClient;
   /** Built with `maxRetries: 0`: Temporal owns retries. */
   anthropic: Anthropic;
   sealer: Sealer;

@@ -1,12 +1,14 @@
 import { ErrorType, MAX_SESSION_TIMEOUT_MS, type SweepInput } from '../workflows/contract.js';
 import { checkIdentifier, parseDuration } from '../workflows/input.js';
 import type { ActivityDeps } from './deps.js';
-import { createCheckConnections } from './check-connections.js';
+import { createCheckConnections, createConnectionsReport } from './check-connections.js';
 import { createInboxLedger } from './inbox-ledger.js';
 import { nonRetryable, withClassifiedFailures } from './failures.js';
 import { createMintSessionToken } from './mint-session-token.js';
+import { createNotifyReauthorization, logNotifier } from './notify.js';
 import { createProvisioning } from './provisioning.js';
 import { createRunAgentSession } from './run-agent-session.js';
+import { createConsentSchedule } from './schedules.js';
 import { createUpsertVault } from './upsert-vault.js';
 
 export type { ActivityDeps } from './deps.js';
@@ -25,9 +27,16 @@ export function createActivities(deps: ActivityDeps) {
   const mint = createMintSessionToken(deps, provisioning);
   const runAgentSession = createRunAgentSession(deps, provisioning);
   const ledger = createInboxLedger(deps, provisioning);
+  const connectionsReport = createConnectionsReport(deps, provisioning);
+  const notifyReauthorization = createNotifyReauthorization(connectionsReport, deps.notifier ?? logNotifier);
+  const consentSchedule = createConsentSchedule(deps.schedules);
   return withClassifiedFailures({
     ensureProvisioned: () => provisioning.ensure(),
-    checkConnections: forUser(createCheckConnections(deps, provisioning)),
+    checkConnections: forUser(createCheckConnections(connectionsReport)),
+    notifyReauthorization: async (input: Parameters<typeof notifyReauthorization>[0]) =>
+      notifyReauthorization({ ...input, identifier: checkIdentifier(input?.identifier) }),
+    consentSchedule: async (input: Parameters<typeof consentSchedule>[0]) =>
+      consentSchedule({ ...input, identifier: checkIdentifier(input?.identifier) }),
     mintSessionToken: forUser((identifier, sessionTimeoutMs: number) =>
       mint(identifier, parseDuration('sessionTimeoutMs', sessionTimeoutMs, MAX_SESSION_TIMEOUT_MS)),
     ),

@@ -16,7 +16,7 @@ export function formatConnections(r: ConnectionsReport): string {
   const lines = r.connections.map((c) =>
     c.status === 'ACTIVE'
       ? `✓ ${c.connection}: ACTIVE`
-      : `✗ ${c.connection}: ${c.status}${c.authLink ? `\n    authorize: ${c.authLink}\n    (link made ${c.linkCreatedAt}; it expires within minutes)` : ''}`,
+      : `✗ ${c.connection}: ${c.status}${c.authLink ? `\n    authorize: ${c.authLink}\n    (link made ${c.linkCreatedAt}; it expires ${c.linkExpiresAt ?? 'within a minute or so'})` : ''}`,
   );
   const tail = r.inactive.length
     ? `${r.inactive.length} connection(s) need the user's authorization.`
@@ -27,7 +27,13 @@ export function formatConnections(r: ConnectionsReport): string {
 export function formatStatus(workflowId: string, s: SweepStatus): string {
   const lines = [`${workflowId}: ${s.phase.replaceAll('_', ' ')}${s.waitingBecause ? ` (${s.waitingBecause})` : ''}`];
   if (s.inactiveConnections.length) lines.push(`  inactive: ${s.inactiveConnections.join(', ')}`);
-  for (const link of s.authLinks) lines.push(`  ${link.connection}: ${link.url} (made ${link.createdAt ?? '?'})`);
+  for (const link of s.authLinks) {
+    lines.push(
+      `  ${link.connection}: ${link.url} (made ${link.createdAt ?? '?'}${link.expiresAt ? `, expires ${link.expiresAt}` : ''})`,
+    );
+  }
+  if (s.authLinks.length)
+    lines.push(`  links live about a minute: npm run cli -- auth-links ${s.identifier} makes fresh ones`);
   if (s.reauthDeadline) lines.push(`  waiting for re-authorization until ${s.reauthDeadline}`);
   if (s.sessionId) lines.push(`  session ${s.sessionId}, ${s.progress?.eventsSeen ?? 0} events so far`);
   return lines.join('\n');

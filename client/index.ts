@@ -70,6 +70,9 @@ export interface SweepOptions {
   eventForEveryEmail?: boolean;
   reauthTimeout?: DurationInput;
   sessionTimeout?: DurationInput;
+  /** While waiting for consent: how often to re-check connections, and to remind the user. */
+  recheckEvery?: DurationInput;
+  remindEvery?: DurationInput;
 }
 
 /** A handle on the user's sweep run; `firstExecutionRunId` pins the run a start resolved to. */
@@ -89,6 +92,8 @@ export interface ScheduleOptions {
   catchupWindow?: DurationInput;
   reauthTimeout?: DurationInput;
   sessionTimeout?: DurationInput;
+  recheckEvery?: DurationInput;
+  remindEvery?: DurationInput;
   paused?: boolean;
 }
 
@@ -527,8 +532,12 @@ export class InboxAgentClient {
     if (maxEmails !== undefined && !(Number.isInteger(maxEmails) && maxEmails >= 1 && maxEmails <= MAX_MAX_EMAILS)) {
       throw new InvalidInputError(`invalid max emails ${maxEmails}: expected 1-${MAX_MAX_EMAILS}`);
     }
+    const recheckEvery = assertDuration('--recheck-every', options.recheckEvery);
+    const remindEvery = assertDuration('--remind-every', options.remindEvery);
     return {
       identifier,
+      ...(recheckEvery !== undefined ? { recheckEvery } : {}),
+      ...(remindEvery !== undefined ? { remindEvery } : {}),
       ...(reauthTimeout !== undefined ? { reauthTimeout } : {}),
       ...(sessionTimeout !== undefined ? { sessionTimeout } : {}),
       ...(maxEmails !== undefined ? { maxEmails } : {}),

@@ -7,6 +7,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Command } from 'commander';
+import { parseCallbackConfig, startCallback } from '../callback/index.js';
+import { loadClientConfig } from '../client/config.js';
 import { InboxAgentClient, statusQuery, type SweepStatus } from '../client/index.js';
 import { formatProvision, formatStatus } from '../client/format.js';
 import { progressPrinter, watchSweep } from '../client/progress.js';
@@ -58,6 +60,8 @@ async function main(): Promise<void> {
   env.INBOX_AGENT_STATE_DIR = stateDir;
   env.INBOX_AGENT_CODEC_KEYS ??= await localSecret(stateDir, 'codec.keys', () => generateKeySpec('local-1'));
   env.INBOX_AGENT_SEAL_KEYS ??= await localSecret(stateDir, 'seal.keys', () => generateKeySpec('local-seal-1'));
+  // Shared by the worker and the consent callback below, kept so links made before a restart still work.
+  env.INBOX_AGENT_CONSENT_KEY ??= await localSecret(stateDir, 'consent.key', () => randomBytes(32).toString('base64'));
   const codecToken = env.INBOX_AGENT_CODEC_SERVER_TOKEN ?? randomBytes(32).toString('base64url');
 
   log('inbox-agent');
@@ -105,6 +109,18 @@ async function main(): Promise<void> {
   log(`  Codec      ${codecLine}`);
   log();
 
+  // The consent callback: Scalekit sends the browser here after the user allows access.
+  const callbackInbox = await InboxAgentClient.connect(loadClientConfig(env));
+  cleanups.unshift(() => callbackInbox.close());
+  const callback = await startCallback(
+    parseCallbackConfig({ ...env, INBOX_AGENT_CALLBACK_PORT: String(port('INBOX_AGENT_CALLBACK_PORT', 8788)) }),
+    callbackInbox,
+  );
+  cleanups.unshift(() => callback.close());
+  env.INBOX_AGENT_CALLBACK_URL ??= callback.url;
+  log(`  Callback   consent callback on ${callback.url}, links lead back to ${env.INBOX_AGENT_CALLBACK_URL}`);
+  log();
+
   const config = parseWorkerConfig(env);
   const started = await startInboxWorker(config, { env });
   cleanups.unshift(() => started.stop());
@@ -144,10 +160,11 @@ async function main(): Promise<void> {
     log(formatStatus(waiting.workflowId, status));
     log();
     log('Try next:');
-    log(`  open the gmail link above in a browser and click Allow (the emulated consent screen), then`);
-    log(`  npm run cli -- reauthorized ${DEMO_EXPIRED}     # the waiting sweep re-checks and runs`);
+    log(`  open the gmail link above within a minute (or a fresh one from auth-links) and click Allow:`);
+    log(`    the consent callback verifies ${DEMO_EXPIRED} and the waiting sweep runs, with nothing else to do`);
+    log(`  npm run cli -- auth-links ${DEMO_EXPIRED}       # fresh links (they live about a minute)`);
     log(`  npm run cli -- status ${DEMO_EXPIRED}`);
-    log(`  npm run cli -- auth-links ${DEMO_EXPIRED}       # fresh links (they expire within minutes)`);
+    log(`  npm run cli -- reauthorized ${DEMO_EXPIRED}     # or make the waiting sweep re-check at once by hand`);
     log(`  npm run cli -- sweep ${DEMO_READY} --wait`);
     log(`  npm run cli -- schedule ${DEMO_READY} --every 1h`);
     log(`  npm run cli -- list --phase awaiting_reauthorization   # who waits for consent, since when`);

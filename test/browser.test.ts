@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
+import { startConsentStack, type ConsentStack } from './helpers/consent.js';
 import { seedUser } from './helpers/demo.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
 import { waitForStatus } from './helpers/wait.js';
@@ -9,30 +10,35 @@ import { waitForStatus } from './helpers/wait.js';
 const ensureChromium = fileURLToPath(new URL('../scripts/ensure-chromium', import.meta.url));
 
 /** What a person does: open the link in a browser and click Allow; what an operator sees in the Web UI. */
+let browser: Browser;
+beforeAll(async () => {
+  const executablePath = execFileSync('bash', [ensureChromium], { encoding: 'utf8' }).trim();
+  browser = await chromium.launch({
+    executablePath,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
 describe('in a real browser', () => {
   let stack: TestStack;
-  let browser: Browser;
 
   beforeAll(async () => {
-    const executablePath = execFileSync('bash', [ensureChromium], { encoding: 'utf8' }).trim();
-    browser = await chromium.launch({
-      executablePath,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
     stack = await startTestStack('browser');
     await stack.startWorker();
     await stack.inbox.setup();
   });
   afterAll(async () => {
-    await browser?.close();
     await stack?.close();
   });
 
@@ -69,5 +75,69 @@ describe('in a real browser', () => {
     const report = await handle.result();
     expect(report.outcome).toBe('completed');
     expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
+  });
+});
+
+/** Nobody operates anything: the app's webhook gets the link, the user consents, our callback resumes the sweep. */
+describe('the consent loop in a real browser', () => {
+  let stack: ConsentStack;
+
+  beforeAll(async () => {
+    stack = await startConsentStack('browser-consent');
+    await stack.startWorker();
+    await stack.inbox.setup();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('a scheduled sweep waits with its schedule paused; the user follows the reminder link, consents, lands on the callback; the sweep finishes', async () => {
+    const identifier = seedUser(stack, { gmail: 'EXPIRED' });
+    const schedule = await stack.inbox.schedule(identifier, { every: '1 hour', reauthTimeout: '10 minutes' });
+    try {
+      await schedule.trigger();
+      const notice = await vi.waitFor(
+        () => {
+          const hook = stack.webhook.delivered(identifier).find((r) => r.notice.event === 'reauthorization.needed');
+          if (!hook) throw new Error('no reminder yet');
+          return hook.notice;
+        },
+        { timeout: 20_000, interval: 100 },
+      );
+      expect(notice.connection).toBe('gmail');
+      const [workflowId] = await stack.inbox.runningSweeps(identifier);
+      expect(workflowId).toBe(notice.workflowId);
+      await vi.waitFor(async () => {
+        const { state } = await schedule.describe();
+        expect(state.paused).toBe(true);
+        expect(state.note).toMatch(/gmail needs re-authorization since/);
+      });
+
+      const page = await browser.newPage();
+      try {
+        await page.goto(notice.link!);
+        expect(await page.textContent('body')).toContain(identifier);
+        await page.getByRole('button', { name: 'Allow' }).click();
+        await page.waitForURL((url) => url.href.startsWith(`${stack.callback.url}/verify/`));
+        await page.getByRole('heading', { name: 'gmail is connected' }).waitFor();
+        expect(await page.textContent('body')).toMatch(/connected again/);
+        await page.screenshot({
+          path: fileURLToPath(new URL('../test-results/consent-callback.png', import.meta.url)),
+        });
+      } finally {
+        await page.close();
+      }
+
+      const report = await stack.temporal.client.workflow.getHandle(notice.workflowId).result();
+      expect(report.outcome).toBe('completed');
+      expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
+      const { state } = await schedule.describe();
+      expect(state.paused).toBe(false);
+      expect(state.note).toMatch(/re-authorized at/);
+      // Exactly one sweep ran for the user: the one that waited, no pile of missed ticks.
+      expect((await schedule.describe()).info.recentActions).toHaveLength(1);
+    } finally {
+      await stack.inbox.unschedule(identifier);
+    }
   });
 });

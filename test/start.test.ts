@@ -27,6 +27,7 @@ describe('npm start on the embedded default', () => {
             TEMPORAL_DEV_UI_PORT: String(await freePort()),
             SCALEKIT_EMULATOR_PORT: '0',
             ANTHROPIC_EMULATOR_PORT: '0',
+            INBOX_AGENT_CALLBACK_PORT: '0',
           },
         },
       );
@@ -41,6 +42,9 @@ describe('npm start on the embedded default', () => {
         /inbox-sweep\/demo-bob: awaiting reauthorization \(gmail not active\)\n\s+inactive: gmail/,
       );
       expect(stdout).toMatch(/Web UI +http:\/\/127\.0\.0\.1:\d+/);
+      expect(stdout).toMatch(/Callback +consent callback on http:\/\/127\.0\.0\.1:\d+/);
+      // demo-bob's link leads through Scalekit's user verification back to that callback.
+      expect(stdout).toMatch(/gmail: http:\/\/127\.0\.0\.1:\d+\/magic\/ml_\w+ \(made .*, expires /);
       expect(stdout).toContain('npm run cli -- reauthorized demo-bob');
     } finally {
       await rm(stateDir, { recursive: true, force: true });

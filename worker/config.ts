@@ -10,6 +10,32 @@ export { ConfigError } from '../common/errors.js';
 
 const url = z.url({ protocol: /^https?$/ });
 
+/** The key that signs consent `state`; the workers and the callback must share it. */
+export const consentKey = z
+  .string()
+  .refine(
+    (v) => Buffer.from(v, 'base64').length >= 32,
+    'must be at least 32 random bytes in base64 (openssl rand -base64 32)',
+  );
+
+/** A URL that needs its key: the callback URL the consent key, the webhook URL its secret. */
+function consentRules(
+  env: {
+    INBOX_AGENT_CALLBACK_URL?: string;
+    INBOX_AGENT_CONSENT_KEY?: string;
+    INBOX_AGENT_WEBHOOK_URL?: string;
+    INBOX_AGENT_WEBHOOK_SECRET?: string;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  for (const [needs, name] of [
+    [env.INBOX_AGENT_CALLBACK_URL && !env.INBOX_AGENT_CONSENT_KEY, 'INBOX_AGENT_CONSENT_KEY'],
+    [env.INBOX_AGENT_WEBHOOK_URL && !env.INBOX_AGENT_WEBHOOK_SECRET, 'INBOX_AGENT_WEBHOOK_SECRET'],
+  ] as const) {
+    if (needs) ctx.addIssue({ code: 'custom', path: [name], message: 'is not set' });
+  }
+}
+
 /** Everything the worker reads from the environment. Temporal's own connection comes from envconfig. */
 export const workerEnvSchema = z
   .object({
@@ -72,6 +98,12 @@ export const workerEnvSchema = z
         ctx.addIssue({ code: 'custom', message: 'must be a duration, e.g. 30s or 2 minutes' });
         return z.NEVER;
       }),
+    /** Public base URL of the consent callback (`npm run callback`); links then use user verification. */
+    INBOX_AGENT_CALLBACK_URL: url.optional(),
+    INBOX_AGENT_CONSENT_KEY: consentKey.optional(),
+    /** Reminders while a sweep waits for consent go to the log, and to this webhook when set. */
+    INBOX_AGENT_WEBHOOK_URL: url.optional(),
+    INBOX_AGENT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   })
   .refine((env) => env.INBOX_AGENT_SEAL_KEYS || env.INBOX_AGENT_SEAL_KEY, {
     path: ['INBOX_AGENT_SEAL_KEYS'],
@@ -91,7 +123,12 @@ const workerConfigSchema = workerEnvSchema.transform((env) => ({
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 
 export function parseWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
-  const result = workerConfigSchema.safeParse(env);
+  return parseEnv(workerConfigSchema.superRefine(consentRules), env);
+}
+
+/** Validates the environment against a schema; the first problem becomes one line naming the variable. */
+export function parseEnv<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.output<S> {
+  const result = schema.safeParse(env);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const name = String(issue.path[0] ?? 'environment');

@@ -1,7 +1,9 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { Client } from '@temporalio/client';
 import type { ActivityDeps } from '../activities/index.js';
-import { ScalekitApi } from '../activities/apis/scalekit.js';
+import { ScalekitApi, ScalekitConnectedAccounts } from '../activities/apis/scalekit.js';
+import { createConsentState } from '../activities/consent-state.js';
+import { logNotifier, webhookNotifier, type Notifier } from '../activities/notify.js';
 import { createSealer, sealKeys } from '../activities/seal.js';
 import { describeDatabaseUrl, openUserStateStore } from '../activities/state/index.js';
 import { sessionProgressSignal, sweepStartOptions } from '../workflows/contract.js';
@@ -27,12 +29,24 @@ export async function buildActivityDeps(config: WorkerConfig, temporal: Client):
       cause: err,
     });
   });
+  const scalekitOptions = {
+    envUrl: config.SCALEKIT_ENV_URL,
+    clientId: config.SCALEKIT_CLIENT_ID,
+    clientSecret: config.SCALEKIT_CLIENT_SECRET,
+  };
   return {
-    scalekit: new ScalekitApi({
-      envUrl: config.SCALEKIT_ENV_URL,
-      clientId: config.SCALEKIT_CLIENT_ID,
-      clientSecret: config.SCALEKIT_CLIENT_SECRET,
-    }),
+    scalekit: new ScalekitApi(scalekitOptions),
+    connectedAccounts: new ScalekitConnectedAccounts(scalekitOptions),
+    ...(config.INBOX_AGENT_CALLBACK_URL && config.INBOX_AGENT_CONSENT_KEY
+      ? {
+          consent: {
+            callbackUrl: config.INBOX_AGENT_CALLBACK_URL,
+            state: createConsentState(config.INBOX_AGENT_CONSENT_KEY),
+          },
+        }
+      : {}),
+    notifier: buildNotifier(config),
+    schedules: temporal.schedule,
     anthropic: new Anthropic({
       apiKey: config.ANTHROPIC_API_KEY,
       baseURL: config.ANTHROPIC_BASE_URL,
@@ -61,6 +75,18 @@ export async function buildActivityDeps(config: WorkerConfig, temporal: Client):
       agentName: config.INBOX_AGENT_AGENT_NAME,
       model: config.INBOX_AGENT_MODEL,
       environmentId: config.ANTHROPIC_ENVIRONMENT_ID,
+    },
+  };
+}
+
+/** The log always; the webhook as well when the deployment configures one. */
+function buildNotifier(config: WorkerConfig): Notifier {
+  if (!config.INBOX_AGENT_WEBHOOK_URL || !config.INBOX_AGENT_WEBHOOK_SECRET) return logNotifier;
+  const webhook = webhookNotifier(config.INBOX_AGENT_WEBHOOK_URL, config.INBOX_AGENT_WEBHOOK_SECRET);
+  return {
+    async notify(notice) {
+      await logNotifier.notify(notice);
+      await webhook.notify(notice);
     },
   };
 }

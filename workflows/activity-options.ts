@@ -31,3 +31,18 @@ export function agentSession(sessionTimeout: Duration): ActivityOptions {
     },
   };
 }
+
+/**
+ * A reminder to the user (webhook or log): retried for about ten minutes while the receiver is down;
+ * the sweep never fails for a reminder that could not be delivered.
+ */
+export const notification: ActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '2 minutes',
+    maximumAttempts: 10,
+    nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
+  },
+};

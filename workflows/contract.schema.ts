@@ -49,6 +49,12 @@ export const SweepInputSchema = z
       .boolean()
       .optional()
       .meta({ description: "the guide's behaviour: an event for every e-mail, no no-action judgement" }),
+    recheckEvery: DurationSchema.optional().meta({
+      description: 'while waiting for re-authorization, re-check the connections this often (default 1 hour)',
+    }),
+    remindEvery: DurationSchema.optional().meta({
+      description: 'while waiting, remind the user with a fresh link this often, after one at once (default 1 day)',
+    }),
   })
   .meta({ title: 'SweepInput', description: 'The one argument of the inboxSweep workflow.' });
 
@@ -75,6 +81,7 @@ export const ConnectionStateSchema = z.object({
   status: z.string().meta({ description: 'ACTIVE, EXPIRED, PENDING_AUTH, PENDING_VERIFICATION, DISCONNECTED, …' }),
   authLink: z.string().optional(),
   linkCreatedAt: z.string().optional(),
+  linkExpiresAt: z.string().optional().meta({ description: 'when Scalekit stops honouring the link (~1 minute)' }),
 });
 
 export const SweepStatusSchema = z
@@ -83,8 +90,20 @@ export const SweepStatusSchema = z
     phase: SweepPhaseSchema,
     waitingBecause: z.string().optional(),
     inactiveConnections: z.array(z.string()),
-    authLinks: z.array(z.object({ connection: z.string(), url: z.string(), createdAt: z.string().optional() })),
+    authLinks: z.array(
+      z.object({
+        connection: z.string(),
+        url: z.string(),
+        createdAt: z.string().optional(),
+        expiresAt: z
+          .string()
+          .optional()
+          .meta({ description: 'links live about a minute; auth-links makes fresh ones' }),
+      }),
+    ),
     reauthDeadline: z.string().optional().meta({ description: 'ISO time the re-authorization wait ends' }),
+    waitingSince: z.string().optional(),
+    nextRecheckAt: z.string().optional().meta({ description: 'when the connections are re-checked without a signal' }),
     reauthSignals: z.number().int(),
     sessionId: z.string().optional(),
     progress: z

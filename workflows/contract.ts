@@ -134,6 +134,8 @@ export interface ConnectionState {
   authLink?: string;
   /** When the link was made (ISO time); links expire within minutes. */
   linkCreatedAt?: string;
+  /** When Scalekit stops honouring the link, where it says (SDK links do). */
+  linkExpiresAt?: string;
 }
 
 export interface ConnectionsReport {
@@ -221,6 +223,10 @@ export interface ProvisionResult {
 }
 
 export const DEFAULT_REAUTH_TIMEOUT = '7 days';
+/** While waiting, connections are re-checked this often, so consent given by any path is noticed. */
+export const DEFAULT_RECHECK_EVERY = '1 hour';
+/** While waiting, the user is reminded (with a fresh link) this often, after a first notice at once. */
+export const DEFAULT_REMIND_EVERY = '1 day';
 export const DEFAULT_SESSION_TIMEOUT = '1 hour';
 /** A session token lives at most 24 h and must outlive the session. */
 export const MAX_SESSION_TIMEOUT_MS = 23 * 3600_000;
@@ -239,6 +245,10 @@ export interface SweepInput {
   maxEmails?: number;
   /** The guide's behaviour: an event for every e-mail, no `no_action` judgement. */
   eventForEveryEmail?: boolean;
+  /** While waiting for re-authorization, re-check connections this often (default 1 hour). */
+  recheckEvery?: Duration;
+  /** While waiting, remind the user this often (default 1 day); the first reminder goes out at once. */
+  remindEvery?: Duration;
 }
 
 export const DEFAULT_MAX_EMAILS = 5;
@@ -275,8 +285,12 @@ export interface SweepStatus {
   /** While awaiting re-authorization: why, in words. */
   waitingBecause?: string;
   inactiveConnections: string[];
-  authLinks: Array<{ connection: string; url: string; createdAt?: string }>;
+  /** Links made at the last check; each lives about a minute (`expiresAt`), `auth-links` makes fresh ones. */
+  authLinks: Array<{ connection: string; url: string; createdAt?: string; expiresAt?: string }>;
   reauthDeadline?: string;
+  /** While waiting: since when, and when connections are re-checked next without a signal. */
+  waitingSince?: string;
+  nextRecheckAt?: string;
   reauthSignals: number;
   sessionId?: string;
   progress?: { eventsSeen: number; lastEventId?: string; toolCalls?: number };
@@ -296,6 +310,21 @@ export interface SweepReport {
   messages?: HandledReport & { remaining: number; recovered: number };
   /** For `delegated`: the sweep run this start attached to or started. */
   sweep?: { workflowId: string; runId: string };
+}
+
+/** Input of the `notifyReauthorization` activity. */
+export interface ReauthorizationNoticeInput {
+  event: 'needed' | 'reminder' | 'gave_up';
+  identifier: string;
+  workflowId: string;
+  deadline: string;
+}
+
+/** Input of the `consentSchedule` activity: pause the user's schedule, or unpause it if we paused it. */
+export interface ConsentScheduleInput {
+  action: 'pause' | 'unpause';
+  identifier: string;
+  note: string;
 }
 
 export interface ReauthorizedSignal {

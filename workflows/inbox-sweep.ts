@@ -1,7 +1,6 @@
 import {
   ActivityFailure,
   ApplicationFailure,
-  condition,
   log,
   proxyActivities,
   setHandler,
@@ -27,6 +26,7 @@ import {
 import { SweepInputSchema } from './contract.schema.js';
 import { checkSweepInput, invalidInput } from './input.js';
 import { sweepMetrics } from './metrics.js';
+import { ReauthWait } from './reauth-wait.js';
 import { SweepState } from './sweep-state.js';
 
 // Summaries label each step in the Web UI's timeline.
@@ -93,10 +93,16 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
     summary: 'Run the agent session',
   });
 
-  let reauthDeadline: number | undefined;
+  const reauth = new ReauthWait(state, {
+    identifier,
+    reauthTimeoutMs: settings.reauthTimeoutMs,
+    recheckEveryMs: settings.recheckEveryMs,
+    remindEveryMs: settings.remindEveryMs,
+  });
   /**
-   * Check connections; while one is inactive, show links and wait for `reauthorized` (bounded from
-   * the first pause); then mint. Undefined when the bound ran out.
+   * Check connections; while one is inactive, wait for consent (`ReauthWait`: links, reminders,
+   * periodic re-checks, the `reauthorized` signal, bounded from the first pause); then mint.
+   * Undefined when the bound ran out.
    */
   async function authorizedToken(): Promise<MintedToken | undefined> {
     for (;;) {
@@ -112,6 +118,7 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
         try {
           const minted = await mintSessionToken(identifier, settings.sessionTimeoutMs);
           sweepMetrics.tokenMinted();
+          await reauth.resolved();
           return minted;
         } catch (err) {
           // Scalekit refused because a connection went inactive after the check: wait like any other.
@@ -120,12 +127,7 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
           reason = 'Scalekit refused a session token although every connection was ACTIVE a moment ago';
         }
       }
-      reauthDeadline ??= Date.now() + settings.reauthTimeoutMs;
-      state.awaitReauthorization(blocked, reason, new Date(reauthDeadline));
-      const remaining = reauthDeadline - Date.now();
-      if (remaining <= 0 || !(await condition(() => state.reauthSignals > signalsBefore, remaining))) {
-        return undefined;
-      }
+      if (!(await reauth.wait(blocked, reason, signalsBefore))) return undefined;
       reauthWaits += 1;
     }
   }

@@ -10,6 +10,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import ms, { type StringValue } from 'ms';
 import {
   DEFAULT_REAUTH_TIMEOUT,
+  DEFAULT_RECHECK_EVERY,
+  DEFAULT_REMIND_EVERY,
   DEFAULT_SESSION_TIMEOUT,
   ErrorType,
   DEFAULT_MAX_EMAILS,
@@ -74,6 +76,8 @@ export interface CheckedSweepInput {
   sessionTimeoutMs: number;
   maxEmails: number;
   eventForEveryEmail: boolean;
+  recheckEveryMs: number;
+  remindEveryMs: number;
 }
 
 /** `SweepInput` as a foreign starter may send it: checked, defaulted and capped. */
@@ -100,6 +104,8 @@ export function checkSweepInput(input: unknown): CheckedSweepInput {
     ),
     maxEmails: checkMaxEmails(fields.maxEmails ?? DEFAULT_MAX_EMAILS),
     eventForEveryEmail: fields.eventForEveryEmail === true,
+    recheckEveryMs: parseDuration('recheckEvery', fields.recheckEvery ?? DEFAULT_RECHECK_EVERY),
+    remindEveryMs: parseDuration('remindEvery', fields.remindEvery ?? DEFAULT_REMIND_EVERY),
   };
 }
 

@@ -13,6 +13,8 @@ export class SweepState {
   private readonly current: SweepStatus;
 
   constructor(identifier: string) {
+    // Set by the sweep itself, so `status`, `reauthorized` and the callback find sweeps any client started.
+    upsertSearchAttributes([{ key: searchAttributes.identifier, value: identifier }]);
     this.current = {
       identifier,
       phase: 'checking_connections',
@@ -37,22 +39,39 @@ export class SweepState {
     if (phase !== 'awaiting_reauthorization') setCurrentDetails(`**${phase.replaceAll('_', ' ')}**`);
   }
 
-  awaitReauthorization(report: ConnectionsReport, reason: string, deadline: Date): void {
+  awaitReauthorization(
+    report: ConnectionsReport,
+    reason: string,
+    deadline: Date,
+    since: string,
+    nextRecheck: Date,
+  ): void {
     this.current.waitingBecause = reason;
     this.current.inactiveConnections = report.inactive;
     this.current.authLinks = report.connections
       .filter((c) => c.authLink)
-      .map((c) => ({ connection: c.connection, url: c.authLink!, createdAt: c.linkCreatedAt }));
+      .map((c) => ({
+        connection: c.connection,
+        url: c.authLink!,
+        createdAt: c.linkCreatedAt,
+        ...(c.linkExpiresAt ? { expiresAt: c.linkExpiresAt } : {}),
+      }));
     this.current.reauthDeadline = deadline.toISOString();
+    this.current.waitingSince = since;
+    this.current.nextRecheckAt = nextRecheck.toISOString();
     this.enter('awaiting_reauthorization');
-    const links = this.current.authLinks.map((l) => `- ${l.connection}: [${l.url}](${l.url}) (made ${l.createdAt})`);
+    // A query cannot make links, so the details carry each link's expiry and the command for a fresh one.
+    const links = this.current.authLinks.map(
+      (l) =>
+        `- ${l.connection}: [${l.url}](${l.url}) (made ${l.createdAt}${l.expiresAt ? `, expires ${l.expiresAt}` : ''})`,
+    );
     const who = this.current.identifier;
     setCurrentDetails(
       [
-        `**Waiting for re-authorization** until ${deadline.toISOString()}: ${reason}.`,
+        `**Waiting for re-authorization** since ${since}, until ${deadline.toISOString()}: ${reason}.`,
         links.join('\n'),
-        `Links expire within minutes: \`npm run cli -- auth-links ${who}\` makes fresh ones.`,
-        `Once the user has authorized, send the \`reauthorized\` signal (\`npm run cli -- reauthorized ${who}\`).`,
+        `Links live about a minute: \`npm run cli -- auth-links ${who}\` makes fresh ones (reminders carry fresh ones too).`,
+        `Connections are re-checked at ${nextRecheck.toISOString()}, or at once on the \`reauthorized\` signal (\`npm run cli -- reauthorized ${who}\`; the consent callback sends it).`,
       ].join('\n\n'),
     );
   }
@@ -63,6 +82,7 @@ export class SweepState {
 
   connectionsActive(): void {
     delete this.current.waitingBecause;
+    delete this.current.nextRecheckAt;
     this.current.inactiveConnections = [];
     this.current.authLinks = [];
   }

@@ -21,7 +21,7 @@ export interface ScalekitEmulatorOptions {
   host?: string;
   clientId?: string;
   clientSecret?: string;
-  /** Lifetime of magic links; default 10 minutes. */
+  /** Lifetime of magic links; default 1 minute, as the service documents (~1 min, scalekit-sdk-python mcp.py). */
   magicLinkTtlMs?: number;
   /** The emulator's clock (ms since epoch), for expiring tokens and links in tests; default `Date.now`. */
   now?: () => number;
@@ -62,7 +62,7 @@ export async function startScalekitEmulator(opts: ScalekitEmulatorOptions = {}):
     control: new Control(),
     clientId: opts.clientId ?? 'skc_emulator',
     clientSecret: opts.clientSecret ?? 'emulator-secret',
-    magicLinkTtlMs: opts.magicLinkTtlMs ?? 10 * 60_000,
+    magicLinkTtlMs: opts.magicLinkTtlMs ?? 60_000,
     now,
     url: '',
   };

@@ -164,10 +164,43 @@ describe('connected accounts through the Node SDK (gRPC)', () => {
     });
   });
 
-  it('expires magic links', async () => {
-    const { link } = await sdk().actions.getAuthorizationLink({ identifier: 'alice', connectionName: 'gmail' });
-    clock += 10 * 60_000 + 1;
+  it('expires magic links after about a minute, as the service documents', async () => {
+    const { link, expiry } = await sdk().actions.getAuthorizationLink({ identifier: 'alice', connectionName: 'gmail' });
+    expect(Number(expiry!.seconds) * 1000 - clock).toBeLessThanOrEqual(60_000);
+    clock += 59_000;
+    expect((await fetch(link)).status).toBe(200);
+    clock += 1_001;
     expect((await fetch(link)).status).toBe(410);
+  });
+
+  it('verifies only an auth request that exists, belongs to the identifier and is unused', async () => {
+    const client = sdk();
+    const verifies = () => emu.control.calls('grpc VerifyConnectedAccountUser');
+    await expect(
+      client.actions.verifyConnectedAccountUser({ authRequestId: 'ar_unknown', identifier: 'alice' }),
+    ).rejects.toMatchObject({ httpStatus: 404 });
+    const { link } = await client.actions.getAuthorizationLink({
+      identifier: 'alice',
+      connectionName: 'gmail',
+      state: 's',
+      userVerifyUrl: 'https://app.example/verify/alice',
+    });
+    const redirect = await fetch(`${link}/confirm`, { method: 'POST', redirect: 'manual' });
+    const authRequestId = new URL(redirect.headers.get('location')!).searchParams.get('auth_request_id')!;
+    // Another user's identifier is refused and leaves the request usable by its owner.
+    await expect(client.actions.verifyConnectedAccountUser({ authRequestId, identifier: 'bob' })).rejects.toMatchObject(
+      {
+        httpStatus: 403,
+        errorCode: 'IDENTIFIER_MISMATCH',
+      },
+    );
+    const pending = await client.actions.getConnectedAccount({ identifier: 'alice', connectionName: 'gmail' });
+    expect(pending.connectedAccount?.status).toBe(ConnectorStatus.PENDING_VERIFICATION);
+    await client.actions.verifyConnectedAccountUser({ authRequestId, identifier: 'alice' });
+    await expect(
+      client.actions.verifyConnectedAccountUser({ authRequestId, identifier: 'alice' }),
+    ).rejects.toMatchObject({ httpStatus: 404 });
+    expect(verifies()).toBeGreaterThanOrEqual(4);
   });
 
   it('creates, gets-or-creates and deletes connected accounts', async () => {

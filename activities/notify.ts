@@ -1,0 +1,112 @@
+import { createHmac } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { Context } from '@temporalio/activity';
+import { ErrorType, type ReauthorizationNoticeInput } from '../workflows/contract.js';
+import type { ConnectionsReporter } from './check-connections.js';
+import { nonRetryable } from './failures.js';
+
+/** One reminder for one connection: what the app needs to tell its user where to consent. */
+export interface ReauthorizationNotice {
+  /** Stable across retries of one reminder, so a receiver can drop duplicates. */
+  id: string;
+  event: 'reauthorization.needed' | 'reauthorization.reminder' | 'reauthorization.gave_up';
+  identifier: string;
+  connection: string;
+  /** Made just now; it lives about a minute, so send it on to the user at once. */
+  link?: string;
+  linkExpiresAt?: string;
+  /** When the sweep stops waiting (for `gave_up`: when it stopped). */
+  deadline: string;
+  workflowId: string;
+  sentAt: string;
+}
+
+/** Where reminders go. Implementations throw to have Temporal retry the reminder. */
+export interface Notifier {
+  notify(notice: ReauthorizationNotice): Promise<void>;
+}
+
+/** The default: one log line per reminder on the worker. */
+export const logNotifier: Notifier = {
+  async notify(n) {
+    const line = `${n.event} for ${n.identifier}: ${n.connection} ${n.link ?? '(no link)'} (link expires ${n.linkExpiresAt ?? '?'}, deadline ${n.deadline})`;
+    if (Context.current) {
+      try {
+        Context.current().log.info(line, { event: n.event, identifier: n.identifier, connection: n.connection });
+        return;
+      } catch {
+        // not in an activity
+      }
+    }
+    console.log(line);
+  },
+};
+
+export const SIGNATURE_HEADER = 'x-inbox-agent-signature';
+
+/**
+ * `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`. Hand-rolled on node:crypto
+ * because the receiver must be able to check it in any language in three lines (README); the
+ * timestamp inside the signed text lets it refuse replays.
+ */
+export function signWebhook(secret: string, body: string, timestamp = Math.floor(Date.now() / 1000)): string {
+  const v1 = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+  return `t=${timestamp},v1=${v1}`;
+}
+
+/** POSTs each notice as JSON, signed. 5xx, 408, 429 and network errors are retried by Temporal; other 4xx are not. */
+export function webhookNotifier(url: string, secret: string, timeoutMs = 10_000): Notifier {
+  return {
+    async notify(notice) {
+      const body = JSON.stringify(notice);
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'inbox-agent-webhook/1',
+          [SIGNATURE_HEADER]: signWebhook(secret, body),
+        },
+        body,
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+      await response.body?.cancel();
+      if (response.ok) return;
+      const message = `reminder webhook answered ${response.status}`;
+      if (response.status >= 500 || response.status === 408 || response.status === 429) {
+        const retryAfter = Number(response.headers.get('retry-after'));
+        throw ApplicationFailure.create({
+          type: `Http${response.status}`,
+          message,
+          nextRetryDelay: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+        });
+      }
+      throw nonRetryable(ErrorType.InvalidRequest, message);
+    },
+  };
+}
+
+/**
+ * Tells the user (through the deployment's notifier) which connections still need consent, each
+ * with a link made now. Connections that became active meanwhile get no reminder.
+ */
+export function createNotifyReauthorization(report: ConnectionsReporter, notifier: Notifier) {
+  return async function notifyReauthorization(input: ReauthorizationNoticeInput): Promise<number> {
+    const info = Context.current().info;
+    const { connections } = await report(input.identifier, input.event === 'gave_up' ? undefined : input.workflowId);
+    const inactive = connections.filter((c) => c.status !== 'ACTIVE');
+    for (const c of inactive) {
+      await notifier.notify({
+        id: `${input.workflowId}/${info.activityId}/${c.connection}`,
+        event: `reauthorization.${input.event}`,
+        identifier: input.identifier,
+        connection: c.connection,
+        ...(c.authLink ? { link: c.authLink } : {}),
+        ...(c.linkExpiresAt ? { linkExpiresAt: c.linkExpiresAt } : {}),
+        deadline: input.deadline,
+        workflowId: input.workflowId,
+        sentAt: new Date().toISOString(),
+      });
+    }
+    return inactive.length;
+  };
+}

@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ReauthorizationNotice } from '../../activities/notify.js';
+import {
+  parseCallbackConfig,
+  startCallback,
+  type CallbackOutcome,
+  type RunningCallback,
+} from '../../callback/index.js';
+import { parseWorkerConfig } from '../../worker/config.js';
+import { buildActivityDeps } from '../../worker/deps.js';
+import { startTestStack, type TestStack } from './stack.js';
+
+export interface ReceivedWebhook {
+  at: number;
+  body: string;
+  notice: ReauthorizationNotice;
+  signature: string;
+  status: number;
+}
+
+/** An app's webhook endpoint: records every delivery, and answers 500 to the first `failures` of them. */
+export interface WebhookReceiver {
+  url: string;
+  received: ReceivedWebhook[];
+  /** Deliveries answered 2xx. */
+  delivered(identifier?: string): ReceivedWebhook[];
+  failNext(times: number): void;
+  close(): Promise<void>;
+}
+
+export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+  const received: ReceivedWebhook[] = [];
+  let failures = 0;
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const status = failures > 0 ? 500 : 204;
+      if (failures > 0) failures -= 1;
+      received.push({
+        at: Date.now(),
+        body,
+        notice: JSON.parse(body) as ReauthorizationNotice,
+        signature: String(req.headers['x-inbox-agent-signature'] ?? ''),
+        status,
+      });
+      res.writeHead(status).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hooks/inbox-agent`,
+    received,
+    delivered: (identifier) =>
+      received.filter((r) => r.status < 300 && (identifier === undefined || r.notice.identifier === identifier)),
+    failNext(times) {
+      failures = times;
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+/** The test stack plus what closes the consent loop: the callback, a webhook receiver, and workers using both. */
+export interface ConsentStack extends TestStack {
+  callback: RunningCallback;
+  webhook: WebhookReceiver;
+  consentKey: string;
+  webhookSecret: string;
+  outcomes: CallbackOutcome[];
+}
+
+export async function startConsentStack(name: string): Promise<ConsentStack> {
+  const stack = await startTestStack(name);
+  const webhook = await startWebhookReceiver();
+  const consentKey = randomBytes(32).toString('base64');
+  const webhookSecret = randomBytes(24).toString('hex');
+  const outcomes: CallbackOutcome[] = [];
+  const callback = await startCallback(
+    parseCallbackConfig({ ...stack.workerEnv, INBOX_AGENT_CONSENT_KEY: consentKey, INBOX_AGENT_CALLBACK_PORT: '0' }),
+    stack.inbox,
+    { log: () => {}, onOutcome: (o) => outcomes.push(o) },
+  );
+  const workerEnv = {
+    ...stack.workerEnv,
+    INBOX_AGENT_CALLBACK_URL: callback.url,
+    INBOX_AGENT_CONSENT_KEY: consentKey,
+    INBOX_AGENT_WEBHOOK_URL: webhook.url,
+    INBOX_AGENT_WEBHOOK_SECRET: webhookSecret,
+  };
+  // The same workers as the stack's, with the consent settings; they share the stack's state store.
+  const built = await buildActivityDeps(parseWorkerConfig(workerEnv), stack.temporal.client);
+  await built.state.close();
+  const deps = { ...built, state: stack.deps.state };
+  return {
+    ...stack,
+    deps,
+    workerEnv,
+    startWorker: (override = deps) => stack.startWorker(override),
+    callback,
+    webhook,
+    consentKey,
+    webhookSecret,
+    outcomes,
+    async close() {
+      await callback.close();
+      await webhook.close();
+      await stack.close();
+    },
+  };
+}

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { ConsentStateError, createConsentState } from '../../activities/consent-state.js';
+import { parseCallbackConfig } from '../../callback/config.js';
+import { parseWorkerConfig } from '../../worker/config.js';
+
+const key = Buffer.alloc(32, 1).toString('base64');
+const scalekit = {
+  SCALEKIT_ENV_URL: 'https://acme.scalekit.dev',
+  SCALEKIT_CLIENT_ID: 'skc_1',
+  SCALEKIT_CLIENT_SECRET: 'secret',
+};
+const worker = {
+  ...scalekit,
+  ANTHROPIC_API_KEY: 'sk-ant-1',
+  ANTHROPIC_ENVIRONMENT_ID: 'env_1',
+  INBOX_AGENT_SEAL_KEY: Buffer.alloc(32, 7).toString('base64'),
+};
+
+describe('consent state', () => {
+  const codec = createConsentState(key);
+
+  it('round-trips the user, connection and waiting sweep', async () => {
+    const binding = { identifier: 'u-1', connection: 'gmail', workflowId: 'inbox-sweep:u-1:r' };
+    await expect(codec.verify(await codec.sign(binding))).resolves.toEqual(binding);
+  });
+
+  it.each([
+    [
+      'another key',
+      async () =>
+        createConsentState(Buffer.alloc(32, 2).toString('base64')).sign({ identifier: 'u', connection: 'gmail' }),
+      'forged',
+      400,
+    ],
+    ['expired', async () => codec.sign({ identifier: 'u', connection: 'gmail' }, -1), 'expired', 410],
+    ['garbage', async () => 'not-a-state', 'malformed', 400],
+    [
+      'alg none',
+      async () =>
+        `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"u","conn":"gmail"}').toString('base64url')}.`,
+      'malformed',
+      400,
+    ],
+  ])('refuses %s', async (_name, make, reason, status) => {
+    const err = await codec.verify(await make()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConsentStateError);
+    expect(err).toMatchObject({ reason, status });
+  });
+});
+
+describe('consent configuration', () => {
+  it('a callback URL needs the consent key, a webhook URL its secret', () => {
+    expect(() => parseWorkerConfig({ ...worker, INBOX_AGENT_CALLBACK_URL: 'https://app.example/cb' })).toThrow(
+      /^INBOX_AGENT_CONSENT_KEY is not set/,
+    );
+    expect(() => parseWorkerConfig({ ...worker, INBOX_AGENT_WEBHOOK_URL: 'https://app.example/hook' })).toThrow(
+      /^INBOX_AGENT_WEBHOOK_SECRET is not set/,
+    );
+    expect(
+      parseWorkerConfig({ ...worker, INBOX_AGENT_CALLBACK_URL: 'https://app.example/cb', INBOX_AGENT_CONSENT_KEY: key })
+        .INBOX_AGENT_CALLBACK_URL,
+    ).toBe('https://app.example/cb');
+  });
+
+  it('the callback needs Scalekit and the consent key, not Anthropic', () => {
+    expect(parseCallbackConfig({ ...scalekit, INBOX_AGENT_CONSENT_KEY: key })).toMatchObject({
+      INBOX_AGENT_CALLBACK_PORT: 8788,
+    });
+    expect(() => parseCallbackConfig(scalekit)).toThrow(/^INBOX_AGENT_CONSENT_KEY is not set/);
+    expect(() => parseCallbackConfig({ ...scalekit, INBOX_AGENT_CONSENT_KEY: 'short' })).toThrow(
+      /^INBOX_AGENT_CONSENT_KEY must be/,
+    );
+  });
+});
