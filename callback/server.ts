@@ -3,7 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { ScalekitApiError, type ScalekitConnectedAccounts } from '../activities/apis/scalekit.js';
 import { ConsentStateError, type ConsentBinding, type ConsentStateCodec } from '../activities/consent-state.js';
 import { resumeAfterConsent } from '../activities/schedules.js';
-import type { InboxAgentClient } from '../client/index.js';
+import { InvalidInputError, type InboxAgentClient } from '../client/index.js';
 import { page } from './pages.js';
 
 export interface CallbackDeps {
@@ -113,7 +113,8 @@ export function createCallbackHandler(deps: CallbackDeps) {
           await deps.inbox.reauthorized(identifier, { workflowId: id, note });
           signalled.push(id);
         } catch (err) {
-          if (!(err instanceof WorkflowNotFoundError)) throw err; // finished meanwhile
+          // Finished meanwhile, or gone from retention.
+          if (!(err instanceof WorkflowNotFoundError || err instanceof InvalidInputError)) throw err;
         }
       }
       if (signalled.length === 0) {

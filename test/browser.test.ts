@@ -4,6 +4,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { startConsentStack, type ConsentStack } from './helpers/consent.js';
 import { seedUser } from './helpers/demo.js';
+import { sweepWorkflowId } from '../workflows/contract.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
 import { waitForStatus } from './helpers/wait.js';
 
@@ -105,8 +106,7 @@ describe('the consent loop in a real browser', () => {
         { timeout: 20_000, interval: 100 },
       );
       expect(notice.connection).toBe('gmail');
-      const [workflowId] = await stack.inbox.runningSweeps(identifier);
-      expect(workflowId).toBe(notice.workflowId);
+      expect(notice.workflowId).toBe(sweepWorkflowId(identifier));
       await vi.waitFor(async () => {
         const { state } = await schedule.describe();
         expect(state.paused).toBe(true);

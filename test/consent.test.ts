@@ -1,10 +1,9 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createConsentState } from '../activities/consent-state.js';
-import { scheduleId, searchAttributes, statusQuery } from '../workflows/contract.js';
+import { scheduleId, searchAttributes, statusQuery, sweepWorkflowId } from '../workflows/contract.js';
 import { startConsentStack, type ConsentStack } from './helpers/consent.js';
 import { INVOICE_EMAIL, seedUser } from './helpers/demo.js';
-import { uniqueName } from './helpers/temporal.js';
 import { followMagicLink, waitForStatus } from './helpers/wait.js';
 
 const VERIFY = 'grpc VerifyConnectedAccountUser';
@@ -36,7 +35,7 @@ describe('the consent loop', () => {
     // Started without the typed client and without the search attribute: the sweep sets it itself.
     const handle = await stack.temporal.client.workflow.start('inboxSweep', {
       taskQueue: stack.taskQueue,
-      workflowId: uniqueName('raw-sweep'),
+      workflowId: sweepWorkflowId(identifier),
       args: [{ identifier, reauthTimeout: '10 minutes', recheckEvery: '1 second' }],
     });
     const waiting = await waitForStatus(handle, (s) => s.phase === 'awaiting_reauthorization');
@@ -165,15 +164,9 @@ describe('the consent loop', () => {
     const schedule = await stack.inbox.schedule(identifier, { every: '1 hour', reauthTimeout: '4 seconds' });
     try {
       await schedule.trigger();
-      const [workflowId] = await vi.waitFor(
-        async () => {
-          const ids = await stack.inbox.runningSweeps(identifier);
-          if (ids.length === 0) throw new Error('no sweep yet');
-          return ids;
-        },
-        { timeout: 10_000, interval: 200 },
-      );
-      const handle = stack.temporal.client.workflow.getHandle(workflowId!);
+      // The schedule's run is a ticket that starts the user's one sweep.
+      const handle = stack.temporal.client.workflow.getHandle(sweepWorkflowId(identifier));
+      await vi.waitFor(() => waitForStatus(handle, (s) => s.phase === 'awaiting_reauthorization'), { timeout: 10_000 });
       await vi.waitFor(async () => {
         const { state } = await schedule.describe();
         expect(state.paused).toBe(true);

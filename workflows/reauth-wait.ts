@@ -1,5 +1,4 @@
 import { condition, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { apiCall, notification } from './activity-options.js';
 import type { ConnectionsReport, ReauthorizationNoticeInput } from './contract.js';
@@ -13,9 +12,6 @@ const { consentSchedule } = proxyActivities<Activities>({
   ...apiCall,
   summary: "Pause or unpause the user's schedule",
 });
-
-/** Set by Temporal on every run a schedule starts: the sweep knows its schedule whoever created it. */
-const scheduledById = defineSearchAttributeKey('TemporalScheduledById', SearchAttributeType.KEYWORD);
 
 export interface ReauthWaitOptions {
   identifier: string;
@@ -32,9 +28,10 @@ export interface ReauthWaitOptions {
  * schedule paused while consent is missing.
  */
 export class ReauthWait {
+  /** The overall bound, from the first pause, across every wait of the sweep. */
   private deadline?: number;
-  private since?: string;
-  private nextReminder = 0;
+  /** The current wait, from the check that found a connection inactive until consent is back. */
+  private episode?: { since: string; nextReminder: number };
   private pausedSchedule = false;
 
   constructor(
@@ -42,33 +39,29 @@ export class ReauthWait {
     private readonly options: ReauthWaitOptions,
   ) {}
 
-  /** Whether this sweep had to wait at all. */
-  get waited(): boolean {
-    return this.deadline !== undefined;
-  }
-
   async wait(blocked: ConnectionsReport, reason: string, signalsBefore: number): Promise<boolean> {
     const { state, options } = this;
-    const first = this.deadline === undefined;
-    this.deadline ??= Date.now() + options.reauthTimeoutMs;
-    this.since ??= new Date().toISOString();
-    const deadline = this.deadline;
+    const deadline = (this.deadline ??= Date.now() + options.reauthTimeoutMs);
     const recheckAt = Math.min(Date.now() + options.recheckEveryMs, deadline);
-    state.awaitReauthorization(blocked, reason, new Date(deadline), this.since, new Date(recheckAt));
-    if (first) {
-      await this.schedule('pause', `${blocked.inactive.join(', ')} needs re-authorization since ${this.since}`);
+    const starting = this.episode === undefined;
+    const episode = (this.episode ??= { since: new Date().toISOString(), nextReminder: 0 });
+    state.awaitReauthorization(blocked, reason, new Date(deadline), episode.since, new Date(recheckAt));
+    const what = `${blocked.inactive.join(', ')} needs re-authorization since ${episode.since}`;
+    if (starting) {
+      await this.schedule('pause', what);
       this.remind('needed');
-      this.nextReminder = Date.now() + options.remindEveryMs;
+      episode.nextReminder = Date.now() + options.remindEveryMs;
     }
     for (;;) {
       const now = Date.now();
       if (now >= deadline) break;
-      const wakeAt = Math.min(deadline, recheckAt, this.nextReminder);
+      const wakeAt = Math.min(deadline, recheckAt, episode.nextReminder);
       if (await condition(() => state.reauthSignals > signalsBefore, Math.max(wakeAt - now, 1))) return true;
-      if (Date.now() >= recheckAt && Date.now() < deadline) return true;
-      if (Date.now() >= this.nextReminder && Date.now() < deadline) {
+      if (Date.now() >= deadline) break;
+      if (Date.now() >= recheckAt) return true;
+      if (Date.now() >= episode.nextReminder) {
         this.remind('reminder');
-        this.nextReminder += options.remindEveryMs;
+        episode.nextReminder += options.remindEveryMs;
       }
     }
     const gaveUp = new Date().toISOString();
@@ -76,15 +69,18 @@ export class ReauthWait {
       this.notify('gave_up'),
       this.schedule(
         'pause',
-        `${blocked.inactive.join(', ')} needs re-authorization since ${this.since}; the sweep stopped waiting at ${gaveUp}. The next re-authorization through the consent callback unpauses this schedule.`,
+        `${what}; the sweep stopped waiting at ${gaveUp}. The next re-authorization through the consent callback unpauses this schedule.`,
       ),
     ]);
     return false;
   }
 
-  /** Consent is back: the schedule paused for it runs again. */
+  /** Consent is back: the schedule paused for it runs again; a later wait starts a new episode. */
   async resolved(): Promise<void> {
+    if (!this.episode) return;
+    this.episode = undefined;
     if (this.pausedSchedule) await this.schedule('unpause', `re-authorized at ${new Date().toISOString()}`);
+    this.pausedSchedule = false;
   }
 
   private remind(event: ReauthorizationNoticeInput['event']): void {
@@ -105,9 +101,8 @@ export class ReauthWait {
     }
   }
 
-  /** Only sweeps a schedule started touch a schedule; a failure here never fails the sweep. */
+  /** The user's schedule, if there is one (the activity checks); a failure here never fails the sweep. */
   private async schedule(action: 'pause' | 'unpause', note: string): Promise<void> {
-    if (!workflowInfo().typedSearchAttributes.get(scheduledById)) return;
     try {
       const changed = await consentSchedule({ action, identifier: this.options.identifier, note });
       if (action === 'pause') this.pausedSchedule ||= changed;
