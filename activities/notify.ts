@@ -92,7 +92,11 @@ export function webhookNotifier(url: string, secret: string, timeoutMs = 10_000)
 export function createNotifyReauthorization(report: ConnectionsReporter, notifier: Notifier) {
   return async function notifyReauthorization(input: ReauthorizationNoticeInput): Promise<number> {
     const info = Context.current().info;
-    const { connections } = await report(input.identifier, input.event === 'gave_up' ? undefined : input.workflowId);
+    // The check's own links on a first attempt; a retry (receiver was down) makes fresh ones.
+    const { connections } =
+      input.report && info.attempt === 1
+        ? input.report
+        : await report(input.identifier, input.event === 'gave_up' ? undefined : input.workflowId);
     const inactive = connections.filter((c) => c.status !== 'ACTIVE');
     for (const c of inactive) {
       await notifier.notify({

@@ -318,6 +318,8 @@ export interface ReauthorizationNoticeInput {
   identifier: string;
   workflowId: string;
   deadline: string;
+  /** The check that just found the connections inactive: its links are seconds old, so no new call. */
+  report?: ConnectionsReport;
 }
 
 /** Input of the `consentSchedule` activity: pause the user's schedule, or unpause it if we paused it. */

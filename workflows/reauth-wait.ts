@@ -49,7 +49,7 @@ export class ReauthWait {
     const what = `${blocked.inactive.join(', ')} needs re-authorization since ${episode.since}`;
     if (starting) {
       await this.schedule('pause', what);
-      this.remind('needed');
+      this.remind('needed', blocked);
       episode.nextReminder = Date.now() + options.remindEveryMs;
     }
     for (;;) {
@@ -83,15 +83,16 @@ export class ReauthWait {
     this.pausedSchedule = false;
   }
 
-  private remind(event: ReauthorizationNoticeInput['event']): void {
+  private remind(event: ReauthorizationNoticeInput['event'], report?: ConnectionsReport): void {
     // Not awaited: a slow or failing receiver must not hold up the wait or the signal.
-    void this.notify(event);
+    void this.notify(event, report);
   }
 
-  private async notify(event: ReauthorizationNoticeInput['event']): Promise<void> {
+  private async notify(event: ReauthorizationNoticeInput['event'], report?: ConnectionsReport): Promise<void> {
     try {
       await notifyReauthorization({
         event,
+        ...(report ? { report } : {}),
         identifier: this.options.identifier,
         workflowId: workflowInfo().workflowId,
         deadline: new Date(this.deadline!).toISOString(),
