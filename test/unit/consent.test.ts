@@ -13,6 +13,7 @@ const worker = {
   ...scalekit,
   ANTHROPIC_API_KEY: 'sk-ant-1',
   ANTHROPIC_ENVIRONMENT_ID: 'env_1',
+  INBOX_AGENT_CODEC_KEYS: `k1:${Buffer.alloc(32, 8).toString('base64')}`,
   INBOX_AGENT_SEAL_KEY: Buffer.alloc(32, 7).toString('base64'),
 };
 
