@@ -15,12 +15,7 @@ describe('operator CLI', () => {
     stack = await startTestStack('cli');
     await stack.startWorker();
     // Only Temporal settings: the CLI never needs Scalekit or Anthropic credentials.
-    env = {
-      TEMPORAL_ADDRESS: stack.temporal.address,
-      TEMPORAL_NAMESPACE: stack.temporal.namespace,
-      INBOX_AGENT_TASK_QUEUE: stack.taskQueue,
-      INBOX_AGENT_CODEC_KEYS: stack.temporal.codecKeys,
-    };
+    env = stack.clientEnv;
   });
   afterAll(async () => {
     await stack?.close();

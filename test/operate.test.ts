@@ -18,11 +18,7 @@ describe('operating inbox-agent from the CLI', () => {
     stack = await startTestStack('operate');
     await stack.startWorker();
     await stack.inbox.setup();
-    env = {
-      TEMPORAL_ADDRESS: stack.temporal.address,
-      TEMPORAL_NAMESPACE: stack.temporal.namespace,
-      INBOX_AGENT_TASK_QUEUE: stack.taskQueue,
-    };
+    env = stack.clientEnv;
   });
   afterAll(async () => {
     // Waiting sweeps would wait for 10 minutes on a server other test files share.

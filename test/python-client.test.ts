@@ -37,7 +37,7 @@ describe('a Python starter that follows docs/contract.md', () => {
         identifier,
         workflowId,
       ],
-      { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] },
+      { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...stack.clientEnv } },
     );
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -195,13 +195,7 @@ describe('recurring sweeps: the ledger, the cap, no-action mail and one sweep pe
 
   it('concurrent starts from the client, the CLI and a schedule: one sweep, one session, one event', async () => {
     const identifier = seedUser(stack);
-    const env = {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      TEMPORAL_ADDRESS: stack.temporal.address,
-      TEMPORAL_NAMESPACE: stack.temporal.namespace,
-      INBOX_AGENT_TASK_QUEUE: stack.taskQueue,
-    };
+    const env = { PATH: process.env.PATH, HOME: process.env.HOME, ...stack.clientEnv };
     const cli = async () => {
       const { stdout } = await run(
         process.execPath,

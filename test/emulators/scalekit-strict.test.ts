@@ -44,7 +44,8 @@ describe('the Scalekit emulator, strictly', () => {
     emu.seedUser('ben', { connections: { gmail: 'ACTIVE', googlecalendar: 'ACTIVE' } });
     const err = await refusal(api.createSessionToken(configId, 'ben', 90_000));
     expect(err).toMatchObject({ status: 400, errorCode: 'INVALID_ARGUMENT' });
-    expect(err.message).toMatch(/expiry/);
+    // The product's error carries status and code only, never the body's words (they may echo input).
+    expect(err.message).not.toMatch(/expiry/);
   });
 
   it('refuses a malformed identifier with INVALID_ARGUMENT', async () => {

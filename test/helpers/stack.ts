@@ -32,6 +32,11 @@ export interface TestStack {
   /** The environment `worker/main.ts` needs to join this stack as a separate process. */
   workerEnv: Record<string, string>;
   /**
+   * What the CLI and foreign starters need to reach this stack: Temporal settings and the codec
+   * keys, never Scalekit or Anthropic credentials.
+   */
+  clientEnv: Record<string, string>;
+  /**
    * A worker wired as worker/main.ts wires it (startInboxWorker), on this stack's connection and
    * bundle, with these deps (default: the stack's) and data converter (default: the suite's).
    */
@@ -57,6 +62,12 @@ export async function startTestStack(name: string, logger?: Logger): Promise<Tes
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_NAMESPACE: temporal.namespace,
   };
+  const clientEnv = {
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_NAMESPACE: temporal.namespace,
+    INBOX_AGENT_TASK_QUEUE: taskQueue,
+    INBOX_AGENT_CODEC_KEYS: temporal.codecKeys,
+  };
   const config = parseWorkerConfig(workerEnv);
   const deps = await buildActivityDeps(config, temporal.client);
   const workers = new Set<RunningWorker>();
@@ -68,6 +79,7 @@ export async function startTestStack(name: string, logger?: Logger): Promise<Tes
     inbox: new InboxAgentClient(temporal.client, taskQueue),
     deps,
     workerEnv,
+    clientEnv,
     async startWorker(override = deps, dataConverter = temporal.dataConverter, options = {}) {
       const started = await startInboxWorker(config, {
         temporal: { connection: temporal.nativeConnection, client: temporal.client, namespace: temporal.namespace },

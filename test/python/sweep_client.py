@@ -6,9 +6,12 @@ usage: sweep_client.py ADDRESS NAMESPACE TASK_QUEUE IDENTIFIER WORKFLOW_ID (the 
 """
 
 import asyncio
+import dataclasses
 import json
+import os
 import sys
 
+import temporalio.converter
 from temporalio.client import Client, WorkflowFailureError
 from temporalio.common import (
     SearchAttributeKey,
@@ -17,6 +20,8 @@ from temporalio.common import (
     WorkflowIDConflictPolicy,
     WorkflowIDReusePolicy,
 )
+
+from inbox_codec import InboxAgentCodec
 
 INBOX_IDENTIFIER = SearchAttributeKey.for_keyword("InboxIdentifier")
 
@@ -27,7 +32,13 @@ def say(step, **fields):
 
 async def main():
     address, namespace, task_queue, identifier, workflow_id = sys.argv[1:6]
-    client = await Client.connect(address, namespace=namespace)
+    # Payloads and failure messages are encrypted (docs/contract.md, "Encryption"): the same codec.
+    converter = dataclasses.replace(
+        temporalio.converter.default(),
+        payload_codec=InboxAgentCodec(os.environ["INBOX_AGENT_CODEC_KEYS"]),
+        failure_converter_class=temporalio.converter.DefaultFailureConverterWithEncodedAttributes,
+    )
+    client = await Client.connect(address, namespace=namespace, data_converter=converter)
     attributes = TypedSearchAttributes([SearchAttributePair(INBOX_IDENTIFIER, identifier)])
 
     # The canonical id with USE_EXISTING: a start while the user's sweep runs attaches to it.
