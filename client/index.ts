@@ -11,6 +11,7 @@ import {
   type ScheduleSpec,
   type WorkflowHandle,
 } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
 import type { Duration } from '@temporalio/common';
 import { ApplicationFailure } from '@temporalio/common';
@@ -179,7 +180,14 @@ export class InboxAgentClient {
 
   static async connect(config: ClientConfig = loadClientConfig()): Promise<InboxAgentClient> {
     const connection = await Connection.connect(config.connectionOptions);
-    const client = new Client({ connection, namespace: config.namespace, dataConverter: config.dataConverter });
+    const client = new Client({
+      connection,
+      namespace: config.namespace,
+      dataConverter: config.dataConverter,
+      // A start or signal carries the caller's trace context into the sweep when the process has an
+      // OpenTelemetry tracer provider registered; without one, the interceptor is a no-op.
+      interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] },
+    });
     return new InboxAgentClient(client, config.taskQueue);
   }
 
