@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AgentCreateParams, BetaManagedAgentsAgent } from '@anthropic-ai/sdk/resources/beta/agents/agents';
+import type { Agent, AgentCreateParams } from './apis/managed-agents.wire.js';
 import type { McpConfigDefinition } from './apis/scalekit.js';
 
 /**
@@ -82,7 +82,7 @@ export function agentDefinition(name: string, model: string, mcpServerUrl: strin
  * The tools an agent as the service stores it (toolsets fully resolved) lets the model call. The
  * digest only notices changes made through this code; this notices a grant made anywhere else.
  */
-export function enabledTools(tools: BetaManagedAgentsAgent['tools']): string[] {
+export function enabledTools(tools: Agent['tools']): string[] {
   const names: string[] = [];
   for (const tool of tools) {
     if (tool.type === 'custom') names.push(`custom:${tool.name}`);

@@ -1,11 +1,11 @@
-import type Anthropic from '@anthropic-ai/sdk';
 import type { ScheduleClient } from '@temporalio/client';
+import type { ManagedAgentsPort } from './apis/managed-agents.js';
 import type { ScalekitApi, ScalekitConnectedAccounts } from './apis/scalekit.js';
 import type { ConsentStateCodec } from './consent-state.js';
 import type { Notifier } from './notify.js';
 import type { Sealer } from './seal.js';
 import type { UserStateStore } from './user-state.js';
-import type { SessionProgress, SweepInput } from '../workflows/contract.js';
+import type { SweepInput } from '../workflows/contract.js';
 
 /** What the activities need from the outside world; tests pass emulator-backed ones. */
 export interface ActivityDeps {
@@ -18,13 +18,11 @@ export interface ActivityDeps {
   notifier?: Notifier;
   /** Lets a waiting sweep pause and unpause its user's schedule. */
   schedules?: ScheduleClient;
-  /** Built with `maxRetries: 0`: Temporal owns retries. */
-  anthropic: Anthropic;
+  /** Claude Managed Agents (`createManagedAgents` over the SDK, with `maxRetries: 0`). */
+  managedAgents: ManagedAgentsPort;
   sealer: Sealer;
   /** Shared by every worker of the deployment: vault ids and the ledger of handled e-mails. */
   state: UserStateStore;
-  /** Tells a sweep how its session is going, so `status` can show it while the activity runs. */
-  reportProgress?: (workflowId: string, runId: string, progress: SessionProgress) => Promise<void>;
   /** Starts (or attaches to) the user's one sweep: `sweepStartOptions` with USE_EXISTING. For tickets. */
   startSweep?: (input: SweepInput, taskQueue: string) => Promise<{ workflowId: string; runId: string }>;
   settings: {

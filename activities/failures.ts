@@ -1,9 +1,8 @@
-import { APIConnectionError, APIError as AnthropicApiError, APIUserAbortError } from '@anthropic-ai/sdk';
 import { asyncLocalStorage } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { ZodError } from 'zod';
 import { ErrorType, metricNames, type ErrorTypeName } from '../workflows/contract.js';
-import { retryAfterMs } from './apis/retry-after.js';
+import { managedAgentsFailure } from './apis/managed-agents.js';
 import { ScalekitApiError } from './apis/scalekit.js';
 
 const byStatus: Record<number, ErrorTypeName> = {
@@ -31,12 +30,12 @@ export function classify(err: unknown): unknown {
       `unexpected response shape: ${err.issues[0]?.message ?? err.message}`,
     );
   }
-  if (isStreamErrorFrame(err)) {
+  const agents = managedAgentsFailure(err);
+  if (agents?.kind === 'stream') {
     // The stream said what went wrong and ended; a retry re-attaches to the session (runAgentSession).
-    const kind = (err.error as { error?: { type?: string } } | undefined)?.error?.type ?? 'error';
     return ApplicationFailure.create({
       type: ErrorType.SessionStreamFailed,
-      message: `the session's event stream failed with ${kind}: ${err.message}`,
+      message: `the session's event stream failed with ${agents.errorType}: ${agents.message}`,
     });
   }
   const http = httpFacts(err);
@@ -51,29 +50,13 @@ export function classify(err: unknown): unknown {
   });
 }
 
-/** An `event: error` frame: the SDK raises it as an `APIError` without a status (src/core/streaming.ts). */
-function isStreamErrorFrame(err: unknown): err is AnthropicApiError {
-  return (
-    err instanceof AnthropicApiError &&
-    err.status === undefined &&
-    !(err instanceof APIConnectionError) &&
-    !(err instanceof APIUserAbortError)
-  );
-}
-
 export function httpFacts(err: unknown): { status: number; message: string; retryAfterMs?: number } | undefined {
   if (err instanceof ScalekitApiError) {
     return { status: err.status, message: err.message, retryAfterMs: err.retryAfterMs };
   }
-  if (err instanceof AnthropicApiError && typeof err.status === 'number') {
-    return {
-      status: err.status,
-      // Status, error type and request id only: the SDK's own message echoes the response body.
-      message: `Anthropic answered ${err.status}${err.type ? ` ${err.type}` : ''}${err.requestID ? ` (request ${err.requestID})` : ''}`,
-      retryAfterMs: retryAfterMs(err.headers),
-    };
-  }
-  return undefined;
+  const agents = managedAgentsFailure(err);
+  if (agents?.kind !== 'http') return undefined;
+  return { status: agents.status, message: agents.message, retryAfterMs: agents.retryAfterMs };
 }
 
 /** Wraps every function of an activity object so its failures are classified. */

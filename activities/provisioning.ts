@@ -20,11 +20,11 @@ export interface Provisioned {
  * The one-time build (find-or-create the Virtual MCP config and the agent, by name) and the cheap,
  * cached lookup that every sweep uses to find them again.
  */
-export function createProvisioning({ scalekit, anthropic, settings }: ActivityDeps) {
+export function createProvisioning({ scalekit, managedAgents, settings }: ActivityDeps) {
   let cached: Promise<Provisioned> | undefined;
 
   async function findAgent(name: string) {
-    for await (const agent of anthropic.beta.agents.list({ limit: 100 })) {
+    for await (const agent of managedAgents.listAgents()) {
       if (agent.name === name && !agent.archived_at) return agent;
     }
     return undefined;
@@ -52,13 +52,13 @@ export function createProvisioning({ scalekit, anthropic, settings }: ActivityDe
     const createdAgent = !agent;
     let agentUpdated = false;
     if (!agent) {
-      agent = await anthropic.beta.agents.create({ ...definition, metadata });
+      agent = await managedAgents.createAgent({ ...definition, metadata });
     } else if (
       agent.metadata?.[DEFINITION_DIGEST_KEY] !== digest ||
       // A tool granted outside setup (console, another script) is taken back even if the digest matches.
       JSON.stringify(enabledTools(agent.tools)) !== JSON.stringify(WANTED_TOOLS)
     ) {
-      agent = await anthropic.beta.agents.update(agent.id, { ...definition, metadata, version: agent.version });
+      agent = await managedAgents.updateAgent(agent.id, { ...definition, metadata, version: agent.version });
       agentUpdated = true;
     }
     cached = Promise.resolve({ mcpConfigId: config.id, mcpServerUrl: config.mcp_server_url, agentId: agent.id });

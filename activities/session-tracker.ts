@@ -1,16 +1,5 @@
 import type { AgentSessionSummary } from '../workflows/contract.js';
-
-/** The fields of a session event that a sweep reads; the SDK's union types carry many more. */
-export interface SessionEventLike {
-  id?: string;
-  type: string;
-  name?: string;
-  content?: Array<{ type: string; text?: string }>;
-  stop_reason?: { type: string } | null;
-  model_usage?: { input_tokens?: number; output_tokens?: number };
-  error?: { type?: string; message?: string; retry_status?: { type?: string } };
-  is_error?: boolean;
-}
+import type { SessionEventView } from './apis/managed-agents.wire.js';
 
 /** Stop reasons that end a turn without its work done; the SDK's `BetaManagedAgentsSessionStatusIdleEvent`. */
 const FAILED_STOP_REASONS: Record<string, string> = {
@@ -53,7 +42,7 @@ export class SessionTracker {
   }
 
   /** Returns false for an event already counted. */
-  add(event: SessionEventLike): boolean {
+  add(event: SessionEventView): boolean {
     // Previews (event_start / event_delta) have no id and repeat what a full event will say.
     if (!event.id) return false;
     if (this.seen.has(event.id)) return false;

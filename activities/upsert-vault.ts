@@ -1,13 +1,9 @@
-import type Anthropic from '@anthropic-ai/sdk';
-import { ConflictError, NotFoundError } from '@anthropic-ai/sdk';
 import type { SealedSecret, VaultRef } from '../workflows/contract.js';
+import type { Credential, Vault } from './apis/managed-agents.wire.js';
 import type { ActivityDeps } from './deps.js';
 import { IDENTIFIER_METADATA_KEY } from './definitions.js';
 import type { Provisioning } from './provisioning.js';
 import { activityBinding } from './seal.js';
-
-type Credential = Anthropic.Beta.Vaults.BetaManagedAgentsCredential;
-type Vault = Anthropic.Beta.Vaults.BetaManagedAgentsVault;
 
 /** Creation order: timestamps first, ids to break a tie the same way on every worker. */
 const older = (a: Vault | Credential, b: Vault | Credential) =>
@@ -18,7 +14,7 @@ const older = (a: Vault | Credential, b: Vault | Credential) =>
  * the MCP server URL. First run creates both; later runs only replace the token.
  */
 export function createUpsertVault(deps: ActivityDeps, provisioning: Provisioning) {
-  const { anthropic, sealer, state } = deps;
+  const { managedAgents, sealer, state } = deps;
 
   const matches = (c: Credential, url: string) =>
     !c.archived_at && c.auth.type === 'static_bearer' && 'mcp_server_url' in c.auth && c.auth.mcp_server_url === url;
@@ -27,23 +23,16 @@ export function createUpsertVault(deps: ActivityDeps, provisioning: Provisioning
   async function verifyRemembered(identifier: string, url: string) {
     const remembered = await state.getVault(identifier);
     if (!remembered) return undefined;
-    try {
-      const vault = await anthropic.beta.vaults.retrieve(remembered.vaultId);
-      if (vault.archived_at || vault.metadata?.[IDENTIFIER_METADATA_KEY] !== identifier) return undefined;
-      const credential = await anthropic.beta.vaults.credentials.retrieve(remembered.credentialId, {
-        vault_id: remembered.vaultId,
-      });
-      return matches(credential, url) ? remembered : undefined;
-    } catch (err) {
-      if (err instanceof NotFoundError) return undefined;
-      throw err;
-    }
+    const vault = await managedAgents.retrieveVault(remembered.vaultId);
+    if (!vault || vault.archived_at || vault.metadata?.[IDENTIFIER_METADATA_KEY] !== identifier) return undefined;
+    const credential = await managedAgents.retrieveCredential(remembered.vaultId, remembered.credentialId);
+    return credential && matches(credential, url) ? remembered : undefined;
   }
 
   /** The user's live vault: the oldest, should two sweeps ever have raced to create one each. */
   async function findVaultByMetadata(identifier: string) {
     let oldest: Vault | undefined;
-    for await (const vault of anthropic.beta.vaults.list({ limit: 100 })) {
+    for await (const vault of managedAgents.listVaults()) {
       if (vault.archived_at || vault.metadata?.[IDENTIFIER_METADATA_KEY] !== identifier) continue;
       if (!oldest || older(vault, oldest)) oldest = vault;
     }
@@ -52,19 +41,18 @@ export function createUpsertVault(deps: ActivityDeps, provisioning: Provisioning
 
   /** Creates the vault, then settles on the oldest one so concurrent first sweeps converge on one. */
   async function createVault(identifier: string) {
-    const created = await anthropic.beta.vaults.create({
-      display_name: `inbox-agent ${identifier}`,
-      metadata: { [IDENTIFIER_METADATA_KEY]: identifier },
+    const created = await managedAgents.createVault(`inbox-agent ${identifier}`, {
+      [IDENTIFIER_METADATA_KEY]: identifier,
     });
     const oldest = (await findVaultByMetadata(identifier)) ?? created;
-    if (oldest.id !== created.id) await anthropic.beta.vaults.archive(created.id);
+    if (oldest.id !== created.id) await managedAgents.archiveVault(created.id);
     return oldest;
   }
 
   /** The vault's live credentials for the URL, oldest first. */
   async function credentialsFor(vaultId: string, url: string) {
     const found: Credential[] = [];
-    for await (const credential of anthropic.beta.vaults.credentials.list(vaultId, { limit: 100 })) {
+    for await (const credential of managedAgents.listCredentials(vaultId)) {
       if (matches(credential, url)) found.push(credential);
     }
     return found.sort((a, b) => (older(a, b) ? -1 : 1));
@@ -76,11 +64,7 @@ export function createUpsertVault(deps: ActivityDeps, provisioning: Provisioning
    */
   async function convergeOnOldest(vaultId: string, url: string): Promise<Credential | undefined> {
     const [oldest, ...extras] = await credentialsFor(vaultId, url);
-    for (const extra of extras) {
-      await anthropic.beta.vaults.credentials.archive(extra.id, { vault_id: vaultId }).catch((err: unknown) => {
-        if (!(err instanceof NotFoundError)) throw err;
-      });
-    }
+    for (const extra of extras) await managedAgents.archiveCredential(vaultId, extra.id);
     return oldest;
   }
 
@@ -93,16 +77,13 @@ export function createUpsertVault(deps: ActivityDeps, provisioning: Provisioning
       const vault = (await findVaultByMetadata(identifier)) ?? (await createVault(identifier));
       let createdId: string | undefined;
       if ((await credentialsFor(vault.id, mcpServerUrl)).length === 0) {
-        try {
-          const fresh = await anthropic.beta.vaults.credentials.create(vault.id, {
-            display_name: 'scalekit-virtual-mcp',
-            auth: { type: 'static_bearer', mcp_server_url: mcpServerUrl, token },
-          });
-          createdId = fresh.id;
-        } catch (err) {
-          // Another sweep of this user created it a moment ago: use theirs, with our token.
-          if (!(err instanceof ConflictError)) throw err;
-        }
+        // Undefined: another sweep of this user created it a moment ago; use theirs, with our token.
+        const fresh = await managedAgents.createBearerCredential(vault.id, {
+          displayName: 'scalekit-virtual-mcp',
+          mcpServerUrl,
+          token,
+        });
+        createdId = fresh?.id;
       }
       const live = await convergeOnOldest(vault.id, mcpServerUrl);
       if (!live) throw new Error(`credential for ${mcpServerUrl} vanished from vault ${vault.id}`);
@@ -111,10 +92,7 @@ export function createUpsertVault(deps: ActivityDeps, provisioning: Provisioning
       // Ours survived and holds our token; one that lost to an older credential gets ours below.
       if (live.id === createdId) return { ...ids, created: true };
     }
-    await anthropic.beta.vaults.credentials.update(ids.credentialId, {
-      vault_id: ids.vaultId,
-      auth: { type: 'static_bearer', token },
-    });
+    await managedAgents.updateBearerToken(ids.vaultId, ids.credentialId, token);
     return { ...ids, created: false };
   };
 }

@@ -1,3 +1,4 @@
+import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_MCP_TOOLS, GCAL_TOOLS, GMAIL_TOOLS, MCP_SERVER_NAME } from '../activities/definitions.js';
 import { createActivities } from '../activities/index.js';
@@ -18,9 +19,13 @@ const INJECTION = {
 
 describe('least privilege for the agent (real worker, dev server, emulators)', () => {
   let stack: TestStack;
+  /** The real SDK on the emulator, as an operator's console or script would change the agent. */
+  let anthropic: Anthropic;
 
   beforeAll(async () => {
     stack = await startTestStack('privilege');
+    const { ANTHROPIC_BASE_URL: baseURL, ANTHROPIC_API_KEY: apiKey } = stack.emulators.env;
+    anthropic = new Anthropic({ baseURL, apiKey, maxRetries: 0 });
     await stack.startWorker();
   });
   afterAll(async () => {
@@ -28,7 +33,7 @@ describe('least privilege for the agent (real worker, dev server, emulators)', (
   });
 
   it('setup converges an over-privileged deployment: a new agent version and a narrowed tool mapping', async () => {
-    const { scalekit, anthropic, settings } = stack.deps;
+    const { scalekit, settings } = stack.deps;
     // What earlier releases deployed: every agent tool, every MCP tool, update_event mapped.
     const config = await scalekit.createConfig({
       name: settings.mcpConfigName,
@@ -68,7 +73,7 @@ describe('least privilege for the agent (real worker, dev server, emulators)', (
 
   it('the agent as the API stores it has exactly the allowed tools, each with an explicit policy', async () => {
     const { agentId } = await stack.inbox.setup();
-    const agent = await stack.deps.anthropic.beta.agents.retrieve(agentId);
+    const agent = await anthropic.beta.agents.retrieve(agentId);
     expect(agent.tools.map((t) => t.type)).toEqual(['mcp_toolset']);
     const [toolset] = agent.tools;
     if (toolset?.type !== 'mcp_toolset') throw new Error('no mcp_toolset');
@@ -83,7 +88,6 @@ describe('least privilege for the agent (real worker, dev server, emulators)', (
 
   it('a setup that finds a tool granted behind its back (same digest) takes it back', async () => {
     const { agentId, agentVersion } = await stack.inbox.setup();
-    const { anthropic } = stack.deps;
     const agent = await anthropic.beta.agents.retrieve(agentId);
     // Someone enables the shell in the console; the metadata digest still says "ours".
     await anthropic.beta.agents.update(agentId, {
@@ -112,7 +116,7 @@ describe('least privilege for the agent (real worker, dev server, emulators)', (
     expect(report.session?.toolCalls).toEqual(BOOKED);
     // Every tool use the session recorded, read back through the SDK: no refused or extra attempt.
     const uses = [];
-    for await (const e of stack.deps.anthropic.beta.sessions.events.list(report.session!.sessionId)) {
+    for await (const e of anthropic.beta.sessions.events.list(report.session!.sessionId)) {
       if (e.type === 'agent.mcp_tool_use' || e.type === 'agent.tool_use' || e.type === 'agent.custom_tool_use')
         uses.push(e.name);
     }

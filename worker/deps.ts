@@ -1,22 +1,14 @@
-import Anthropic from '@anthropic-ai/sdk';
 import type { Client } from '@temporalio/client';
 import type { ActivityDeps } from '../activities/index.js';
+import { createManagedAgents } from '../activities/apis/managed-agents.js';
 import { ScalekitApi, ScalekitConnectedAccounts } from '../activities/apis/scalekit.js';
 import { createConsentState } from '../activities/consent-state.js';
 import { logNotifier, webhookNotifier, type Notifier } from '../activities/notify.js';
 import { createSealer, sealKeys } from '../activities/seal.js';
 import { describeDatabaseUrl, openUserStateStore } from '../activities/state/index.js';
-import { sessionProgressSignal, sweepStartOptions } from '../workflows/contract.js';
+import { sweepStartOptions } from '../workflows/contract.js';
 import type { inboxSweep } from '../workflows/index.js';
 import type { WorkerConfig } from './config.js';
-
-const noop = () => {};
-const messageOnlyLogger = {
-  error: (message: string) => console.error(`anthropic: ${message}`),
-  warn: (message: string) => console.warn(`anthropic: ${message}`),
-  info: noop,
-  debug: noop,
-};
 
 /**
  * The real clients behind the activities, from validated configuration. Opens the shared state
@@ -47,22 +39,9 @@ export async function buildActivityDeps(config: WorkerConfig, temporal: Client):
       : {}),
     notifier: buildNotifier(config),
     schedules: temporal.schedule,
-    anthropic: new Anthropic({
-      apiKey: config.ANTHROPIC_API_KEY,
-      baseURL: config.ANTHROPIC_BASE_URL,
-      // Temporal owns retries; an SDK retry under it would multiply attempts and hide 429s.
-      maxRetries: 0,
-      timeout: 30_000,
-      // Explicit, so ANTHROPIC_LOG=debug cannot turn on request/response logging (a credential body
-      // carries the session token, session events carry mail); and only the message line of what
-      // does log, since the SDK passes SSE data along with stream errors.
-      logLevel: 'warn',
-      logger: messageOnlyLogger,
-    }),
+    managedAgents: createManagedAgents({ apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL }),
     sealer: createSealer(sealKeys(config.INBOX_AGENT_SEAL_KEYS, config.INBOX_AGENT_SEAL_KEY)),
     state,
-    reportProgress: (workflowId, runId, progress) =>
-      temporal.workflow.getHandle(workflowId, runId).signal(sessionProgressSignal, progress),
     startSweep: async (input, taskQueue) => {
       const handle = await temporal.workflow.start<typeof inboxSweep>('inboxSweep', {
         ...sweepStartOptions(input.identifier, taskQueue),

@@ -15,13 +15,19 @@ export const apiCall: ActivityOptions = {
 };
 
 /**
- * One agent session: as long as the session may run, heartbeating so a dead worker is noticed in
- * seconds; a retry re-attaches to the same session rather than starting a new one.
+ * One agent session. `bound` is the session's whole life, every attempt and backoff included
+ * (`scheduleToCloseTimeout`): a retry re-attaches to the same session rather than starting a new
+ * one, and never gets a fresh full bound, so the session cannot outlive the token it carries (the
+ * workflow passes no more than the token's remaining life). Heartbeating so a dead worker is noticed
+ * in seconds; the heartbeat is also how `status` sees progress, as fresh as the heartbeat throttle
+ * (0.8 of the timeout) lets it be.
  */
-export function agentSession(sessionTimeout: Duration): ActivityOptions {
+export function agentSession(bound: Duration, activityId: string): ActivityOptions {
   return {
-    startToCloseTimeout: sessionTimeout,
-    heartbeatTimeout: '30 seconds',
+    activityId,
+    scheduleToCloseTimeout: bound,
+    startToCloseTimeout: bound,
+    heartbeatTimeout: '10 seconds',
     retry: {
       initialInterval: '2 seconds',
       backoffCoefficient: 2,

@@ -171,6 +171,15 @@ export interface AgentSessionInput {
   eventForEveryEmail: boolean;
 }
 
+/** Which session activity's sessions `endAgentSession` interrupts and archives. */
+export interface EndAgentSessionInput {
+  identifier: string;
+  /** The `activityId` the workflow gave that `runAgentSession`; its sessions carry it in their metadata. */
+  activityId: string;
+  /** When the workflow scheduled it (ISO); sessions are listed from then on. */
+  createdSince: string;
+}
+
 /** What `findUnhandled` hands the workflow: ids in the clear, everything from the mail sealed. */
 export interface InboxBatch {
   /** Unhandled unread messages for this sweep, oldest first, at most the per-sweep cap. */
@@ -204,7 +213,10 @@ export interface AgentSessionSummary {
   reportedNoAction: string[];
 }
 
-/** Heartbeat details of `runAgentSession`: what a retried attempt needs to re-attach. */
+/**
+ * Heartbeat details of `runAgentSession`: what a retried attempt needs to re-attach, and the progress
+ * `status` reads from the pending activity (no history event per report).
+ */
 export interface SessionProgress {
   sessionId: string;
   messageSent: boolean;
@@ -335,10 +347,11 @@ export interface ReauthorizedSignal {
 }
 
 export const reauthorizedSignal = defineSignal<[ReauthorizedSignal?]>('reauthorized');
+/**
+ * The workflow's own view; `InboxAgentClient.status` adds the running session's progress from the
+ * session activity's heartbeat details.
+ */
 export const statusQuery = defineQuery<SweepStatus>('status');
-/** Sent by `runAgentSession` to its own workflow, so `status` can show the session while it runs. */
-export const sessionProgressSignal = defineSignal<[SessionProgress]>('sessionProgress');
-
 /**
  * Our own metrics, exported through the worker runtime's Prometheus endpoint under these names
  * (tagged namespace and taskQueue, like the SDK's own). Emitted where each event is decided once: the workflow (not during replay)

@@ -1,6 +1,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   log,
   proxyActivities,
   setHandler,
@@ -11,9 +12,9 @@ import { agentSession, apiCall } from './activity-options.js';
 import {
   ErrorType,
   reauthorizedSignal,
-  sessionProgressSignal,
   statusQuery,
   sweepWorkflowId,
+  type AgentSessionInput,
   type AgentSessionSummary,
   type ConnectionsReport,
   type HandledReport,
@@ -39,9 +40,46 @@ const { upsertVault } = proxyActivities<Activities>({ ...apiCall, summary: 'Put 
 const { findUnhandled } = proxyActivities<Activities>({ ...apiCall, summary: 'Read unread mail, compare the ledger' });
 const { confirmHandled } = proxyActivities<Activities>({ ...apiCall, summary: 'Confirm events, record the ledger' });
 const { startSweep } = proxyActivities<Activities>({ ...apiCall, summary: "Start or attach to the user's sweep" });
+const { endAgentSession } = proxyActivities<Activities>({ ...apiCall, summary: 'Interrupt and archive the session' });
 
 /** A sweep sent back to the re-authorization wait by a session runs at most this many sessions. */
 const MAX_SESSIONS = 3;
+/** A session ends this long before its token expires, whatever clock skew lies between us and Scalekit. */
+const TOKEN_SAFETY_MS = 60_000;
+
+/**
+ * How long the session may run in all: the configured bound, cut to what the token has left (the
+ * steps since the mint used some of its margin). Undefined when the token has too little left: mint
+ * again. Scalekit's `expires_at` is trusted over our own arithmetic when it sent one.
+ */
+function sessionBound(sessionTimeoutMs: number, token: MintedToken): number | undefined {
+  const tokenLeft = Date.parse(token.expiresAt) - Date.now() - TOKEN_SAFETY_MS;
+  if (!Number.isFinite(tokenLeft)) return sessionTimeoutMs;
+  const bound = Math.min(sessionTimeoutMs, tokenLeft);
+  return bound >= Math.min(sessionTimeoutMs, 60_000) ? bound : undefined;
+}
+
+/**
+ * Runs one agent session under its own activity id (the sessions it creates carry that id in their
+ * metadata). When the sweep gives up on it (cancelled, out of time or attempts), the session is
+ * interrupted and archived, so the agent books nothing after the sweep stopped.
+ */
+async function runSession(input: AgentSessionInput, boundMs: number, activityId: string) {
+  const createdSince = new Date().toISOString();
+  const { runAgentSession } = proxyActivities<Activities>({
+    ...agentSession(boundMs, activityId),
+    summary: 'Run the agent session',
+  });
+  try {
+    return await runAgentSession(input);
+  } catch (err) {
+    // Not cancellable: a cancelled sweep is exactly when this must still run.
+    await CancellationScope.nonCancellable(() =>
+      endAgentSession({ identifier: input.identifier, activityId, createdSince }),
+    ).catch((cleanup: unknown) => log.warn('could not end the agent session', { activityId, error: String(cleanup) }));
+    throw err;
+  }
+}
 
 /**
  * One sweep for one user: get an authorized session token (waiting for re-authorization if a
@@ -64,7 +102,6 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
   const state = new SweepState(identifier);
   setHandler(statusQuery, () => state.status);
   setHandler(reauthorizedSignal, () => state.reauthorizedSignalled());
-  setHandler(sessionProgressSignal, (progress) => state.sessionProgress(progress));
 
   const startedAt = new Date(workflowInfo().startTime).toISOString();
   let reauthWaits = 0;
@@ -87,11 +124,6 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
     state.enter('delegating');
     return report('delegated', { sweep: await startSweep(input, workflowInfo().taskQueue) });
   }
-
-  const { runAgentSession } = proxyActivities<Activities>({
-    ...agentSession(settings.sessionTimeoutMs),
-    summary: 'Run the agent session',
-  });
 
   const reauth = new ReauthWait(state, {
     identifier,
@@ -184,14 +216,16 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
       if (remint(err)) continue;
       throw err;
     }
+    const boundMs = sessionBound(settings.sessionTimeoutMs, minted);
+    // The steps since the mint (retried, slow) used up the token's margin: mint a fresh one.
+    if (boundMs === undefined) continue;
     state.enter('running_session');
     sessions += 1;
-    session = await runAgentSession({
-      identifier,
-      vaultId: vault.vaultId,
-      batch: inbox.batch,
-      eventForEveryEmail: settings.eventForEveryEmail,
-    });
+    session = await runSession(
+      { identifier, vaultId: vault.vaultId, batch: inbox.batch, eventForEveryEmail: settings.eventForEveryEmail },
+      boundMs,
+      `agent-session-${sessions}`,
+    );
     state.sessionFinished(session.sessionId);
     sweepMetrics.session(session);
 

@@ -2,7 +2,6 @@ import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow'
 import {
   searchAttributes,
   type ConnectionsReport,
-  type SessionProgress,
   type SweepOutcome,
   type SweepPhase,
   type SweepStatus,
@@ -85,15 +84,6 @@ export class SweepState {
     delete this.current.nextRecheckAt;
     this.current.inactiveConnections = [];
     this.current.authLinks = [];
-  }
-
-  sessionProgress(progress: SessionProgress): void {
-    this.current.sessionId = progress.sessionId;
-    this.current.progress = {
-      eventsSeen: progress.eventsSeen,
-      lastEventId: progress.lastEventId,
-      toolCalls: progress.toolCalls,
-    };
   }
 
   sessionFinished(sessionId: string): void {
