@@ -15,6 +15,7 @@ import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
 import type { Duration } from '@temporalio/common';
 import { ApplicationFailure } from '@temporalio/common';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import {
   connectionsWorkflowId,
   MAX_MAX_EMAILS,
@@ -30,6 +31,7 @@ import {
   statusQuery,
   type ConnectionsReport,
   type ProvisionResult,
+  type SessionProgress,
   type SweepInput,
   type SweepPhase,
   type SweepReport,
@@ -169,6 +171,31 @@ function assertDuration(name: string, value: DurationInput | undefined, maxMs = 
 }
 
 /**
+ * The sweep's `status` query, plus the running session's progress from its activity's last heartbeat
+ * (what `describe()` shows of pending activities): progress costs no history event, however long
+ * the session runs. Decoded with the handle's client's data converter, so a payload codec applies.
+ */
+export async function sweepStatus(handle: WorkflowHandle): Promise<SweepStatus> {
+  const [status, described] = await Promise.all([handle.query(statusQuery), handle.describe()]);
+  if (status.phase !== 'running_session') return status;
+  const session = described.raw.pendingActivities?.find((a) => a.activityType?.name === 'runAgentSession');
+  const payloads = session?.heartbeatDetails?.payloads;
+  if (!payloads?.length) return status;
+  const progress = await decodeFromPayloadsAtIndex<SessionProgress | undefined>(
+    handle.client.options.loadedDataConverter,
+    0,
+    payloads,
+  );
+  if (!progress?.sessionId) return status;
+  const { eventsSeen, lastEventId } = progress;
+  return {
+    ...status,
+    sessionId: progress.sessionId,
+    progress: { eventsSeen, ...(lastEventId ? { lastEventId } : {}) },
+  };
+}
+
+/**
  * The typed way for other services (and the CLI) to drive inbox sweeps. It needs only Temporal
  * access: Scalekit and Anthropic credentials stay on the workers.
  */
@@ -259,7 +286,7 @@ export class InboxAgentClient {
   async status(identifier: string, workflowId?: string): Promise<Array<{ workflowId: string; status: SweepStatus }>> {
     const ids = workflowId ? [await this.sweepOf(identifier, workflowId)] : await this.runningSweeps(identifier);
     return Promise.all(
-      ids.map(async (id) => ({ workflowId: id, status: await this.client.workflow.getHandle(id).query(statusQuery) })),
+      ids.map(async (id) => ({ workflowId: id, status: await sweepStatus(this.client.workflow.getHandle(id)) })),
     );
   }
 

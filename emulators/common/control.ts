@@ -18,6 +18,11 @@ export const faultRuleSchema = z.object({
   rate: z.number().min(0).max(1).default(1),
   /** Hit at most this many calls, then the rule retires. */
   times: z.number().int().positive().optional(),
+  /**
+   * With `status`: do the work first, then answer with the fault instead of the result: a response
+   * lost after the service acted (a created session the client never hears of).
+   */
+  afterWork: z.boolean().optional(),
   /** Added before the call is answered (or failed). */
   latencyMs: z.number().int().min(0).optional(),
   /** For streaming routes: close the stream after this many events. */
@@ -44,6 +49,8 @@ export interface FaultDecision {
   errorCode?: string;
   /** How long a 429/503 asks the client to wait; written as `retry-after-ms` and `retry-after`. */
   retryAfterMs?: number;
+  /** The handler runs first; its answer is replaced by the fault. */
+  afterWork?: boolean;
   cutAfterEvents?: number;
   errorFrameAfterEvents?: number;
 }
@@ -148,6 +155,7 @@ export class Control {
         decision.status = rule.status;
         decision.errorCode = rule.errorCode;
         decision.retryAfterMs = rule.retryAfterMs;
+        decision.afterWork = rule.afterWork;
       }
       if (rule.cutAfterEvents !== undefined && decision.cutAfterEvents === undefined) {
         decision.cutAfterEvents = rule.cutAfterEvents;

@@ -56,6 +56,7 @@ export function route(
       const entered = await control.enter(key, options.keyOf?.(req));
       const fault = options.faultDefaults?.(entered) ?? entered;
       if (fault.status !== undefined) {
+        if (fault.afterWork) await performUnanswered(handler, req, res);
         setRetryAfter(res, fault.retryAfterMs);
         const what = fault.status === 429 && !entered.errorCode ? 'rate limit exceeded' : 'injected fault';
         writeError(res, fault.status, `${what} on ${key}`, fault.errorCode);
@@ -68,6 +69,20 @@ export function route(
       else next(err);
     }
   });
+}
+
+/**
+ * Runs a handler for its effect, throwing its answer away (the `afterWork` fault). The emulators'
+ * handlers answer with `res.json` only, so muting that one method is enough.
+ */
+async function performUnanswered(handler: Handler, req: Request, res: Response): Promise<void> {
+  const json = res.json;
+  res.json = () => res;
+  try {
+    await handler(req, res);
+  } finally {
+    res.json = json;
+  }
 }
 
 /** A control-plane command: a JSON body checked by `schema`, then applied; 400 with zod's account, else 204. */

@@ -22,6 +22,8 @@ export interface SessionState {
   status: string;
   vaultIds: string[];
   agentId: string;
+  archived: boolean;
+  metadata: Record<string, string>;
   events: Array<{ id: string; type: string }>;
 }
 
@@ -53,6 +55,8 @@ export function sessionStates(store: Store): SessionState[] {
     status: s.status,
     vaultIds: [...s.vault_ids],
     agentId: s.agent.id,
+    archived: s.archived_at !== null,
+    metadata: { ...s.metadata },
     events: s.log.entries.map(({ event }) => ({ id: event.id, type: event.type })),
   }));
 }

@@ -1,8 +1,9 @@
 import { vi } from 'vitest';
 import type { WorkflowHandle } from '@temporalio/client';
-import { statusQuery, type SweepStatus } from '../../workflows/contract.js';
+import { sweepStatus } from '../../client/index.js';
+import type { SweepStatus } from '../../workflows/contract.js';
 
-/** Polls the sweep's `status` query until the predicate holds. */
+/** Polls the sweep's status (the query, plus session progress from heartbeats) until the predicate holds. */
 export async function waitForStatus(
   handle: WorkflowHandle,
   predicate: (status: SweepStatus) => boolean,
@@ -10,7 +11,7 @@ export async function waitForStatus(
 ): Promise<SweepStatus> {
   return vi.waitFor(
     async () => {
-      const status = await handle.query(statusQuery);
+      const status = await sweepStatus(handle);
       if (!predicate(status)) throw new Error(`status not reached yet: ${JSON.stringify(status)}`);
       return status;
     },
