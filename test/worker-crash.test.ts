@@ -50,8 +50,9 @@ describe('a worker killed during runAgentSession', () => {
       },
       { timeout: 60_000, interval: 100 },
     );
-    // The running sweep reports its session through `status` while the activity is still going.
-    const status = await waitForStatus(handle, (s) => s.sessionId === session.id && (s.progress?.eventsSeen ?? 0) > 0);
+    // The running sweep reports its session through `status` (from the activity's first heartbeat,
+    // sent at once; later progress is throttled, see session-lifecycle.test.ts) while it is going.
+    const status = await waitForStatus(handle, (s) => s.sessionId === session.id && s.progress !== undefined);
     expect(status.phase).toBe('running_session');
     child.kill('SIGKILL');
     await new Promise((resolve) => child!.once('exit', resolve));
