@@ -1,3 +1,4 @@
+import type * as wire from '../../activities/apis/managed-agents.wire.js';
 import type { AgentDefinition } from './agent-config.js';
 import { notFound } from './errors.js';
 import type { EventLog } from './events.js';
@@ -5,6 +6,12 @@ import type { SessionRunner } from './session-runner.js';
 import type { Metadata } from './validation.js';
 
 /** In-memory state of one emulator instance. Records keep wire-shaped fields plus what the wire never shows. */
+
+/**
+ * Compile-time only: the wire-shaped records below are what the product's wire types (the SDK's)
+ * say the service sends, so a drift between emulator and SDK fails the typecheck.
+ */
+type Conforms<T extends W, W> = T;
 
 export interface AgentVersion extends AgentDefinition {
   id: string;
@@ -44,6 +51,8 @@ export interface VaultObject {
   archived_at: string | null;
 }
 
+export type VaultConforms = Conforms<VaultObject, wire.Vault>;
+
 export interface VaultRecord {
   wire: VaultObject;
   credentials: Map<string, CredentialRecord>;
@@ -52,7 +61,12 @@ export interface VaultRecord {
 /** The `auth` block as returned: every secret stripped. */
 export type CredentialAuth =
   | { type: 'static_bearer'; mcp_server_url: string }
-  | { type: 'mcp_oauth'; mcp_server_url: string; expires_at: string | null; refresh: Record<string, unknown> | null };
+  | {
+      type: 'mcp_oauth';
+      mcp_server_url: string;
+      expires_at: string | null;
+      refresh: Extract<wire.Credential['auth'], { type: 'mcp_oauth' }>['refresh'];
+    };
 
 export interface CredentialObject {
   id: string;
@@ -65,6 +79,8 @@ export interface CredentialObject {
   updated_at: string;
   archived_at: string | null;
 }
+
+export type CredentialConforms = Conforms<CredentialObject, wire.Credential>;
 
 export interface CredentialRecord {
   wire: CredentialObject;

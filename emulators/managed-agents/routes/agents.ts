@@ -1,5 +1,6 @@
 import type { Request } from 'express';
 import { z } from 'zod';
+import type * as wire from '../../../activities/apis/managed-agents.wire.js';
 import {
   checkMcpReferences,
   executionIdentitySchema,
@@ -51,9 +52,20 @@ const updateSchema = z.object({
 
 const LIST_LIMITS = { default: 20, max: 100 };
 
-export function serializeAgent(record: AgentRecord, version?: AgentVersion): Record<string, unknown> {
+/**
+ * Typed as the product's wire type (the SDK's own), so an answer the SDK's types would not describe
+ * fails the typecheck. Two fields are asserted rather than checked: `multiagent`, echoed as the client
+ * sent it (not modelled), and the built-in toolset's per-tool `configs`, whose names the request
+ * validated but whose SDK type is a union per tool name that the emulator does not spell out.
+ */
+export function serializeAgent(record: AgentRecord, version?: AgentVersion): wire.Agent {
   const current = version ?? record.versions.at(-1)!;
-  return { ...current, archived_at: record.archived_at };
+  return { ...current, ...unmodelled(current), archived_at: record.archived_at };
+}
+
+/** The two fields `serializeAgent` asserts (see there); shared with the session's agent snapshot. */
+export function unmodelled(agent: Pick<AgentVersion, 'multiagent' | 'tools'>) {
+  return { multiagent: agent.multiagent as wire.Agent['multiagent'], tools: agent.tools as wire.Agent['tools'] };
 }
 
 /** Every field an update can change; a version is only cut when one of them really changes. */

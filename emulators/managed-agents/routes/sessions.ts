@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type * as wire from '../../../activities/apis/managed-agents.wire.js';
 import {
   checkMcpReferences,
   mcpServersSchema,
@@ -18,6 +19,7 @@ import { createdAtFilter, queryBool, queryInt, queryList, queryOrder, queryStrin
 import { SessionRunner } from '../session-runner.js';
 import type { SessionAgent, SessionRecord } from '../store.js';
 import { applyMetadataPatch, clearable, metadataPatchSchema, metadataSchema, parseBody } from '../validation.js';
+import { unmodelled } from './agents.js';
 import { param, type RouteContext } from './context.js';
 import { acceptClientEvents, userMessageSchema } from './events.js';
 
@@ -60,14 +62,19 @@ const STATUSES = new Set<string>(['rescheduling', 'running', 'idle', 'terminated
 
 const seconds = (micros: number): number => Math.round(micros / 1000) / 1000;
 
-export function serializeSession(s: SessionRecord): Record<string, unknown> {
+/**
+ * Typed as the product's wire type (the SDK's own), so an answer the SDK's types would not describe
+ * fails the typecheck. `budget` is echoed as the client sent it (not modelled); for the agent, see
+ * `serializeAgent`.
+ */
+export function serializeSession(s: SessionRecord): wire.Session {
   const now = nowMicros();
   const active = seconds(s.activeMicros + (s.runningSince === null ? 0 : now - s.runningSince));
   return {
     id: s.id,
     type: 'session',
     status: s.status,
-    agent: s.agent,
+    agent: { ...s.agent, ...unmodelled(s.agent), multiagent: s.agent.multiagent as wire.Session['agent']['multiagent'] },
     environment_id: s.environment_id,
     vault_ids: s.vault_ids,
     title: s.title,
@@ -76,7 +83,7 @@ export function serializeSession(s: SessionRecord): Record<string, unknown> {
     outcome_evaluations: [],
     stats: { active_seconds: active, duration_seconds: seconds(now - s.createdMicros) },
     usage: { ...s.usage, active_seconds: active },
-    budget: s.budget,
+    budget: s.budget as wire.Session['budget'],
     created_at: s.created_at,
     updated_at: s.updated_at,
     archived_at: s.archived_at,
