@@ -39,3 +39,16 @@ export const errorBody = z.object({
   message: z.string().optional(),
   details: z.array(z.object({ error_code: z.string().optional() }).passthrough()).optional(),
 });
+
+/**
+ * The answers as they cross the wire, before the schemas' defaults apply: the Scalekit emulator types
+ * its JSON from these (type-only), so an answer our client would reject fails the typecheck.
+ */
+export type Sent = {
+  token: z.input<typeof tokenResponse>;
+  config: z.input<typeof mcpConfig>;
+  configResponse: z.input<typeof configResponse>;
+  listConfigsResponse: z.input<typeof listConfigsResponse>;
+  listConfigAccountsResponse: z.input<typeof listConfigAccountsResponse>;
+  sessionTokenResponse: z.input<typeof sessionTokenResponse>;
+};

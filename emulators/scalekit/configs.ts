@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import express, { type ErrorRequestHandler, type Express, type Request, type Response } from 'express';
 import { z } from 'zod';
+import type { Sent } from '../../activities/apis/scalekit.wire.js';
 import { HttpError, route, type Method } from '../common/http.js';
 import type { Context } from './context.js';
 import { parseRequest, writeRestError } from './errors.js';
@@ -69,7 +70,7 @@ export function mountConfigRoutes(app: Express, ctx: Context): void {
       { keyOf: (req) => clientKey(ctx, req.get('authorization')) },
     );
   const configs = ctx.state.configs;
-  const json = (config: McpConfig): object => configJson(ctx, config);
+  const json = (config: McpConfig): Sent['config'] => configJson(ctx, config);
 
   api('post', '/api/v1/mcp/configs', (req, res) => {
     const body = parseRequest(createSchema, req.body);
@@ -84,7 +85,7 @@ export function mountConfigRoutes(app: Express, ctx: Context): void {
       mappings: toMappings(body.connection_tool_mappings),
     };
     configs.set(config.id, config);
-    res.status(201).json({ config: json(config) });
+    res.status(201).json(configAnswer(json(config)));
   });
 
   api('get', '/api/v1/mcp/configs', (req, res) => {
@@ -104,16 +105,17 @@ export function mountConfigRoutes(app: Express, ctx: Context): void {
     const size = Math.min(query.page_size || MAX_PAGE_SIZE, MAX_PAGE_SIZE);
     const offset = query.page_token ? Number(Buffer.from(query.page_token, 'base64url').toString()) || 0 : 0;
     const pageToken = (at: number): string => Buffer.from(String(at)).toString('base64url');
-    res.json({
+    const page = {
       configs: matches.slice(offset, offset + size).map(json),
       next_page_token: offset + size < matches.length ? pageToken(offset + size) : '',
       prev_page_token: offset > 0 ? pageToken(Math.max(0, offset - size)) : '',
       total_size: matches.length,
-    });
+    };
+    res.json(page satisfies Sent['listConfigsResponse']);
   });
 
   api('get', '/api/v1/mcp/configs/:config_id', (req, res) => {
-    res.json({ config: json(findConfig(ctx, pathParam(req, 'config_id'))) });
+    res.json(configAnswer(json(findConfig(ctx, pathParam(req, 'config_id')))));
   });
 
   api('put', '/api/v1/mcp/configs/:config_id', (req, res) => {
@@ -124,7 +126,7 @@ export function mountConfigRoutes(app: Express, ctx: Context): void {
     }
     if (body.description !== undefined) config.description = body.description;
     if (body.connection_tool_mappings !== undefined) config.mappings = toMappings(body.connection_tool_mappings);
-    res.json({ config: json(config) });
+    res.json(configAnswer(json(config)));
   });
 
   api('delete', '/api/v1/mcp/configs/:config_id', (req, res) => {
@@ -152,7 +154,7 @@ export function mountConfigRoutes(app: Express, ctx: Context): void {
         authentication_link: authenticationLink,
       };
     });
-    res.json({ connected_accounts: connectedAccounts });
+    res.json({ connected_accounts: connectedAccounts } satisfies Sent['listConfigAccountsResponse']);
   });
 
   api('post', '/api/v1/mcp/configs/:config_id/tokens', (req, res) => {
@@ -191,7 +193,7 @@ export function mountConfigRoutes(app: Express, ctx: Context): void {
       exp,
       jti: randomUUID(),
     });
-    res.json({ token, expires_at: new Date(exp * 1000).toISOString() });
+    res.json({ token, expires_at: new Date(exp * 1000).toISOString() } satisfies Sent['sessionTokenResponse']);
   });
 
   app.use('/api/v1', (req, res) => writeRestError(res, 404, `no route for ${req.method} ${req.originalUrl}`));
@@ -230,8 +232,15 @@ function toMappings(mappings: z.output<typeof mappingsSchema>): ToolMapping[] {
   });
 }
 
-function configJson(ctx: Context, config: McpConfig): object {
-  return {
+const configAnswer = (config: Sent['config']): Sent['configResponse'] => ({ config });
+
+/**
+ * Typed from the product's wire types (type-only import), so an answer the client would not parse
+ * fails the typecheck. Built in a variable first: the service also sends fields the client does not
+ * read (`connection_id`, `provider`), which a literal returned directly would be refused for.
+ */
+function configJson(ctx: Context, config: McpConfig): Sent['config'] {
+  const json = {
     id: config.id,
     name: config.name,
     description: config.description,
@@ -243,4 +252,5 @@ function configJson(ctx: Context, config: McpConfig): object {
     })),
     mcp_server_url: mcpServerUrl(ctx, config),
   };
+  return json;
 }

@@ -2,6 +2,7 @@ import express, { type Express } from 'express';
 import { HttpError, route, type ErrorWriter } from '../common/http.js';
 import type { Context } from './context.js';
 import { API_TOKEN_TTL_SECONDS, bearer } from './tokens.js';
+import type { Sent } from '../../activities/apis/scalekit.wire.js';
 
 export function mountOAuthRoutes(app: Express, ctx: Context): void {
   app.use('/oauth/token', express.urlencoded({ extended: false }));
@@ -20,12 +21,13 @@ export function mountOAuthRoutes(app: Express, ctx: Context): void {
       if (form.client_id !== ctx.clientId || form.client_secret !== ctx.clientSecret) {
         throw new HttpError(401, 'invalid client_id or client_secret', 'invalid_client');
       }
-      res.json({
+      const answer = {
         access_token: ctx.tokens.issueApiToken(),
         token_type: 'Bearer',
         expires_in: API_TOKEN_TTL_SECONDS,
         scope: 'connected_accounts:read connected_accounts:write virtual_mcp_servers:read virtual_mcp_servers:write',
-      });
+      };
+      res.json(answer satisfies Sent['token']);
     },
     { keyOf },
   );

@@ -74,7 +74,11 @@ export function serializeSession(s: SessionRecord): wire.Session {
     id: s.id,
     type: 'session',
     status: s.status,
-    agent: { ...s.agent, ...unmodelled(s.agent), multiagent: s.agent.multiagent as wire.Session['agent']['multiagent'] },
+    agent: {
+      ...s.agent,
+      ...unmodelled(s.agent),
+      multiagent: s.agent.multiagent as wire.Session['agent']['multiagent'],
+    },
     environment_id: s.environment_id,
     vault_ids: s.vault_ids,
     title: s.title,
