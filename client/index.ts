@@ -15,7 +15,6 @@ import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
 import type { Duration } from '@temporalio/common';
 import { ApplicationFailure } from '@temporalio/common';
-import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import {
   connectionsWorkflowId,
   MAX_MAX_EMAILS,
@@ -31,7 +30,6 @@ import {
   statusQuery,
   type ConnectionsReport,
   type ProvisionResult,
-  type SessionProgress,
   type SweepInput,
   type SweepPhase,
   type SweepReport,
@@ -41,6 +39,9 @@ import {
 import { checkIdentifier, checkRequestId, parseDuration } from '../workflows/input.js';
 import type { connections, inboxSweep, provision } from '../workflows/index.js';
 import { loadClientConfig, type ClientConfig } from './config.js';
+import { sweepStatus } from './status.js';
+
+export { sweepStatus } from './status.js';
 import {
   describeSpec,
   duration,
@@ -168,31 +169,6 @@ function assertDuration(name: string, value: DurationInput | undefined, maxMs = 
   if (value === undefined) return undefined;
   clientSide(() => parseDuration(name, value, maxMs));
   return value as Duration;
-}
-
-/**
- * The sweep's `status` query, plus the running session's progress from its activity's last heartbeat
- * (what `describe()` shows of pending activities): progress costs no history event, however long
- * the session runs. Decoded with the handle's client's data converter, so a payload codec applies.
- */
-export async function sweepStatus(handle: WorkflowHandle): Promise<SweepStatus> {
-  const [status, described] = await Promise.all([handle.query(statusQuery), handle.describe()]);
-  if (status.phase !== 'running_session') return status;
-  const session = described.raw.pendingActivities?.find((a) => a.activityType?.name === 'runAgentSession');
-  const payloads = session?.heartbeatDetails?.payloads;
-  if (!payloads?.length) return status;
-  const progress = await decodeFromPayloadsAtIndex<SessionProgress | undefined>(
-    handle.client.options.loadedDataConverter,
-    0,
-    payloads,
-  );
-  if (!progress?.sessionId) return status;
-  const { eventsSeen, lastEventId } = progress;
-  return {
-    ...status,
-    sessionId: progress.sessionId,
-    progress: { eventsSeen, ...(lastEventId ? { lastEventId } : {}) },
-  };
 }
 
 /**
@@ -414,7 +390,7 @@ export class InboxAgentClient {
       throw err;
     });
     if (described?.status.name !== 'RUNNING') return undefined;
-    return { workflowId: handle.workflowId, status: await handle.query(statusQuery).catch(() => undefined) };
+    return { workflowId: handle.workflowId, status: await sweepStatus(handle).catch(() => undefined) };
   }
 
   /** Every user's schedule (schedules of this project only: those that start `inboxSweep`). */

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createSpinner } from 'nanospinner';
-import { statusQuery, type SweepReport, type SweepStatus } from '../workflows/contract.js';
+import type { SweepReport, SweepStatus } from '../workflows/contract.js';
+import { sweepStatus } from './status.js';
 import { formatReport } from './format.js';
 
 /** One change in a sweep as `sweep --wait` reports it; `--json` prints each as one line. */
@@ -55,7 +56,7 @@ export async function watchSweep(handle: WorkflowHandle, options: WatchOptions):
   let previous: SweepStatus | undefined;
   for (;;) {
     // A query can fail while no worker polls; the next round asks again.
-    const status = await handle.query(statusQuery).catch(() => undefined);
+    const status = await sweepStatus(handle).catch(() => undefined);
     if (status) {
       for (const event of changes(previous, status)) options.onEvent(event);
       previous = status;

@@ -1,0 +1,28 @@
+import type { WorkflowHandle } from '@temporalio/client';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
+import { statusQuery, type SessionProgress, type SweepStatus } from '../workflows/contract.js';
+
+/**
+ * The sweep's `status` query, plus the running session's progress from its activity's last heartbeat
+ * (what `describe()` shows of pending activities): progress costs no history event, however long
+ * the session runs. Decoded with the handle's client's data converter, so a payload codec applies.
+ */
+export async function sweepStatus(handle: WorkflowHandle): Promise<SweepStatus> {
+  const [status, described] = await Promise.all([handle.query(statusQuery), handle.describe()]);
+  if (status.phase !== 'running_session') return status;
+  const session = described.raw.pendingActivities?.find((a) => a.activityType?.name === 'runAgentSession');
+  const payloads = session?.heartbeatDetails?.payloads;
+  if (!payloads?.length) return status;
+  const progress = await decodeFromPayloadsAtIndex<SessionProgress | undefined>(
+    handle.client.options.loadedDataConverter,
+    0,
+    payloads,
+  );
+  if (!progress?.sessionId) return status;
+  const { eventsSeen, lastEventId } = progress;
+  return {
+    ...status,
+    sessionId: progress.sessionId,
+    progress: { eventsSeen, ...(lastEventId ? { lastEventId } : {}) },
+  };
+}
