@@ -1,14 +1,34 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { sweepWorkflowId } from '../workflows/contract.js';
+import { statusQuery, sweepWorkflowId } from '../workflows/contract.js';
 import { seedUser } from './helpers/demo.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
-import { waitForStatus } from './helpers/wait.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const EventType = temporal.api.enums.v1.EventType;
+
+/** worker/main.ts as production runs it, with the environment given on top of the stack's. */
+function spawnWorker(env: Record<string, string>): {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+} {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d) => (output += d));
+  child.stderr?.on('data', (d) => (output += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
 
 /** SIGTERM during a session: the worker process lets it finish within INBOX_AGENT_SHUTDOWN_GRACE, then exits 0. */
 describe('graceful shutdown', () => {
@@ -28,27 +48,32 @@ describe('graceful shutdown', () => {
 
   it(
     'a session in flight at SIGTERM completes on its first attempt, then the process exits 0',
-    {
-      timeout: 120_000,
-    },
+    { timeout: 120_000 },
     async () => {
       const identifier = seedUser(stack);
-      stack.emulators.agents.setStepDelay(700);
-      child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-        cwd: root,
-        env: { ...process.env, ...stack.workerEnv, INBOX_AGENT_SHUTDOWN_GRACE: '30s', INBOX_AGENT_LOG_FORMAT: 'json' },
-        stdio: ['ignore', 'pipe', 'pipe'],
+      stack.emulators.agents.setStepDelay(1_000);
+      const worker = spawnWorker({
+        ...stack.workerEnv,
+        INBOX_AGENT_SHUTDOWN_GRACE: '30s',
+        INBOX_AGENT_LOG_FORMAT: 'json',
       });
-      let output = '';
-      child.stdout?.on('data', (d) => (output += d));
-      child.stderr?.on('data', (d) => (output += d));
-      const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));
+      child = worker.child;
+      const { output, exited } = worker;
 
+      const sessionsBefore = new Set(stack.emulators.agents.sessions().map((x) => x.id));
       const handle = await stack.inbox.startSweep(identifier);
-      await waitForStatus(handle, (s) => s.phase === 'running_session' && (s.progress?.eventsSeen ?? 0) > 0, 60_000);
+      // The session is under way at the agent (its events flowing) when the worker is told to stop.
+      await vi.waitFor(
+        () => {
+          const session = stack.emulators.agents.sessions().find((x) => !sessionsBefore.has(x.id));
+          if (!session || session.events.length < 3) throw new Error('no running session yet');
+        },
+        { timeout: 60_000, interval: 100 },
+      );
+      expect((await handle.query(statusQuery)).phase).toBe('running_session');
       const stoppedAt = Date.now();
       child.kill('SIGTERM');
-      expect(await exited, output).toBe(0);
+      expect(await exited, output()).toBe(0);
       const drainMs = Date.now() - stoppedAt;
 
       // The session's activity finished in the stopping process, on attempt 1: nothing was cut off.
@@ -74,12 +99,44 @@ describe('graceful shutdown', () => {
 
       // The rest of the sweep runs on the next worker; one session, one event.
       stack.emulators.agents.setStepDelay(0);
-      await stack.startWorker();
+      const next = await stack.startWorker();
       const report = await handle.result();
+      await next.stop();
       expect(report.outcome).toBe('completed');
       expect(report.sessions).toBe(1);
       expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
-      await vi.waitFor(() => expect(output).toContain('inbox-agent worker stopped'));
+      await vi.waitFor(() => expect(output()).toContain('inbox-agent worker stopped'));
     },
   );
+
+  it("with OTEL_EXPORTER_OTLP_ENDPOINT set, the sweep's spans reach the collector by the time the worker exits", async () => {
+    // A stand-in OTLP/HTTP collector: the exporter posts JSON to /v1/traces.
+    const bodies: string[] = [];
+    const collector = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        if (req.url === '/v1/traces') bodies.push(body);
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    collector.listen(0, '127.0.0.1');
+    await once(collector, 'listening');
+    try {
+      const { port } = collector.address() as AddressInfo;
+      const worker = spawnWorker({ ...stack.workerEnv, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` });
+      child = worker.child;
+      const report = await stack.inbox.sweep(seedUser(stack));
+      expect(report.outcome).toBe('completed');
+      child.kill('SIGTERM');
+      expect(await worker.exited, worker.output()).toBe(0);
+      const exported = bodies.join('\n');
+      for (const name of ['RunWorkflow:inboxSweep', 'RunActivity:mintSessionToken', 'RunActivity:runAgentSession']) {
+        expect(exported).toContain(name);
+      }
+      expect(exported).toContain('inbox-agent-worker');
+    } finally {
+      collector.close();
+    }
+  });
 });
