@@ -41,7 +41,17 @@ async function main(): Promise<void> {
     await cp(join(root, 'dist'), join(image, 'dist'), { recursive: true });
     for (const file of ['package.json', 'package-lock.json']) await cp(join(root, file), join(image, file));
     let started = Date.now();
-    execFileSync('npm', ['ci', '--omit=dev', '--workspaces=false', '--no-audit', '--no-fund'], {
+    // better-sqlite3's install script compiles SQLite from source when its prebuilt binaries (on
+    // GitHub) are out of reach, as here: minutes of CPU for a binary the root install has just built
+    // from the same version on the same platform. The check takes that build, as the Dockerfile's
+    // install stage hands its node_modules on; every other install script runs as usual.
+    execFileSync('npm', ['ci', '--omit=dev', '--workspaces=false', '--no-audit', '--no-fund', '--ignore-scripts'], {
+      cwd: image,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const sqliteBuild = 'node_modules/better-sqlite3/build';
+    await cp(join(root, sqliteBuild), join(image, sqliteBuild), { recursive: true });
+    execFileSync('npm', ['rebuild', '--no-audit', '--no-fund', 'protobufjs', '@swc/core', 'esbuild'], {
       cwd: image,
       stdio: ['ignore', 'ignore', 'inherit'],
     });
