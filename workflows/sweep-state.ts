@@ -1,4 +1,4 @@
-import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   searchAttributes,
   type ConnectionsReport,
@@ -7,13 +7,24 @@ import {
   type SweepStatus,
 } from './contract.js';
 
+/**
+ * Phases that last (a wait of hours, a session of minutes) or that mark a ticket, and so are worth a
+ * search attribute operators filter on. Each upsert is a history event and a billable action, so the
+ * passing phases (checking, minting, reading, ...: milliseconds each) show in `status` and the Web
+ * UI's details only, and the end writes phase and outcome in one upsert.
+ */
+const INDEXED_PHASES: ReadonlySet<SweepPhase> = new Set(['awaiting_reauthorization', 'running_session', 'delegating']);
+
 /** What a sweep exposes while it runs: the `status` query, search attributes and UI details. */
 export class SweepState {
   private readonly current: SweepStatus;
 
   constructor(identifier: string) {
-    // Set by the sweep itself, so `status`, `reauthorized` and the callback find sweeps any client started.
-    upsertSearchAttributes([{ key: searchAttributes.identifier, value: identifier }]);
+    // Set by the sweep itself, so `status`, `reauthorized` and the callback find sweeps any client
+    // started; a starter that already set it (our client, schedules) saves the upsert.
+    if (workflowInfo().typedSearchAttributes.get(searchAttributes.identifier) !== identifier) {
+      upsertSearchAttributes([{ key: searchAttributes.identifier, value: identifier }]);
+    }
     this.current = {
       identifier,
       phase: 'checking_connections',
@@ -34,7 +45,7 @@ export class SweepState {
   enter(phase: SweepPhase): void {
     if (this.current.phase === phase) return;
     this.current.phase = phase;
-    upsertSearchAttributes([{ key: searchAttributes.phase, value: phase }]);
+    if (INDEXED_PHASES.has(phase)) upsertSearchAttributes([{ key: searchAttributes.phase, value: phase }]);
     if (phase !== 'awaiting_reauthorization') setCurrentDetails(`**${phase.replaceAll('_', ' ')}**`);
   }
 
@@ -90,8 +101,12 @@ export class SweepState {
     this.current.sessionId = sessionId;
   }
 
-  finish(phase: SweepOutcome): void {
-    this.enter(phase);
-    upsertSearchAttributes([{ key: searchAttributes.outcome, value: phase }]);
+  finish(outcome: SweepOutcome): void {
+    this.current.phase = outcome;
+    setCurrentDetails(`**${outcome.replaceAll('_', ' ')}**`);
+    upsertSearchAttributes([
+      { key: searchAttributes.phase, value: outcome },
+      { key: searchAttributes.outcome, value: outcome },
+    ]);
   }
 }
