@@ -4,7 +4,8 @@
  * CPU time are its own (read from /proc: no library reads one process's peak RSS and CPU time).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -93,8 +94,22 @@ export async function startEmulatorProcess(): Promise<EmulatorProcess> {
   };
 }
 
+/**
+ * The worker as production runs it, compiled with the prebuilt workflow bundle (`npm run build`),
+ * when a build is there; otherwise from source through tsx, which bundles the workflows at start and
+ * so shows a higher peak RSS than a deployed worker has.
+ */
+export const compiledWorker =
+  existsSync(join(root, 'dist/worker/main.js')) && existsSync(join(root, 'dist/workflow-bundle.js'));
+
 export async function startWorkerProcess(env: Record<string, string>): Promise<Child> {
-  const child = spawnTs('worker/main.ts', [], env);
+  const child = compiledWorker
+    ? spawn(process.execPath, ['dist/worker/main.js'], {
+        cwd: root,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+    : spawnTs('worker/main.ts', [], env);
   await waitForLine(child, /inbox-agent worker started/);
   return { process: child, pid: child.pid!, stop: stopper(child) };
 }

@@ -20,7 +20,7 @@ import { InboxAgentClient, statusQuery, type SweepReport } from '../client/index
 import { startDevServer } from '../scripts/dev-server.js';
 import { createPlainSweeper } from './plain.js';
 import { email, percentile as pct, pool, round, seeder, waitFor } from './common.js';
-import { controlPlane, processFigures, startEmulatorProcess, startWorkerProcess } from './processes.js';
+import { compiledWorker, controlPlane, processFigures, startEmulatorProcess, startWorkerProcess } from './processes.js';
 
 const whole = (v: string) => {
   const n = Number(v);
@@ -64,6 +64,7 @@ const { temporal } = proto;
 const results: Record<string, unknown> = {
   date: new Date().toISOString(),
   machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1) },
+  worker: compiledWorker ? 'compiled (dist/, prebuilt workflow bundle)' : 'from source (tsx, bundles at start)',
   options: opts,
 };
 const log = (line = '') => console.log(line);
@@ -116,7 +117,9 @@ try {
   await scalekit.inject({ route: '*', latencyMs: opts.latencyMs });
   await agents.inject({ route: '*', latencyMs: opts.latencyMs });
   await agents.call('PUT', '/_emulator/step-delay', { ms: opts.stepMs });
-  log(`inbox-agent bench: ${opts.latencyMs} ms per API call, ${opts.stepMs} ms per agent step`);
+  log(
+    `inbox-agent bench: ${opts.latencyMs} ms per API call, ${opts.stepMs} ms per agent step, worker ${String(results.worker)}`,
+  );
 
   // 1. Durability tax: the same flow, one at a time, alternating worker and plain script.
   const plain = createPlainSweeper(emulators.env as never, provisioned);
