@@ -32,7 +32,10 @@ export function agentSession(bound: Duration, activityId: string): ActivityOptio
       initialInterval: '2 seconds',
       backoffCoefficient: 2,
       maximumInterval: '1 minute',
-      maximumAttempts: 5,
+      // The bound above is what limits a session; attempts are cheap (each re-attaches, none starts a
+      // second session) and each needs several calls to succeed at once (events, stream, send), so a
+      // flaky API used up five of them: the fault suite's 20% error rate failed one sweep in ten.
+      maximumAttempts: 20,
       nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
     },
   };
