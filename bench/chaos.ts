@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client, Connection, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import { ApplicationFailure, TemporalFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure, TemporalFailure } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { Command, InvalidArgumentError } from 'commander';
 import { dataConverter } from '../codec/data-converter.js';
@@ -110,9 +110,12 @@ async function outcomeOf(handle: WorkflowHandle, deadlineMs = 300_000): Promise<
   }
 }
 
+/** The failure's type, and the activity it came from, for the report. */
 function failureType(err: unknown): string {
+  let activity = '';
   for (let e = err as Error | undefined; e; e = (e as TemporalFailure).cause) {
-    if (e instanceof ApplicationFailure) return e.type ?? 'Error';
+    if (e instanceof ActivityFailure) activity = ` in ${e.activityType}`;
+    if (e instanceof ApplicationFailure) return `${e.type ?? 'Error'}${activity}`;
   }
   return String(err);
 }
@@ -135,6 +138,9 @@ function judge(
   notes: Record<string, unknown> = {},
 ): ScenarioResult {
   const completed = outcomes.filter((o) => o === 'completed').length;
+  const byOutcome: Record<string, number> = {};
+  for (const o of outcomes) byOutcome[o] = (byOutcome[o] ?? 0) + 1;
+  if (completed !== started) notes = { ...notes, outcomes: byOutcome };
   const failures: string[] = [];
   if (completed !== started) failures.push(`${started - completed} of ${started} sweeps did not complete`);
   for (const [k, v] of Object.entries(expected)) {
