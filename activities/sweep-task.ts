@@ -14,6 +14,8 @@
  * agent ends its reply with a fenced ```json block: `{"events":[{"message_id","event_id"}],"no_action":[ids]}`.
  */
 
+import { cleanSubject } from '../common/subject.js';
+
 export const MESSAGE_MARKER = 'inbox-agent-message-id:';
 export const markerFor = (messageId: string): string => `${MESSAGE_MARKER} ${messageId}`;
 
@@ -23,7 +25,9 @@ export interface TaskEmail {
 }
 
 export function sweepTask(emails: TaskEmail[], eventForEveryEmail: boolean): string {
-  const list = emails.map((e) => `message_id: ${e.id} | subject: ${JSON.stringify(e.subject)}`).join('\n');
+  const list = emails
+    .map((e) => `message_id: ${e.id} | subject: ${JSON.stringify(cleanSubject(e.subject))}`)
+    .join('\n');
   return [
     `Handle exactly the ${emails.length} unread email(s) listed below, oldest first, and no other email.`,
     '',
