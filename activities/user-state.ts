@@ -26,8 +26,23 @@ export interface RememberedVault {
   credentialId: string;
 }
 
-/** What became of a handled e-mail: an `Action Required` event, or judged to need no action. */
-export type Disposition = 'event' | 'no_action';
+/**
+ * What became of a handled e-mail: an `Action Required` event, judged to need no action, a proposal
+ * the user denied, or set aside after `MAX_ATTEMPTS` sessions did not handle it (until `retry`).
+ */
+export type Disposition = 'event' | 'no_action' | 'denied' | 'gave_up';
+
+/** Sessions that may fail to handle a message before it is set aside as `gave_up`. */
+export const MAX_ATTEMPTS = 3;
+
+/** One session that tried a batch: its id makes counting it twice a no-op. */
+export interface Attempt {
+  id: string;
+  /** What went wrong, in the worker's words: never mail content. */
+  reason: string;
+  /** ISO time. */
+  at: string;
+}
 
 export interface HandledMessage {
   /** The Gmail message id. */
@@ -35,6 +50,8 @@ export interface HandledMessage {
   disposition: Disposition;
   /** The calendar event id, for `event`. */
   eventId?: string;
+  /** For `gave_up` (the last attempt's reason) and `denied`: never mail content. */
+  reason?: string;
   /** ISO time. */
   handledAt: string;
   /** The workflow run that handled it, for audit. */
@@ -49,6 +66,13 @@ export interface UserStateStore {
   handledAmong(identifier: string, messageIds: string[]): Promise<HandledMessage[]>;
   /** Records messages as handled. Idempotent: a message already recorded keeps its first record. */
   recordHandled(identifier: string, entries: HandledMessage[]): Promise<void>;
+  /**
+   * Counts one attempt that did not handle these messages; the same `attempt.id` counts once. The
+   * attempts so far per message id.
+   */
+  countAttempts(identifier: string, messageIds: string[], attempt: Attempt): Promise<Map<string, number>>;
+  /** Forgets a `gave_up` record and the message's attempts; false when it was not given up. */
+  retryMessage(identifier: string, messageId: string): Promise<boolean>;
   /** Idempotent. */
   close(): Promise<void>;
 }
@@ -57,6 +81,7 @@ export interface UserStateStore {
 export class MemoryUserStateStore implements UserStateStore {
   private readonly vaults = new Map<string, RememberedVault>();
   private readonly ledger = new Map<string, Map<string, HandledMessage>>();
+  private readonly attempts = new Map<string, { count: number; lastId: string }>();
 
   async getVault(identifier: string) {
     return this.vaults.get(identifier);
@@ -75,6 +100,23 @@ export class MemoryUserStateStore implements UserStateStore {
     let mine = this.ledger.get(identifier);
     if (!mine) this.ledger.set(identifier, (mine = new Map()));
     for (const entry of entries) if (!mine.has(entry.messageId)) mine.set(entry.messageId, { ...entry });
+  }
+  async countAttempts(identifier: string, messageIds: string[], attempt: Attempt) {
+    const counts = new Map<string, number>();
+    for (const id of new Set(messageIds)) {
+      const key = JSON.stringify([identifier, id]);
+      const seen = this.attempts.get(key);
+      const count = !seen ? 1 : seen.lastId === attempt.id ? seen.count : seen.count + 1;
+      this.attempts.set(key, { count, lastId: attempt.id });
+      counts.set(id, count);
+    }
+    return counts;
+  }
+  async retryMessage(identifier: string, messageId: string) {
+    this.attempts.delete(JSON.stringify([identifier, messageId]));
+    const mine = this.ledger.get(identifier);
+    if (mine?.get(messageId)?.disposition !== 'gave_up') return false;
+    return mine.delete(messageId);
   }
   async close() {}
 }

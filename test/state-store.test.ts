@@ -131,6 +131,33 @@ describe.each([
     for (const record of seenByA) expect(record.eventId).toBe(`${record.runId}-${record.messageId}`);
   });
 
+  it('counts each attempt once, sets a message aside as gave_up with its reason, and retry brings it back', async () => {
+    const user = uniqueName('user');
+    const at = '2026-11-25T10:00:00.000Z';
+    const attempt = (id: string) => ({ id, reason: `session ${id} ended: refusal`, at });
+    expect(await store.countAttempts(user, ['p', 'q'], attempt('s1'))).toEqual(
+      new Map([
+        ['p', 1],
+        ['q', 1],
+      ]),
+    );
+    // The same session counted again (a retried activity) is not a second attempt.
+    expect(await store.countAttempts(user, ['p'], attempt('s1'))).toEqual(new Map([['p', 1]]));
+    expect(await store.countAttempts(user, ['p'], attempt('s2'))).toEqual(new Map([['p', 2]]));
+    expect(await store.countAttempts(user, ['p'], attempt('s3'))).toEqual(new Map([['p', 3]]));
+    const gaveUp = entry('p', { disposition: 'gave_up', eventId: undefined, reason: attempt('s3').reason });
+    const denied = entry('d', { disposition: 'denied', eventId: undefined, reason: 'the user denied it' });
+    await store.recordHandled(user, [gaveUp, denied]);
+    expect(await store.handledAmong(user, ['p', 'd'])).toEqual([gaveUp, denied]);
+    // Only a message set aside comes back; an event or a denial stays recorded.
+    expect(await store.retryMessage(user, 'd')).toBe(false);
+    expect(await store.retryMessage(user, 'p')).toBe(true);
+    expect(await store.retryMessage(user, 'p')).toBe(false);
+    expect(await store.handledAmong(user, ['p', 'd'])).toEqual([denied]);
+    // Its count starts over.
+    expect(await store.countAttempts(user, ['p'], attempt('s4'))).toEqual(new Map([['p', 1]]));
+  });
+
   it('keeps everything across a reopen, and opening again (even twice at once) migrates nothing twice', async () => {
     const user = uniqueName('user');
     const first = await connect();

@@ -1,4 +1,4 @@
-import type { HandledMessage, RememberedVault, UserStateStore } from '../user-state.js';
+import type { Attempt, HandledMessage, RememberedVault, UserStateStore } from '../user-state.js';
 
 /**
  * The little that differs between SQLite and PostgreSQL, behind one interface, so that the store,
@@ -24,7 +24,7 @@ export interface SqlDriver {
  * change is a new entry, never an edit of an applied one. Types are kept to what both databases
  * share (TEXT, INTEGER), so the same DDL runs on each. Times are ISO 8601 text, which sorts.
  */
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: ReadonlyArray<string | readonly string[]> = [
   `CREATE TABLE inbox_agent_vaults (
      identifier    TEXT PRIMARY KEY,
      vault_id      TEXT NOT NULL,
@@ -42,6 +42,38 @@ const MIGRATIONS: readonly string[] = [
      run_id      TEXT,
      PRIMARY KEY (identifier, message_id)
    )`,
+  // Poison mail and approvals: two more dispositions (`denied`: a proposal the user turned down;
+  // `gave_up`: set aside after MAX_ATTEMPTS sessions, with the last reason, until `retry`), and a
+  // count of the sessions that tried a message and did not handle it. Neither database can widen a
+  // CHECK in place (SQLite cannot alter constraints at all), so the table is rebuilt, which both do
+  // the same way; `reason` never holds mail content, only what went wrong.
+  [
+    `CREATE TABLE inbox_agent_handled_v2 (
+       identifier  TEXT NOT NULL,
+       message_id  TEXT NOT NULL,
+       disposition TEXT NOT NULL CHECK (disposition IN ('event', 'no_action', 'denied', 'gave_up')),
+       event_id    TEXT,
+       reason      TEXT,
+       handled_at  TEXT NOT NULL,
+       run_id      TEXT,
+       PRIMARY KEY (identifier, message_id)
+     )`,
+    `INSERT INTO inbox_agent_handled_v2 (identifier, message_id, disposition, event_id, handled_at, run_id)
+     SELECT identifier, message_id, disposition, event_id, handled_at, run_id FROM inbox_agent_handled`,
+    'DROP TABLE inbox_agent_handled',
+    'ALTER TABLE inbox_agent_handled_v2 RENAME TO inbox_agent_handled',
+    // One row per message a session tried and did not handle; `last_attempt_id` (the session) makes
+    // counting the same session twice (a retried activity) a no-op.
+    `CREATE TABLE inbox_agent_attempts (
+       identifier      TEXT NOT NULL,
+       message_id      TEXT NOT NULL,
+       attempts        INTEGER NOT NULL,
+       last_attempt_id TEXT NOT NULL,
+       last_reason     TEXT NOT NULL,
+       last_attempt_at TEXT NOT NULL,
+       PRIMARY KEY (identifier, message_id)
+     )`,
+  ],
 ];
 
 /** Rows per statement: far below both databases' bound-parameter limits (SQLite 32766, PostgreSQL 65535). */
@@ -58,6 +90,7 @@ interface HandledRow {
   message_id: string;
   disposition: HandledMessage['disposition'];
   event_id: string | null;
+  reason: string | null;
   handled_at: string;
   run_id: string | null;
 }
@@ -76,7 +109,7 @@ export class SqlUserStateStore implements UserStateStore {
           'SELECT MAX(version) AS version FROM inbox_agent_migrations',
         );
         for (let version = Number(row?.version ?? 0) + 1; version <= MIGRATIONS.length; version++) {
-          await query(MIGRATIONS[version - 1]!);
+          for (const statement of [MIGRATIONS[version - 1]!].flat()) await query(statement);
           await query('INSERT INTO inbox_agent_migrations (version, applied_at) VALUES ($1, $2)', [
             version,
             new Date().toISOString(),
@@ -116,7 +149,7 @@ export class SqlUserStateStore implements UserStateStore {
     const found: HandledMessage[] = [];
     for (const ids of chunks(asked)) {
       const rows = await this.db.query<HandledRow>(
-        `SELECT message_id, disposition, event_id, handled_at, run_id FROM inbox_agent_handled
+        `SELECT message_id, disposition, event_id, reason, handled_at, run_id FROM inbox_agent_handled
          WHERE identifier = $1 AND message_id IN (${placeholders(ids.length, 1)})`,
         [identifier, ...ids],
       );
@@ -126,6 +159,7 @@ export class SqlUserStateStore implements UserStateStore {
           disposition: row.disposition,
           handledAt: row.handled_at,
           ...(row.event_id !== null && { eventId: row.event_id }),
+          ...(row.reason !== null && { reason: row.reason }),
           ...(row.run_id !== null && { runId: row.run_id }),
         });
       }
@@ -142,13 +176,57 @@ export class SqlUserStateStore implements UserStateStore {
    */
   async recordHandled(identifier: string, entries: HandledMessage[]): Promise<void> {
     for (const batch of chunks(entries)) {
-      const values = batch.map((_, i) => `(${placeholders(6, i * 6)})`).join(', ');
+      const values = batch.map((_, i) => `(${placeholders(7, i * 7)})`).join(', ');
       await this.db.query(
-        `INSERT INTO inbox_agent_handled (identifier, message_id, disposition, event_id, handled_at, run_id)
+        `INSERT INTO inbox_agent_handled (identifier, message_id, disposition, event_id, reason, handled_at, run_id)
          VALUES ${values} ON CONFLICT (identifier, message_id) DO NOTHING`,
-        batch.flatMap((e) => [identifier, e.messageId, e.disposition, e.eventId ?? null, e.handledAt, e.runId ?? null]),
+        batch.flatMap((e) => [
+          identifier,
+          e.messageId,
+          e.disposition,
+          e.eventId ?? null,
+          e.reason ?? null,
+          e.handledAt,
+          e.runId ?? null,
+        ]),
       );
     }
+  }
+
+  /** One upsert per chunk: the count goes up once per attempt id, atomically, whoever counts at once. */
+  async countAttempts(identifier: string, messageIds: string[], attempt: Attempt): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    for (const ids of chunks([...new Set(messageIds)])) {
+      const values = ids.map((_, i) => `(${placeholders(6, i * 6)})`).join(', ');
+      const rows = await this.db.query<{ message_id: string; attempts: number | string }>(
+        `INSERT INTO inbox_agent_attempts
+           (identifier, message_id, attempts, last_attempt_id, last_reason, last_attempt_at)
+         VALUES ${values}
+         ON CONFLICT (identifier, message_id) DO UPDATE SET
+           attempts = inbox_agent_attempts.attempts +
+             CASE WHEN inbox_agent_attempts.last_attempt_id = excluded.last_attempt_id THEN 0 ELSE 1 END,
+           last_attempt_id = excluded.last_attempt_id,
+           last_reason = excluded.last_reason,
+           last_attempt_at = excluded.last_attempt_at
+         RETURNING message_id, attempts`,
+        ids.flatMap((id) => [identifier, id, 1, attempt.id, attempt.reason, attempt.at]),
+      );
+      for (const row of rows) counts.set(row.message_id, Number(row.attempts));
+    }
+    return counts;
+  }
+
+  async retryMessage(identifier: string, messageId: string): Promise<boolean> {
+    const removed = await this.db.query<{ message_id: string }>(
+      `DELETE FROM inbox_agent_handled WHERE identifier = $1 AND message_id = $2 AND disposition = 'gave_up'
+       RETURNING message_id`,
+      [identifier, messageId],
+    );
+    await this.db.query('DELETE FROM inbox_agent_attempts WHERE identifier = $1 AND message_id = $2', [
+      identifier,
+      messageId,
+    ]);
+    return removed.length > 0;
   }
 
   close(): Promise<void> {
