@@ -8,7 +8,7 @@ import { followMagicLink, waitForStatus } from './helpers/wait.js';
 
 const VERIFY = 'grpc VerifyConnectedAccountUser';
 
-/** The receiving app's check, exactly as the README gives it. */
+/** The receiving app's check, exactly as docs/consent.md gives it. */
 function verifyWebhook(secret: string, rawBody: string, header: string, toleranceSeconds = 300): boolean {
   const parts = Object.fromEntries(header.split(',').map((kv) => kv.split('=') as [string, string]));
   const t = Number(parts.t);

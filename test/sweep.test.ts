@@ -48,7 +48,7 @@ describe('inbox sweep (real worker, dev server, emulators)', () => {
     expect(stack.emulators.agents.agents().filter((a) => !a.archived)).toHaveLength(1);
   });
 
-  it('creates exactly one Action Required event with a summary drawn from the newest unread e-mail', async () => {
+  it('creates exactly one Action Required event with a summary drawn from the unread e-mail', async () => {
     const identifier = seedUser(stack);
     const report = await stack.inbox.sweep(identifier);
 
