@@ -6,8 +6,10 @@ import {
   type McpToolset,
   type PermissionPolicy,
 } from './agent-config.js';
+import type { AgentBehaviour } from './behaviour.js';
 import type { SessionEvent } from './events.js';
-import { parseEmails, parseNewestEmail } from './gmail.js';
+import { parseEmails, parseNewestEmail, type Email } from './gmail.js';
+import { attemptInjectedAttacks, isInjected } from './injection.js';
 import { connectMcp, McpAuthError, McpConnectionError, type McpConnection } from './mcp-client.js';
 import type { SessionAgent } from './store.js';
 import { nextFullHour, senderName, summarizeEmail } from './summarize.js';
@@ -37,6 +39,8 @@ export interface Confirmation {
 export interface TurnContext {
   agent: SessionAgent;
   prompt: string;
+  /** Read at the start of the turn: a switch flipped mid-turn applies from the next one. */
+  behaviour: AgentBehaviour;
   signal: AbortSignal;
   emit(fields: { type: string } & Record<string, unknown>): SessionEvent;
   /** The configurable pause between steps; rejects once the turn is interrupted. */
@@ -209,11 +213,26 @@ async function actOnTask(
   const events: Array<{ message_id: string; event_id: string }> = [];
   const noAction: string[] = [];
   const lines: string[] = [];
+  /** Messages an obeyed email told the agent to leave alone (and report as needing no action). */
+  const toldToSkip = new Set<string>();
   for (const id of task.messageIds) {
     const email = unread.get(id);
     if (!email) {
       lines.push(`- ${id}: not among the unread emails; skipped.`);
       continue;
+    }
+    if (toldToSkip.has(id)) continue;
+    if (ctx.behaviour.obeyInstructionsInMail && isInjected(email)) {
+      const others = otherMessages(task, unread, id);
+      const call = (tool: string, input: Record<string, unknown>) => {
+        const target = tool === 'gmail_fetch_mails' ? mail : calendar;
+        return target ? callTool(ctx, target, tool, input, meter) : Promise.resolve({ isError: true, text: 'no tool' });
+      };
+      for (const skipped of await attemptInjectedAttacks(email, others, call)) {
+        toldToSkip.add(skipped);
+        if (!noAction.includes(skipped)) noAction.push(skipped);
+      }
+      lines.push(`- "${email.subject}": I did what the email asked.`);
     }
     if (task.mode === 'judge' && needsNoAction(email)) {
       noAction.push(id);
@@ -253,6 +272,16 @@ async function actOnTask(
     lines.push(`- "${email.subject}" from ${senderName(email.from)}: created "${input.summary}". ${summary}`);
   }
   return `I handled the ${task.messageIds.length} email(s) I was given.\n${lines.join('\n')}\n\n${reportBlock(events, noAction)}`;
+}
+
+/**
+ * The other messages an injected email can target: the task's other messages, or, in a task about
+ * one message, the rest of the unread mail the agent read (where its batch-mates are).
+ */
+function otherMessages(task: SweepTask, unread: Map<string, Email>, id: string): Email[] {
+  const named = task.messageIds.filter((m) => m !== id);
+  const ids = named.length > 0 ? named : [...unread.keys()].filter((m) => m !== id);
+  return ids.flatMap((m) => unread.get(m) ?? []);
 }
 
 function reportBlock(events: Array<{ message_id: string; event_id: string }>, noAction: string[]): string {
@@ -332,6 +361,8 @@ async function callTool(
 
   if (ask) {
     const confirmation = await ctx.confirm(use.id);
+    // Documented (platform "Permission policies"): a denied tool does not run and the agent gets a
+    // tool result saying so, with the deny_message. The exact wording is an assumption.
     if (confirmation.result === 'deny') {
       return result(`The user denied this tool call. ${confirmation.deny_message ?? ''}`.trim(), true);
     }

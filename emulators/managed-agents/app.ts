@@ -1,6 +1,7 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { z } from 'zod';
 import type { Control, FaultDecision } from '../common/control.js';
+import { agentBehaviourSchema } from './behaviour.js';
 import { controlCommand, mountControlRoutes, route } from '../common/http.js';
 import { writeAnthropicError } from './errors.js';
 import { newId } from './ids.js';
@@ -75,6 +76,9 @@ export function createApp(options: AppOptions): Express {
   );
   controlCommand(app, 'put', '/_emulator/settings', settingsSchema.partial(), (changes) =>
     Object.assign(options.settings, changes),
+  );
+  controlCommand(app, 'post', '/_emulator/agent', agentBehaviourSchema.partial(), (changes) =>
+    Object.assign(options.runnerDeps.behaviour, changes),
   );
   controlCommand(app, 'post', '/_emulator/session-errors', sessionErrorRuleSchema, (rule) =>
     options.runnerDeps.faults.inject(rule),

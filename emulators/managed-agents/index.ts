@@ -2,6 +2,7 @@ import { createServer } from 'node:http';
 import { Control, type RateLimitInput } from '../common/control.js';
 import { listen } from '../common/http.js';
 import { createApp } from './app.js';
+import { DEFAULT_BEHAVIOUR, type AgentBehaviour } from './behaviour.js';
 import {
   agentStates,
   sessionStates,
@@ -38,6 +39,8 @@ export interface ManagedAgentsEmulator {
   setStepDelay(ms: number): void;
   /** Switches a documented-as-open behaviour on the running emulator (see settings.ts). */
   configure(settings: Partial<Settings>): void;
+  /** How the scripted model behaves (behaviour.ts); `reset()` restores the default (honest). */
+  setAgentBehaviour(changes: Partial<AgentBehaviour>): void;
   /** Makes the next turn(s) of a session (or of every session) meet a `session.error` (see session-faults.ts). */
   injectSessionError(rule: SessionErrorRuleInput): void;
   clearSessionErrors(): void;
@@ -60,6 +63,7 @@ export async function startManagedAgentsEmulator(
   const store = new Store();
   const faults = new SessionFaults();
   const settings: Settings = { ...DEFAULT_SETTINGS, ...opts.settings };
+  const behaviour: AgentBehaviour = { ...DEFAULT_BEHAVIOUR };
   let stepDelayMs = opts.stepDelayMs ?? 0;
   const setStepDelay = (ms: number) => {
     stepDelayMs = ms;
@@ -68,6 +72,7 @@ export async function startManagedAgentsEmulator(
     store.clear();
     faults.clear();
     Object.assign(settings, DEFAULT_SETTINGS, opts.settings);
+    Object.assign(behaviour, DEFAULT_BEHAVIOUR);
     control.rateLimit(opts.rateLimit);
     stepDelayMs = opts.stepDelayMs ?? 0;
   };
@@ -78,7 +83,7 @@ export async function startManagedAgentsEmulator(
     heartbeatMs: opts.heartbeatMs ?? 15_000,
     control,
     store,
-    runnerDeps: { store, stepDelayMs: () => stepDelayMs, faults },
+    runnerDeps: { store, stepDelayMs: () => stepDelayMs, faults, behaviour },
     settings,
     setStepDelay,
     onReset: resetState,
@@ -91,6 +96,7 @@ export async function startManagedAgentsEmulator(
     control,
     setStepDelay,
     configure: (changes) => Object.assign(settings, changes),
+    setAgentBehaviour: (changes) => Object.assign(behaviour, changes),
     injectSessionError: (rule) => faults.inject(rule),
     clearSessionErrors: () => faults.clear(),
     agents: () => agentStates(store),

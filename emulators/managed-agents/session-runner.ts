@@ -1,4 +1,5 @@
 import { runTurn, type Confirmation, type ModelUsage, type TurnContext } from './agent-loop.js';
+import type { AgentBehaviour } from './behaviour.js';
 import { nowMicros, timestamp } from './clock.js';
 import type { SessionEvent } from './events.js';
 import type { SessionFaults } from './session-faults.js';
@@ -8,6 +9,8 @@ export interface RunnerDeps {
   store: Store;
   stepDelayMs(): number;
   faults: SessionFaults;
+  /** Live: the control plane changes it in place. */
+  behaviour: AgentBehaviour;
 }
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
@@ -151,6 +154,7 @@ export class SessionRunner {
     return {
       agent: this.session.agent,
       prompt: textOf(message),
+      behaviour: { ...this.deps.behaviour },
       signal,
       emit: (fields) => this.emit(fields),
       step: () => delay(this.deps.stepDelayMs(), signal),
