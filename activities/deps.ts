@@ -30,5 +30,7 @@ export interface ActivityDeps {
     agentName: string;
     model: string;
     environmentId: string;
+    /** What becomes of a finished session: archived once its events are confirmed (default), or kept. */
+    sessionRetention?: 'archive' | 'keep';
   };
 }

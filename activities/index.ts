@@ -7,7 +7,7 @@ import { nonRetryable, withClassifiedFailures } from './failures.js';
 import { createMintSessionToken } from './mint-session-token.js';
 import { createNotifyReauthorization, logNotifier } from './notify.js';
 import { createProvisioning } from './provisioning.js';
-import { createEndAgentSession, createRunAgentSession } from './run-agent-session.js';
+import { createArchiveAgentSession, createEndAgentSession, createRunAgentSession } from './run-agent-session.js';
 import { createConsentSchedule } from './schedules.js';
 import { createUpsertVault } from './upsert-vault.js';
 
@@ -27,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
   const mint = createMintSessionToken(deps, provisioning);
   const runAgentSession = createRunAgentSession(deps, provisioning);
   const endAgentSession = createEndAgentSession(deps, provisioning);
+  const archiveAgentSession = createArchiveAgentSession(deps);
   const ledger = createInboxLedger(deps, provisioning);
   const connectionsReport = createConnectionsReport(deps, provisioning);
   const notifyReauthorization = createNotifyReauthorization(connectionsReport, deps.notifier ?? logNotifier);
@@ -46,6 +47,8 @@ export function createActivities(deps: ActivityDeps) {
       runAgentSession({ ...input, identifier: checkIdentifier(input?.identifier) }),
     endAgentSession: async (input: Parameters<typeof endAgentSession>[0]) =>
       endAgentSession({ ...input, identifier: checkIdentifier(input?.identifier) }),
+    archiveAgentSession: async (input: Parameters<typeof archiveAgentSession>[0]) =>
+      archiveAgentSession({ ...input, identifier: checkIdentifier(input?.identifier) }),
     findUnhandled: async (input: Parameters<typeof ledger.findUnhandled>[0]) =>
       ledger.findUnhandled({ ...input, identifier: checkIdentifier(input?.identifier) }),
     confirmHandled: async (input: Parameters<typeof ledger.confirmHandled>[0]) =>

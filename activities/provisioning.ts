@@ -16,12 +16,20 @@ export interface Provisioned {
   agentId: string;
 }
 
+/** The agent version a session is created with: the one whose tools were just checked. */
+export interface PinnedAgent {
+  agentId: string;
+  version: number;
+}
+
 /**
  * The one-time build (find-or-create the Virtual MCP config and the agent, by name) and the cheap,
  * cached lookup that every sweep uses to find them again.
  */
 export function createProvisioning({ scalekit, managedAgents, settings }: ActivityDeps) {
   let cached: Promise<Provisioned> | undefined;
+  /** The last version that passed the tool check, per agent: a version never changes once made. */
+  const checkedVersion = new Map<string, number>();
 
   async function findAgent(name: string) {
     for await (const agent of managedAgents.listAgents()) {
@@ -91,16 +99,50 @@ export function createProvisioning({ scalekit, managedAgents, settings }: Activi
     return { mcpConfigId: config.id, mcpServerUrl: config.mcp_server_url, agentId: agent.id };
   }
 
+  /**
+   * The agent's current version, checked for exactly the sweep's tools whenever this worker sees a
+   * version it has not checked (an update made anywhere bumps it), for sessions to be created with:
+   * pinning the version closes the gap between this check and the create, in which the agent could
+   * change again. One retrieve per session; the check itself is pure.
+   */
+  async function pinnedAgent(): Promise<PinnedAgent> {
+    const { agentId } = await resolve();
+    const agent = await managedAgents.retrieveAgent(agentId);
+    if (checkedVersion.get(agentId) !== agent.version) {
+      const granted = enabledTools(agent.tools);
+      const extra = granted.filter((tool) => !WANTED_TOOLS.includes(tool));
+      const missing = WANTED_TOOLS.filter((tool) => !granted.includes(tool));
+      if (extra.length + missing.length > 0) {
+        throw nonRetryable(
+          ErrorType.AgentVersionMismatch,
+          `agent "${agent.name}" version ${agent.version} ` +
+            [
+              extra.length ? `grants tools a sweep must not have (${extra.join(', ')})` : '',
+              missing.length ? `lacks ${missing.join(', ')}` : '',
+            ]
+              .filter(Boolean)
+              .join(' and ') +
+            ': run setup',
+        );
+      }
+      checkedVersion.set(agentId, agent.version);
+    }
+    return { agentId, version: agent.version };
+  }
+
+  /** Resolved once per worker process; a failed lookup is not remembered. */
+  function resolve(): Promise<Provisioned> {
+    cached ??= lookup().catch((err: unknown) => {
+      cached = undefined;
+      throw err;
+    });
+    return cached;
+  }
+
   return {
     ensure,
-    /** Resolved once per worker process; a failed lookup is not remembered. */
-    resolve(): Promise<Provisioned> {
-      cached ??= lookup().catch((err: unknown) => {
-        cached = undefined;
-        throw err;
-      });
-      return cached;
-    },
+    resolve,
+    pinnedAgent,
   };
 }
 

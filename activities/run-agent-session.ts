@@ -1,5 +1,7 @@
 import { Context } from '@temporalio/activity';
+import { sleep } from '@temporalio/activity';
 import type {
+  ArchiveAgentSessionInput,
   AgentSessionInput,
   AgentSessionSummary,
   EndAgentSessionInput,
@@ -22,6 +24,15 @@ import { parseAgentReport, sweepTask } from './sweep-task.js';
 const HEARTBEAT_EVERY_MS = 3_000;
 /** Listing is by creation time; this covers clock skew between the worker and the service. */
 const CLOCK_SKEW_MS = 5 * 60_000;
+/**
+ * No session lives longer than the Scalekit token in its vault (at most 24 h, and the session bound
+ * is shorter: MAX_SESSION_TIMEOUT_MS); an older session can no longer read or book anything, so the
+ * search for sessions left behind looks back this far and no further.
+ */
+const LEFTOVER_LOOKBACK_MS = 24 * 3600_000 + CLOCK_SKEW_MS;
+/** After `user.interrupt`, how long a session may take to go idle before the attempt fails (and is retried). */
+const IDLE_BOUND_MS = 60_000;
+const IDLE_POLL_MS = 250;
 
 interface SessionOwner {
   workflowId: string;
@@ -46,13 +57,83 @@ function ownerMetadata(owner: SessionOwner): Record<string, string> {
 const ownedBy = (session: Session, owner: SessionOwner) =>
   Object.entries(ownerMetadata(owner)).every(([key, value]) => session.metadata?.[key] === value);
 
-/** The sessions the given activity (any attempt) created, oldest first. */
-async function ownSessions(agents: ManagedAgentsPort, agentId: string, owner: SessionOwner, since: Date) {
+/** The user's unarchived sessions of the agent created since `since`, oldest first. */
+async function userSessions(agents: ManagedAgentsPort, agentId: string, identifier: string, since: Date) {
   const found: Session[] = [];
   for await (const session of agents.listSessions(agentId, new Date(since.getTime() - CLOCK_SKEW_MS))) {
-    if (ownedBy(session, owner)) found.push(session);
+    if (session.metadata?.[IDENTIFIER_METADATA_KEY] === identifier) found.push(session);
   }
   return found;
+}
+
+/** The session's status once it stopped working (idle or terminated), polled within a bound. */
+async function settled(
+  agents: ManagedAgentsPort,
+  sessionId: string,
+  heartbeat: () => void,
+): Promise<Session | undefined> {
+  const deadline = Date.now() + IDLE_BOUND_MS;
+  for (;;) {
+    const session = await agents.retrieveSession(sessionId);
+    if (!session || (session.status !== 'running' && session.status !== 'rescheduling')) return session;
+    // Retryable: the next attempt interrupts again and waits anew, within the activity's own bound.
+    if (Date.now() >= deadline)
+      throw new Error(`session ${sessionId} still ${session.status} ${IDLE_BOUND_MS} ms after its interrupt`);
+    heartbeat();
+    await sleep(IDLE_POLL_MS);
+  }
+}
+
+/**
+ * Ends one session as the API documents: `user.interrupt` (it jumps the queue and ends the turn; a
+ * no-op when idle), then, because the interrupt is asynchronous and a running session cannot be
+ * archived, waits (bounded) until the session is idle, then archives it unless sessions are kept.
+ * Idempotent: an archived session is left alone, a terminated one needs no interrupt.
+ */
+async function endSession(
+  agents: ManagedAgentsPort,
+  session: Session,
+  retention: 'archive' | 'keep',
+  heartbeat: () => void,
+): Promise<boolean> {
+  if (session.archived_at) return false;
+  if (session.status !== 'terminated') await agents.interrupt(session.id);
+  const now = await settled(agents, session.id, heartbeat);
+  if (!now || now.archived_at) return false;
+  if (retention === 'archive') await agents.archiveSession(session.id);
+  return true;
+}
+
+/**
+ * No session outlives its sweep: before a sweep creates a session, it ends every live session of the
+ * same user that is not its own. Temporal runs one sweep per user at a time (the canonical workflow
+ * id), so such a session was left by a run that can no longer end it: terminated, reset, or cut off
+ * by a history limit, none of which runs workflow code.
+ *
+ * Chosen over a per-user lease in the state store: a lease says who may start, not what is still
+ * running, so a terminated run's successor would have to wait out the lease's expiry (or break it)
+ * and would still have to find and stop the agent, which keeps booking events meanwhile. The
+ * sessions themselves are the truth (they carry the identifier), ending them is what matters, and it
+ * needs no clock agreement and no new state. Done before the create, so the new agent, which looks
+ * for an existing event before creating one, sees whatever the old one booked.
+ */
+async function endLeftovers(
+  agents: ManagedAgentsPort,
+  agentId: string,
+  identifier: string,
+  owner: SessionOwner,
+  retention: 'archive' | 'keep',
+  heartbeat: () => void,
+): Promise<{ own: Session | undefined; ended: string[] }> {
+  const sessions = await userSessions(agents, agentId, identifier, new Date(Date.now() - LEFTOVER_LOOKBACK_MS));
+  const ended: string[] = [];
+  for (const session of sessions) {
+    if (ownedBy(session, owner)) continue;
+    // Kept sessions stay idle once finished; only one still working (or parked) is a leftover then.
+    if (retention === 'keep' && (session.status === 'idle' || session.status === 'terminated')) continue;
+    if (await endSession(agents, session, retention, heartbeat)) ended.push(session.id);
+  }
+  return { own: sessions.find((s) => ownedBy(s, owner)), ended };
 }
 
 /**
@@ -68,23 +149,29 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
   return async function runAgentSession(input: AgentSessionInput): Promise<AgentSessionSummary> {
     const ctx = Context.current();
     const previous = ctx.info.heartbeatDetails as SessionProgress | undefined;
-    const { agentId } = await provisioning.resolve();
     const owner = ownerOf(ctx.info, ctx.info.activityId);
+    const retention = settings.sessionRetention ?? 'archive';
 
     let sessionId = previous?.sessionId;
-    if (!sessionId && ctx.info.attempt > 1) {
-      const since = new Date(ctx.info.scheduledTimestampMs);
-      sessionId = (await ownSessions(managedAgents, agentId, owner, since))[0]?.id;
+    if (!sessionId) {
+      const { agentId, version } = await provisioning.pinnedAgent();
+      // Our own session, when an earlier attempt's create answer was lost (it never heartbeated);
+      // any other live session of this user was left behind by a run that is gone.
+      const { own } = await endLeftovers(managedAgents, agentId, input.identifier, owner, retention, () =>
+        ctx.heartbeat(),
+      );
+      sessionId =
+        own?.id ??
+        (
+          await managedAgents.createSession({
+            agent: { type: 'agent', id: agentId, version },
+            environment_id: settings.environmentId,
+            vault_ids: [input.vaultId],
+            title: `Inbox sweep for ${input.identifier}`,
+            metadata: { [IDENTIFIER_METADATA_KEY]: input.identifier, ...ownerMetadata(owner) },
+          })
+        ).id;
     }
-    sessionId ??= (
-      await managedAgents.createSession({
-        agent: agentId,
-        environment_id: settings.environmentId,
-        vault_ids: [input.vaultId],
-        title: `Inbox sweep for ${input.identifier}`,
-        metadata: { [IDENTIFIER_METADATA_KEY]: input.identifier, ...ownerMetadata(owner) },
-      })
-    ).id;
     const tracker = new SessionTracker(sessionId);
     // Trusted over the event list: when a sent message shows up there is the service's business.
     if (previous?.messageSent) tracker.markMessageSent();
@@ -133,23 +220,40 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
 
 /**
  * Stops what a session activity started, after the sweep gave up on it (cancelled, timed out, out of
- * attempts): interrupts a turn still under way, so the agent books nothing more, and archives the
- * session. Found by owner metadata, so it works whatever became of the attempts (a lost worker
- * included). Idempotent: an archived session is left alone.
+ * attempts): interrupts a turn still under way, so the agent books nothing more, waits for it to go
+ * idle and archives it (unless sessions are kept). Found by owner metadata, so it works whatever
+ * became of the attempts (a lost worker included). Idempotent.
  */
-export function createEndAgentSession({ managedAgents }: ActivityDeps, provisioning: Provisioning) {
+export function createEndAgentSession({ managedAgents, settings }: ActivityDeps, provisioning: Provisioning) {
   return async function endAgentSession(input: EndAgentSessionInput): Promise<string[]> {
     const ctx = Context.current();
     const { agentId } = await provisioning.resolve();
     const owner = ownerOf(ctx.info, input.activityId);
     const ended: string[] = [];
-    for (const session of await ownSessions(managedAgents, agentId, owner, new Date(input.createdSince))) {
-      if (session.archived_at) continue;
-      // Any other status may still hold our queued message; the interrupt jumps the queue and drops it.
-      if (session.status !== 'terminated') await managedAgents.interrupt(session.id);
-      await managedAgents.archiveSession(session.id);
-      ended.push(session.id);
+    for (const session of await userSessions(managedAgents, agentId, input.identifier, new Date(input.createdSince))) {
+      if (!ownedBy(session, owner)) continue;
+      if (await endSession(managedAgents, session, settings.sessionRetention ?? 'archive', () => ctx.heartbeat())) {
+        ended.push(session.id);
+      }
     }
     return ended;
+  };
+}
+
+/**
+ * Archives a finished session once the sweep has confirmed what it booked, as Anthropic asks of
+ * sessions that are done, so no session keeps the mail it read (`INBOX_AGENT_SESSION_RETENTION=keep`
+ * leaves it). Its turn ended, so no interrupt; it waits for idle all the same (bounded), since a
+ * running session cannot be archived. True when this call archived it.
+ */
+export function createArchiveAgentSession({ managedAgents, settings }: ActivityDeps) {
+  return async function archiveAgentSession(input: ArchiveAgentSessionInput): Promise<boolean> {
+    if ((settings.sessionRetention ?? 'archive') === 'keep') return false;
+    const ctx = Context.current();
+    const session = await settled(managedAgents, input.sessionId, () => ctx.heartbeat());
+    if (!session || session.archived_at) return false;
+    if (session.metadata?.[IDENTIFIER_METADATA_KEY] !== input.identifier) return false;
+    await managedAgents.archiveSession(session.id);
+    return true;
   };
 }

@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_MCP_TOOLS, GCAL_TOOLS, GMAIL_TOOLS, MCP_SERVER_NAME } from '../activities/definitions.js';
 import { createActivities } from '../activities/index.js';
@@ -103,6 +104,33 @@ describe('least privilege for the agent (real worker, dev server, emulators)', (
     expect(result.agentVersion).toBe(agentVersion + 2);
     const stored = await anthropic.beta.agents.retrieve(agentId);
     expect(stored.tools.map((t) => t.type)).toEqual(['mcp_toolset']);
+  });
+
+  it('an agent broadened after the worker started: the next sweep refuses it until setup converges, sessions pinned to the checked version', async () => {
+    const { agentId } = await stack.inbox.setup();
+    // The worker has already looked the agent up and checked it.
+    expect((await stack.inbox.sweep(seedUser(stack))).outcome).toBe('completed');
+    const agent = await anthropic.beta.agents.retrieve(agentId);
+    await anthropic.beta.agents.update(agentId, {
+      version: agent.version,
+      tools: [...agent.tools, { type: 'agent_toolset_20260401', default_config: { enabled: true } }],
+    });
+
+    const identifier = seedUser(stack);
+    const refused = await stack.inbox.sweep(identifier).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(WorkflowFailedError);
+    const cause = ((refused as WorkflowFailedError).cause as ActivityFailure).cause as ApplicationFailure;
+    expect(cause.type).toBe(ErrorType.AgentVersionMismatch);
+    expect(cause.message).toMatch(
+      new RegExp(`version ${agent.version + 1} grants tools .*agent_toolset:\\*.*run setup`),
+    );
+    expect(stack.emulators.scalekit.calendarEvents(identifier)).toEqual([]);
+
+    const converged = await stack.inbox.setup();
+    const report = await stack.inbox.sweep(identifier);
+    expect(report.outcome).toBe('completed');
+    const session = await anthropic.beta.sessions.retrieve(report.session!.sessionId);
+    expect(session.agent.version).toBe(converged.agentVersion);
   });
 
   it('an email that asks for other tools or another user’s data changes nothing', async () => {

@@ -66,6 +66,48 @@ describe('agent sessions bounded and cleaned up (real worker, dev server, emulat
     },
   );
 
+  it('a finished session is archived once its events are confirmed', async () => {
+    const identifier = seedUser(stack);
+    const report = await stack.inbox.sweep(identifier);
+    expect(report.outcome).toBe('completed');
+    const [session] = sessionsOf(stack, identifier);
+    expect(session).toMatchObject({ id: report.session?.sessionId, status: 'idle', archived: true });
+  });
+
+  it(
+    'a sweep terminated mid-session: the next sweep ends the session left behind, one event per email, no live session',
+    { timeout: 90_000 },
+    async () => {
+      const identifier = seedUser(stack);
+      stack.emulators.agents.setStepDelay(400);
+      const first = await stack.inbox.startSweep(identifier);
+      // The agent is at work (it has read the mail) when the sweep is terminated: no workflow code runs.
+      await vi.waitFor(
+        () => {
+          const [s] = sessionsOf(stack, identifier);
+          if (!s?.events.some((e) => e.type === 'agent.mcp_tool_use')) throw new Error('agent not at work yet');
+        },
+        { timeout: 30_000, interval: 20 },
+      );
+      await first.terminate('chaos');
+      const [leftover] = sessionsOf(stack, identifier);
+      expect(leftover).toMatchObject({ status: 'running', archived: false });
+
+      const report = await stack.inbox.sweep(identifier);
+      expect(report.outcome).toBe('completed');
+      expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
+      const sessions = sessionsOf(stack, identifier);
+      expect(sessions).toHaveLength(2);
+      expect(sessions.filter((s) => s.status === 'running' || !s.archived)).toEqual([]);
+      // The one left behind was interrupted before the new session was created.
+      const ended = sessions.find((s) => s.id === leftover!.id)!;
+      expect(ended.events.map((e) => e.type)).toContain('user.interrupt');
+      // A while later, still one event: the old agent books nothing more.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
+    },
+  );
+
   it(
     'a lost sessions.create response is found again by the retry: one session in total',
     { timeout: 60_000 },

@@ -66,6 +66,12 @@ export const workerEnvSchema = z
     INBOX_AGENT_MODEL: z.string().min(1).default('claude-haiku-4-5-20251001'),
     INBOX_AGENT_STATE_DIR: z.string().min(1).default('.data'),
     /**
+     * `archive` (default): every finished session is archived once the sweep has confirmed its
+     * events, as Anthropic asks ("when done with a session, archive it"), so no session keeps the mail
+     * it read; `keep` leaves finished sessions for inspection in the console.
+     */
+    INBOX_AGENT_SESSION_RETENTION: z.enum(['archive', 'keep']).default('archive'),
+    /**
      * The per-user state every worker of a deployment shares (see activities/user-state.ts):
      * `postgres://user:password@host:5432/db` in production, `sqlite:<path>` for one host. Unset:
      * SQLite in the state directory, which is all `npm start` and the tests need.

@@ -54,6 +54,7 @@ export async function buildActivityDeps(config: WorkerConfig, temporal: Client):
       agentName: config.INBOX_AGENT_AGENT_NAME,
       model: config.INBOX_AGENT_MODEL,
       environmentId: config.ANTHROPIC_ENVIRONMENT_ID,
+      sessionRetention: config.INBOX_AGENT_SESSION_RETENTION,
     },
   };
 }

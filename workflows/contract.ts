@@ -110,6 +110,8 @@ export const ErrorType = {
   SessionFailed: 'SessionFailed',
   /** The session's event stream sent an `event: error` frame; retryable: the next attempt re-attaches. */
   SessionStreamFailed: 'SessionStreamFailed',
+  /** The agent's current version grants other tools than a sweep's three (or lacks one): run `setup`. */
+  AgentVersionMismatch: 'AgentVersionMismatch',
 } as const;
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
 
@@ -123,6 +125,7 @@ export const NON_RETRYABLE_ERROR_TYPES: string[] = [
   ErrorType.NotProvisioned,
   ErrorType.SealBroken,
   ErrorType.SessionFailed,
+  ErrorType.AgentVersionMismatch,
 ];
 
 export type ConnectionStatus = 'ACTIVE' | 'EXPIRED' | 'PENDING_AUTH' | 'PENDING_VERIFICATION' | 'DISCONNECTED' | string;
@@ -178,6 +181,12 @@ export interface EndAgentSessionInput {
   activityId: string;
   /** When the workflow scheduled it (ISO); sessions are listed from then on. */
   createdSince: string;
+}
+
+/** A finished session to archive once its events are confirmed (`archiveAgentSession`). */
+export interface ArchiveAgentSessionInput {
+  identifier: string;
+  sessionId: string;
 }
 
 /** What `findUnhandled` hands the workflow: ids in the clear, everything from the mail sealed. */

@@ -41,6 +41,7 @@ const { findUnhandled } = proxyActivities<Activities>({ ...apiCall, summary: 'Re
 const { confirmHandled } = proxyActivities<Activities>({ ...apiCall, summary: 'Confirm events, record the ledger' });
 const { startSweep } = proxyActivities<Activities>({ ...apiCall, summary: "Start or attach to the user's sweep" });
 const { endAgentSession } = proxyActivities<Activities>({ ...apiCall, summary: 'Interrupt and archive the session' });
+const { archiveAgentSession } = proxyActivities<Activities>({ ...apiCall, summary: 'Archive the finished session' });
 
 /** A sweep sent back to the re-authorization wait by a session runs at most this many sessions. */
 const MAX_SESSIONS = 3;
@@ -250,6 +251,11 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
     handled.events.push(...confirmed.events);
     handled.noAction.push(...confirmed.noAction);
     handled.unhandled = confirmed.unhandled;
+    // Its events are confirmed: the session is done. A failure here only leaves it for the next
+    // sweep's clean-up of sessions left behind, never fails this one.
+    await archiveAgentSession({ identifier, sessionId: session.sessionId }).catch((err: unknown) =>
+      log.warn('could not archive the finished session', { error: String(err) }),
+    );
     const clean = !session.error && session.toolErrors === 0;
     if (confirmed.unhandled.length === 0 && clean) return finish('completed');
 

@@ -18,6 +18,8 @@ export type AgentUpdateParams = Anthropic.Beta.Agents.AgentUpdateParams;
  */
 export interface ManagedAgentsPort {
   listAgents(): AsyncIterable<wire.Agent>;
+  /** The agent as it is now (its latest version). */
+  retrieveAgent(id: string): Promise<wire.Agent>;
   createAgent(params: wire.AgentCreateParams): Promise<wire.Agent>;
   updateAgent(id: string, params: AgentUpdateParams): Promise<wire.Agent>;
 
@@ -39,6 +41,8 @@ export interface ManagedAgentsPort {
   archiveCredential(vaultId: string, credentialId: string): Promise<void>;
 
   createSession(params: wire.SessionCreateParams): Promise<wire.Session>;
+  /** Undefined when there is no such session. */
+  retrieveSession(sessionId: string): Promise<wire.Session | undefined>;
   /** Live (unarchived) sessions of the agent created at or after `createdSince`, oldest first. */
   listSessions(agentId: string, createdSince: Date): AsyncIterable<wire.Session>;
   /** The live stream; it has no replay, so open it before reading the history. */
@@ -89,6 +93,7 @@ export function createManagedAgents(options: {
   const { agents, vaults, sessions } = sdk.beta;
   return {
     listAgents: () => agents.list({ limit: 100 }),
+    retrieveAgent: (id) => agents.retrieve(id),
     createAgent: (params) => agents.create(params),
     updateAgent: (id, params) => agents.update(id, params),
 
@@ -120,6 +125,7 @@ export function createManagedAgents(options: {
     },
 
     createSession: (params) => sessions.create(params),
+    retrieveSession: (sessionId) => unlessNotFound(sessions.retrieve(sessionId)),
     listSessions: (agentId, createdSince) =>
       sessions.list({ agent_id: agentId, 'created_at[gte]': createdSince.toISOString(), order: 'asc', limit: 100 }),
     streamEvents: async (sessionId, signal) =>

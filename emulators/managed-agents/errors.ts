@@ -46,4 +46,10 @@ export function writeAnthropicError(res: Response, status: number, message: stri
 
 export const invalidRequest = (message: string): HttpError => new HttpError(400, message);
 export const conflict = (message: string): HttpError => new HttpError(409, message);
+/**
+ * A 409 for a request the session's state refuses (archive while running, send after archive). The
+ * API reference's error table gives these 409s `error.type: "invalid_request_error"` ("there is no
+ * separate conflict_error type"; shared/specs/real-service-evidence.md A35).
+ */
+export const stateConflict = (message: string): HttpError => new HttpError(409, message, 'invalid_request_error');
 export const notFound = (kind: string, id: string): HttpError => new HttpError(404, `${kind} ${id} not found`);

@@ -686,6 +686,29 @@ describe('the emulated agent against an MCP server', () => {
     expect(mcp.calendar).toHaveLength(1);
   });
 
+  it('refuses to archive a running session and any event to an archived one, with 409 invalid_request_error', async () => {
+    emu.setStepDelay(50);
+    const session = await sessionWith('good-token');
+    await client.beta.sessions.events.send(session.id, {
+      events: [{ type: 'user.message', content: [{ type: 'text', text: 'go' }] }],
+    });
+    const refused = await client.beta.sessions.archive(session.id).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(Anthropic.ConflictError);
+    expect((refused as InstanceType<typeof Anthropic.ConflictError>).error).toMatchObject({
+      error: { type: 'invalid_request_error', message: expect.stringMatching(/running: interrupt it/) },
+    });
+    await client.beta.sessions.events.send(session.id, { events: [{ type: 'user.interrupt' }] });
+    await emu.waitForIdle(session.id);
+    expect((await client.beta.sessions.archive(session.id)).archived_at).toEqual(expect.any(String));
+    const sent = await client.beta.sessions.events
+      .send(session.id, { events: [{ type: 'user.message', content: [{ type: 'text', text: 'again' }] }] })
+      .catch((err: unknown) => err);
+    expect(sent).toBeInstanceOf(Anthropic.ConflictError);
+    expect((sent as InstanceType<typeof Anthropic.ConflictError>).error).toMatchObject({
+      error: { type: 'invalid_request_error' },
+    });
+  });
+
   it('reports an empty inbox without creating an event', async () => {
     const empty = await startFakeMcp('good-token', []);
     try {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { invalidRequest } from '../errors.js';
+import { invalidRequest, stateConflict } from '../errors.js';
 import type { SessionEvent } from '../events.js';
 import { paginate } from '../pagination.js';
 import { createdAtFilter, queryList, queryOrder } from '../query.js';
@@ -46,7 +46,8 @@ export function registerEventRoutes({ on, store, settings }: RouteContext): void
   on('post', '/v1/sessions/:session_id/events', (req, res) => {
     const session = store.session(param(req, 'session_id'));
     const { events } = parseBody(z.object({ events: z.array(clientEventSchema).min(1) }), req.body);
-    if (session.archived_at) throw invalidRequest(`session ${session.id} is archived`);
+    // The API reference's error table: an event sent to an archived session is a 409.
+    if (session.archived_at) throw stateConflict(`session ${session.id} is archived`);
     if (session.runner.terminated) throw invalidRequest(`session ${session.id} is terminated`);
     for (const event of events) {
       if (event.type === 'user.tool_confirmation' && !session.runner.awaitsConfirmation(event.tool_use_id)) {

@@ -11,7 +11,7 @@ import {
   toolsSchema,
 } from '../agent-config.js';
 import { formatMicros, nowMicros, timestamp } from '../clock.js';
-import { invalidRequest, notFound } from '../errors.js';
+import { invalidRequest, notFound, stateConflict } from '../errors.js';
 import { EventLog } from '../events.js';
 import { newId } from '../ids.js';
 import { paginate } from '../pagination.js';
@@ -228,6 +228,14 @@ export function registerSessionRoutes({ on, store, runnerDeps }: RouteContext): 
 
   on('post', '/v1/sessions/:session_id/archive', (req, res) => {
     const session = store.session(param(req, 'session_id'));
+    // Assumed from partial evidence (real-service-evidence.md A28: Anthropic's session-operations page,
+    // cut off in our copy, and a third-party mirror of it): a running session cannot be archived,
+    // "interrupt first". Idle (a parked `requires_action` included) and terminated sessions can.
+    if (!session.archived_at && (session.status === 'running' || session.status === 'rescheduling')) {
+      throw stateConflict(
+        `session ${session.id} is ${session.status}: interrupt it and wait for idle before archiving`,
+      );
+    }
     session.archived_at ??= timestamp();
     res.json(serializeSession(session));
   });
