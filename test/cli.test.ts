@@ -99,6 +99,8 @@ describe('operator CLI', () => {
     [['sweep', 'u1', '--reauth-timeout', '31d'], /invalid --reauth-timeout "31d": at most 30 days/],
     [['sweep', 'u1', '--session-timeout', '2d'], /invalid --session-timeout "2d": at most 23 hours/],
     [['schedule', 'u1'], /give exactly one of --every or --cron/],
+    // Scalekit refuses identifiers over 100 characters when it makes a link or lists accounts.
+    [['sweep', `u${'x'.repeat(100)}`], /invalid identifier "ux+.*": expected an opaque user ID: 1-100 /],
     [['status', 'u1', '--bogus'], /unknown option '--bogus'/],
   ])('bad input %j: one line, exit 2', async (args, message) => {
     const result = await cli(...args);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../client/index.js';
 import { ErrorType, MAX_REAUTH_TIMEOUT_MS, MAX_SESSION_TIMEOUT_MS } from '../workflows/contract.js';
 import { checkSweepInput, parseDuration } from '../workflows/input.js';
-import { seedUser } from './helpers/demo.js';
+import { INVOICE_EMAIL, seedUser } from './helpers/demo.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
 import { uniqueName } from './helpers/temporal.js';
 import { waitForStatus } from './helpers/wait.js';
@@ -99,6 +99,21 @@ describe('bad input at the boundary (real worker, dev server)', () => {
     );
     await expectFailsOnce(await rawStart('inboxSweep', []), /invalid sweep input/);
     expect(stack.emulators.scalekit.calendarEvents(identifier)).toEqual([]);
+  });
+
+  it('identifiers of 100 characters sweep; 101 are refused by the client and fail a raw start once', async () => {
+    // The longest identifier Scalekit takes, through link-making (an expired connection) and the sweep.
+    const longest = `u${uniqueName('').replace(/[^A-Za-z0-9]/g, '')}`.padEnd(100, 'x');
+    stack.emulators.scalekit.seedUser(longest, {
+      connections: { gmail: 'ACTIVE', googlecalendar: 'ACTIVE' },
+      emails: [INVOICE_EMAIL],
+    });
+    await expect(stack.inbox.sweep(longest)).resolves.toMatchObject({ outcome: 'completed' });
+    expect((await stack.inbox.authLinks(longest)).identifier).toBe(longest);
+    const tooLong = `${longest}x`;
+    await expect(stack.inbox.startSweep(tooLong)).rejects.toThrow(InvalidInputError);
+    await expect(stack.inbox.authLinks(tooLong)).rejects.toThrow(/1-100/);
+    await expectFailsOnce(await rawStart('inboxSweep', [{ identifier: tooLong }]), /invalid identifier/);
   });
 
   it('connections with an e-mail address as identifier fails with InvalidRequest', async () => {

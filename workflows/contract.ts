@@ -15,10 +15,13 @@ export const TASK_QUEUE = 'inbox-agent';
 
 /**
  * Identifiers end up in workflow IDs, schedule IDs and search attributes, which no codec encrypts,
- * so they must be opaque app user IDs rather than e-mail addresses.
+ * so they must be opaque app user IDs rather than e-mail addresses. At most 100 characters: Scalekit
+ * refuses longer ones when it makes an authorization link or lists a user's connected accounts
+ * (`identifier` max_len 100 in `@scalekit-sdk/node`'s request descriptors).
  */
-export const IDENTIFIER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
-export const IDENTIFIER_RULE = 'an opaque user ID: 1-128 of A-Z a-z 0-9 _ . : -, starting with a letter or digit';
+export const IDENTIFIER_MAX_LENGTH = 100;
+export const IDENTIFIER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
+export const IDENTIFIER_RULE = 'an opaque user ID: 1-100 of A-Z a-z 0-9 _ . : -, starting with a letter or digit';
 
 export function isValidIdentifier(identifier: string): boolean {
   return IDENTIFIER_PATTERN.test(identifier);

@@ -75,6 +75,7 @@ function connectedAccountService(ctx: Context): Partial<ServiceImpl<typeof Conne
 
   return {
     listConnectedAccounts(req) {
+      maxLength(req.identifier, 'identifier', 100);
       const names = req.connectionNames.length > 0 ? req.connectionNames : req.connector ? [req.connector] : undefined;
       const matches = state
         .allAccounts()
@@ -118,6 +119,8 @@ function connectedAccountService(ctx: Context): Partial<ServiceImpl<typeof Conne
       return full(state.setStatus(account.identifier, account.connection, 'DISCONNECTED'));
     },
     getMagicLinkForConnectedAccount(req) {
+      maxLength(req.identifier, 'identifier', 100);
+      maxLength(req.state, 'state', 512);
       const existing = req.id ? find(req) : undefined;
       const { link } = issueMagicLink(ctx, {
         identifier: existing?.identifier ?? required(req.identifier, 'identifier'),
@@ -128,6 +131,7 @@ function connectedAccountService(ctx: Context): Partial<ServiceImpl<typeof Conne
       return { link: magicLinkUrl(ctx, link), expiry: timestampFromMs(link.expiresAt.getTime()) };
     },
     verifyConnectedAccountUser(req) {
+      maxLength(req.identifier, 'identifier', 200);
       const request = state.authRequests.get(req.authRequestId);
       if (!request || request.consumed) throw new HttpError(404, 'auth request not found or already used', 'NOT_FOUND');
       if (request.identifier !== req.identifier) {
@@ -143,6 +147,21 @@ function connectedAccountService(ctx: Context): Partial<ServiceImpl<typeof Conne
 function required(value: string | undefined, field: string): string {
   if (!value) throw new HttpError(400, `${field} is required`, 'INVALID_ARGUMENT');
   return value;
+}
+
+/**
+ * The request messages' `buf.validate` max_len rules, decoded from the descriptors `@scalekit-sdk/node`
+ * 2.11 ships (identifier 100 on link and list, 200 on verify; state 512). That the server enforces them
+ * with INVALID_ARGUMENT is an assumption: Scalekit documents server-side validation for other fields only.
+ */
+function maxLength(value: string | undefined, field: string, max: number): void {
+  if (value !== undefined && value.length > max) {
+    throw new HttpError(
+      400,
+      `[invalid_argument] Validation error: ${field} must be at most ${max} characters`,
+      'INVALID_ARGUMENT',
+    );
+  }
 }
 
 const connection = (ref: AccountRef) => connectionNamed(required(ref.connector, 'connector'));
