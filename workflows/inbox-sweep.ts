@@ -18,16 +18,19 @@ import {
   type AgentSessionSummary,
   type ConnectionsReport,
   type HandledReport,
+  type InboxBatch,
   type MintedToken,
+  type SealedSecret,
   type SweepInput,
   type SweepOutcome,
   type SweepReport,
   type VaultRef,
 } from './contract.js';
 import { SweepInputSchema } from './contract.schema.js';
-import { checkSweepInput, invalidInput } from './input.js';
+import { checkSweepInput, invalidInput, type CheckedSweepInput } from './input.js';
 import { sweepMetrics } from './metrics.js';
 import { ReauthWait } from './reauth-wait.js';
+import { SweepReportBuilder } from './sweep-report.js';
 import { SweepState } from './sweep-state.js';
 
 // Summaries label each step in the Web UI's timeline.
@@ -65,7 +68,7 @@ function sessionBound(sessionTimeoutMs: number, token: MintedToken): number | un
  * metadata). When the sweep gives up on it (cancelled, out of time or attempts), the session is
  * interrupted and archived, so the agent books nothing after the sweep stopped.
  */
-async function runSession(input: AgentSessionInput, boundMs: number, activityId: string) {
+async function runSessionActivity(input: AgentSessionInput, boundMs: number, activityId: string) {
   const createdSince = new Date().toISOString();
   const { runAgentSession } = proxyActivities<Activities>({
     ...agentSession(boundMs, activityId),
@@ -83,6 +86,41 @@ async function runSession(input: AgentSessionInput, boundMs: number, activityId:
 }
 
 /**
+ * Every way a sweep goes back to authorization (check the connections, wait for consent while one is
+ * inactive, mint a token), named so the code and the log say why. A way with a `budget` shares it
+ * with the others of that budget; once it is spent, the failure that would have taken it stands.
+ */
+const WAYS_BACK = {
+  inactiveBeforeRead: {
+    why: 'a connection went inactive between the mint and the read',
+    budget: 'inactive',
+  },
+  inactiveBeforeRecording: {
+    why: 'the calendar went inactive before the events were recorded; the next read looks for them first',
+    budget: 'inactive',
+  },
+  inactiveAfterSession: {
+    // Bounded by the sessions a sweep may run (`MAX_SESSIONS`), not by a budget of its own.
+    why: 'tool calls failed and a connection is now inactive: consent was revoked mid-session',
+  },
+  sealBroken: {
+    why: 'the sealed token no longer opens (its key left the set, or the run was reset): mint afresh',
+    budget: 'seal',
+  },
+  tokenTooShort: {
+    // Bounded by time: each mint gives a fresh token, so only steps slower than its life repeat this.
+    why: 'the steps since the mint used up the token margin a session needs: mint a fresh one',
+  },
+} as const satisfies Record<string, { why: string; budget?: string }>;
+type WayBack = keyof typeof WAYS_BACK;
+const BUDGETS: Record<string, number> = { inactive: MAX_SESSIONS, seal: 1 };
+
+/** Thrown by a step to go back to authorization; caught only by `Sweep.run`. */
+class BackToAuthorization {
+  constructor(readonly way: WayBack) {}
+}
+
+/**
  * One sweep for one user: get an authorized session token (waiting for re-authorization if a
  * connection is inactive), read the unread mail and keep what the ledger has not handled; if any,
  * put the token in the user's vault, run one agent session over that batch, and record what the
@@ -90,54 +128,90 @@ async function runSession(input: AgentSessionInput, boundMs: number, activityId:
  * or attaches to the canonical sweep (see `sweepWorkflowId` in the contract).
  */
 export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
-  // Starters other than our client may send anything: bad input fails the run once (InvalidRequest).
+  const settings = checkInput(input);
+  log.info('sweep started', { identifier: settings.identifier });
+  const state = new SweepState(settings.identifier);
+  setHandler(statusQuery, () => state.status);
+  setHandler(reauthorizedSignal, () => state.reauthorizedSignalled());
+  const report = new SweepReportBuilder(settings.identifier);
+
+  if (workflowInfo().workflowId !== sweepWorkflowId(settings.identifier)) {
+    state.enter('delegating');
+    return finished(state, report.delegated(await startSweep(input, workflowInfo().taskQueue)));
+  }
+  return new Sweep(settings, state, report).run();
+}
+
+/** Starters other than our client may send anything: bad input fails the run once (InvalidRequest). */
+function checkInput(input: SweepInput): CheckedSweepInput {
   const settings = checkSweepInput(input);
-  const { identifier } = settings;
   // Then the published schema (docs/schemas/sweep-input.json), which also refuses unknown fields.
   const parsed = SweepInputSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw invalidInput(`invalid sweep input: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`);
   }
-  log.info('sweep started', { identifier });
-  const state = new SweepState(identifier);
-  setHandler(statusQuery, () => state.status);
-  setHandler(reauthorizedSignal, () => state.reauthorizedSignalled());
+  return settings;
+}
 
-  const startedAt = new Date(workflowInfo().startTime).toISOString();
-  let reauthWaits = 0;
-  const report = (outcome: SweepOutcome, rest: Partial<SweepReport> = {}): SweepReport => {
-    state.finish(outcome);
-    sweepMetrics.finished(outcome);
-    log.info('sweep finished', { identifier, outcome, sessions: rest.sessions ?? 0 });
-    return {
-      identifier,
-      outcome,
-      startedAt,
-      finishedAt: new Date().toISOString(),
-      reauthWaits,
-      sessions: 0,
-      ...rest,
-    };
-  };
+function finished(state: SweepState, report: SweepReport): SweepReport {
+  state.finish(report.outcome);
+  sweepMetrics.finished(report.outcome);
+  log.info('sweep finished', { identifier: report.identifier, outcome: report.outcome, sessions: report.sessions });
+  return report;
+}
 
-  if (workflowInfo().workflowId !== sweepWorkflowId(identifier)) {
-    state.enter('delegating');
-    return report('delegated', { sweep: await startSweep(input, workflowInfo().taskQueue) });
+/** The canonical sweep of one user: passes from authorization to a recorded batch, each step a method. */
+class Sweep {
+  private readonly identifier: string;
+  private readonly reauth: ReauthWait;
+  private readonly spent = new Map<string, number>();
+
+  constructor(
+    private readonly settings: CheckedSweepInput,
+    private readonly state: SweepState,
+    private readonly report: SweepReportBuilder,
+  ) {
+    this.identifier = settings.identifier;
+    this.reauth = new ReauthWait(state, {
+      identifier: settings.identifier,
+      reauthTimeoutMs: settings.reauthTimeoutMs,
+      recheckEveryMs: settings.recheckEveryMs,
+      remindEveryMs: settings.remindEveryMs,
+    });
   }
 
-  const reauth = new ReauthWait(state, {
-    identifier,
-    reauthTimeoutMs: settings.reauthTimeoutMs,
-    recheckEveryMs: settings.recheckEveryMs,
-    remindEveryMs: settings.remindEveryMs,
-  });
+  async run(): Promise<SweepReport> {
+    for (;;) {
+      try {
+        return await this.pass();
+      } catch (err) {
+        if (!(err instanceof BackToAuthorization)) throw err;
+        log.info('back to authorization', { identifier: this.identifier, because: WAYS_BACK[err.way].why });
+      }
+    }
+  }
+
+  /** The process, as the README draws it. A step may instead go back to authorization (`WAYS_BACK`). */
+  private async pass(): Promise<SweepReport> {
+    const token = await this.authorizedToken();
+    if (!token) return this.finish('reauth_timed_out');
+    const inbox = await this.readInbox(token);
+    if (!inbox.batch || inbox.messageIds.length === 0) return this.finish(this.report.nothingLeftOutcome());
+    const vault = await this.updateVault(token);
+    const session = await this.runSession(token, inbox.batch, vault);
+    const confirmed = await this.record(token, inbox.messageIds, session);
+    if (confirmed.unhandled.length > 0) await this.recheckConsent();
+    return this.finish(this.report.sessionOutcome());
+  }
+
   /**
    * Check connections; while one is inactive, wait for consent (`ReauthWait`: links, reminders,
    * periodic re-checks, the `reauthorized` signal, bounded from the first pause); then mint.
    * Undefined when the bound ran out.
    */
-  async function authorizedToken(): Promise<MintedToken | undefined> {
+  private async authorizedToken(): Promise<MintedToken | undefined> {
+    const { state, identifier } = this;
     for (;;) {
       // Counted before the check: a signal that lands while it runs must still wake the wait below.
       const signalsBefore = state.reauthSignals;
@@ -149,9 +223,9 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
         state.connectionsActive();
         state.enter('minting_token');
         try {
-          const minted = await mintSessionToken(identifier, settings.sessionTimeoutMs);
+          const minted = await mintSessionToken(identifier, this.settings.sessionTimeoutMs);
           sweepMetrics.tokenMinted();
-          await reauth.resolved();
+          await this.reauth.resolved();
           return minted;
         } catch (err) {
           // Scalekit refused because a connection went inactive after the check: wait like any other.
@@ -160,113 +234,115 @@ export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
           reason = 'Scalekit refused a session token although every connection was ACTIVE a moment ago';
         }
       }
-      if (!(await reauth.wait(blocked, reason, signalsBefore))) return undefined;
-      reauthWaits += 1;
+      if (!(await this.reauth.wait(blocked, reason, signalsBefore))) return undefined;
+      this.report.reauthWaited();
     }
   }
 
-  let reminted = false;
-  /** A seal that no longer opens (its key left the set, or the run was reset): mint afresh, once. */
-  const remint = (err: unknown) => failureType(err) === ErrorType.SealBroken && !reminted && (reminted = true);
-
-  const handled: HandledReport = { events: [], noAction: [], unhandled: [] };
-  let remaining = 0;
-  let recovered = 0;
-  let sessions = 0;
-  let vault: VaultRef | undefined;
-  let session: AgentSessionSummary | undefined;
-  const finish = (outcome: SweepOutcome) =>
-    report(outcome, {
-      sessions,
-      messages: { ...handled, remaining, recovered },
-      ...(vault ? { vault } : {}),
-      ...(session ? { session } : {}),
-    });
-
-  let inactiveFindings = 0;
-  /** The worker's own MCP calls found a connection inactive: back to the wait, a bounded number of times. */
-  const wentInactive = (err: unknown) =>
-    failureType(err) === ErrorType.ConnectionInactive && ++inactiveFindings <= MAX_SESSIONS;
-
-  for (;;) {
-    const minted = await authorizedToken();
-    if (!minted) return finish('reauth_timed_out');
-
-    state.enter('reading_inbox');
-    let inbox;
+  private async readInbox(token: MintedToken): Promise<InboxBatch> {
+    this.state.enter('reading_inbox');
     try {
-      inbox = await findUnhandled({ identifier, token: minted.token, maxEmails: settings.maxEmails });
+      const inbox = await findUnhandled({
+        identifier: this.identifier,
+        token: token.token,
+        maxEmails: this.settings.maxEmails,
+      });
+      this.report.inboxRead(inbox);
+      return inbox;
     } catch (err) {
-      // A connection went inactive between the mint and the read: back to the wait.
-      if (wentInactive(err) || remint(err)) continue;
+      this.backOn(err, { [ErrorType.ConnectionInactive]: 'inactiveBeforeRead', [ErrorType.SealBroken]: 'sealBroken' });
       throw err;
     }
-    remaining = inbox.remaining;
-    recovered += inbox.recovered;
-    if (!inbox.batch || inbox.messageIds.length === 0) {
-      handled.unhandled = [];
-      return finish(
-        sessions === 0 && handled.events.length + handled.noAction.length === 0 ? 'nothing_new' : 'completed',
-      );
-    }
+  }
 
-    state.enter('updating_vault');
+  private async updateVault(token: MintedToken): Promise<VaultRef> {
+    this.state.enter('updating_vault');
     try {
-      vault = await upsertVault(identifier, minted.token);
+      const vault = await upsertVault(this.identifier, token.token);
+      this.report.vaultUpdated(vault);
+      return vault;
     } catch (err) {
-      if (remint(err)) continue;
+      this.backOn(err, { [ErrorType.SealBroken]: 'sealBroken' });
       throw err;
     }
-    const boundMs = sessionBound(settings.sessionTimeoutMs, minted);
-    // The steps since the mint (retried, slow) used up the token's margin: mint a fresh one.
-    if (boundMs === undefined) continue;
-    state.enter('running_session');
-    sessions += 1;
-    session = await runSession(
-      { identifier, vaultId: vault.vaultId, batch: inbox.batch, eventForEveryEmail: settings.eventForEveryEmail },
+  }
+
+  private async runSession(token: MintedToken, batch: SealedSecret, vault: VaultRef): Promise<AgentSessionSummary> {
+    const boundMs = sessionBound(this.settings.sessionTimeoutMs, token);
+    if (boundMs === undefined) return this.back('tokenTooShort');
+    this.state.enter('running_session');
+    const session = await runSessionActivity(
+      {
+        identifier: this.identifier,
+        vaultId: vault.vaultId,
+        batch,
+        eventForEveryEmail: this.settings.eventForEveryEmail,
+      },
       boundMs,
-      `agent-session-${sessions}`,
+      this.report.sessionStarting(),
     );
-    state.sessionFinished(session.sessionId);
+    this.report.sessionFinished(session);
+    this.state.sessionFinished(session.sessionId);
     sweepMetrics.session(session);
+    return session;
+  }
 
-    // Recorded whatever the session's end: an event that exists must never be booked again.
-    state.enter('recording');
-    let confirmed;
+  /** Recorded whatever the session's end: an event that exists must never be booked again. */
+  private async record(token: MintedToken, messageIds: string[], session: AgentSessionSummary): Promise<HandledReport> {
+    this.state.enter('recording');
+    let confirmed: HandledReport;
     try {
       confirmed = await confirmHandled({
-        identifier,
-        token: minted.token,
-        messageIds: inbox.messageIds,
+        identifier: this.identifier,
+        token: token.token,
+        messageIds,
         noAction: session.reportedNoAction,
-        eventForEveryEmail: settings.eventForEveryEmail,
+        eventForEveryEmail: this.settings.eventForEveryEmail,
       });
+      this.report.recorded(confirmed);
     } catch (err) {
-      // The calendar went inactive: nothing is recorded now; after re-authorization the read looks
-      // for the events of these messages before any new session, so none is booked twice.
-      handled.unhandled = inbox.messageIds;
-      if (wentInactive(err)) continue;
+      this.report.notRecorded(messageIds);
+      this.backOn(err, { [ErrorType.ConnectionInactive]: 'inactiveBeforeRecording' });
       throw err;
     }
-    handled.events.push(...confirmed.events);
-    handled.noAction.push(...confirmed.noAction);
-    handled.unhandled = confirmed.unhandled;
     // Its events are confirmed: the session is done. A failure here only leaves it for the next
     // sweep's clean-up of sessions left behind, never fails this one.
-    await archiveAgentSession({ identifier, sessionId: session.sessionId }).catch((err: unknown) =>
+    await archiveAgentSession({ identifier: this.identifier, sessionId: session.sessionId }).catch((err: unknown) =>
       log.warn('could not archive the finished session', { error: String(err) }),
     );
-    const clean = !session.error && session.toolErrors === 0;
-    if (confirmed.unhandled.length === 0 && clean) return finish('completed');
+    return confirmed;
+  }
 
-    // A failed tool call may mean consent was revoked mid-session: then wait for re-authorization
-    // and handle what is left, instead of reporting a failure the user can fix.
-    if (sessions < MAX_SESSIONS && confirmed.unhandled.length > 0) {
-      state.enter('checking_connections');
-      if ((await checkConnections(identifier)).inactive.length > 0) continue;
-    }
-    const any = handled.events.length + handled.noAction.length > 0;
-    return finish(confirmed.unhandled.length === 0 ? 'completed' : any ? 'partial' : 'session_failed');
+  /**
+   * Mail left unhandled may mean consent was revoked mid-session: then wait for re-authorization and
+   * handle what is left, instead of reporting a failure the user can fix.
+   */
+  private async recheckConsent(): Promise<void> {
+    if (this.report.sessionCount >= MAX_SESSIONS) return;
+    this.state.enter('checking_connections');
+    if ((await checkConnections(this.identifier)).inactive.length > 0) this.back('inactiveAfterSession');
+  }
+
+  private finish(outcome: SweepOutcome): SweepReport {
+    return finished(this.state, this.report.report(outcome));
+  }
+
+  /** Goes back to authorization when the failure's type names a way back whose budget is not spent. */
+  private backOn(err: unknown, ways: Partial<Record<string, WayBack>>): void {
+    const way = ways[failureType(err) ?? ''];
+    if (way && this.withinBudget(way)) this.back(way);
+  }
+
+  private withinBudget(way: WayBack): boolean {
+    const { budget } = WAYS_BACK[way] as { budget?: string };
+    if (budget === undefined) return true;
+    const spent = (this.spent.get(budget) ?? 0) + 1;
+    this.spent.set(budget, spent);
+    return spent <= BUDGETS[budget]!;
+  }
+
+  private back(way: WayBack): never {
+    throw new BackToAuthorization(way);
   }
 }
 

@@ -1,0 +1,106 @@
+import { workflowInfo } from '@temporalio/workflow';
+import type {
+  AgentSessionSummary,
+  HandledReport,
+  SweepOutcome,
+  SweepReport,
+  InboxBatch,
+  VaultRef,
+} from './contract.js';
+
+/**
+ * The running totals of one sweep across its passes (a sweep sent back to authorization reads, and
+ * may run a session, again), and the report they become. The outcome rules live here, beside the
+ * figures they are read from.
+ */
+export class SweepReportBuilder {
+  private readonly startedAt = new Date(workflowInfo().startTime).toISOString();
+  private readonly handled: HandledReport = { events: [], noAction: [], unhandled: [] };
+  private reauthWaits = 0;
+  private sessions = 0;
+  private remaining = 0;
+  private recovered = 0;
+  private vault?: VaultRef;
+  private session?: AgentSessionSummary;
+
+  constructor(private readonly identifier: string) {}
+
+  get sessionCount(): number {
+    return this.sessions;
+  }
+
+  reauthWaited(): void {
+    this.reauthWaits += 1;
+  }
+
+  inboxRead(inbox: Pick<InboxBatch, 'remaining' | 'recovered'>): void {
+    this.remaining = inbox.remaining;
+    this.recovered += inbox.recovered;
+  }
+
+  vaultUpdated(vault: VaultRef): void {
+    this.vault = vault;
+  }
+
+  /** Counts a session about to start and names its activity (`agent-session-<n>`, see the contract). */
+  sessionStarting(): string {
+    this.sessions += 1;
+    return `agent-session-${this.sessions}`;
+  }
+
+  sessionFinished(session: AgentSessionSummary): void {
+    this.session = session;
+  }
+
+  recorded(confirmed: HandledReport): void {
+    this.handled.events.push(...confirmed.events);
+    this.handled.noAction.push(...confirmed.noAction);
+    this.handled.unhandled = confirmed.unhandled;
+  }
+
+  /** Nothing recorded for these messages: they stay unhandled, for this sweep's next pass or the next sweep. */
+  notRecorded(messageIds: string[]): void {
+    this.handled.unhandled = messageIds;
+  }
+
+  /** The read found no unhandled mail: nothing new at all, or the end of what this sweep handled. */
+  nothingLeftOutcome(): SweepOutcome {
+    this.handled.unhandled = [];
+    return this.sessions === 0 && !this.handledAny() ? 'nothing_new' : 'completed';
+  }
+
+  /** After a session and its recording, with no way back to authorization left to take. */
+  sessionOutcome(): SweepOutcome {
+    if (this.handled.unhandled.length === 0) return 'completed';
+    return this.handledAny() ? 'partial' : 'session_failed';
+  }
+
+  report(outcome: SweepOutcome): SweepReport {
+    return {
+      ...this.common(outcome),
+      sessions: this.sessions,
+      messages: { ...this.handled, remaining: this.remaining, recovered: this.recovered },
+      ...(this.vault ? { vault: this.vault } : {}),
+      ...(this.session ? { session: this.session } : {}),
+    };
+  }
+
+  /** A ticket's report: the sweep it started or attached to, and nothing of its own. */
+  delegated(sweep: { workflowId: string; runId: string }): SweepReport {
+    return { ...this.common('delegated'), sessions: 0, sweep };
+  }
+
+  private common(outcome: SweepOutcome) {
+    return {
+      identifier: this.identifier,
+      outcome,
+      startedAt: this.startedAt,
+      finishedAt: new Date().toISOString(),
+      reauthWaits: this.reauthWaits,
+    };
+  }
+
+  private handledAny(): boolean {
+    return this.handled.events.length + this.handled.noAction.length > 0;
+  }
+}
