@@ -3,11 +3,15 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
 import { ErrorType, type ReauthorizationNoticeInput } from '../workflows/contract.js';
 import type { ConnectionsReporter } from './check-connections.js';
+import { retryAfterMs } from './apis/retry-after.js';
 import { nonRetryable } from './failures.js';
 
 /** One reminder for one connection: what the app needs to tell its user where to consent. */
 export interface ReauthorizationNotice {
-  /** Stable across retries of one reminder, so a receiver can drop duplicates. */
+  /**
+   * Stable across retries of one reminder and unique to it (sweep run, activity, connection), so a
+   * receiver can drop duplicates without dropping a later sweep's reminders.
+   */
   id: string;
   event: 'reauthorization.needed' | 'reauthorization.reminder' | 'reauthorization.gave_up';
   identifier: string;
@@ -26,10 +30,14 @@ export interface Notifier {
   notify(notice: ReauthorizationNotice): Promise<void>;
 }
 
-/** The default: one log line per reminder on the worker. */
+/**
+ * The default: one log line per reminder on the worker. The link is not in it: logs are read by
+ * operators and kept, and a link lets whoever holds it start a consent for the user; `npm run cli --
+ * links <identifier>` makes a fresh one for the person it belongs to.
+ */
 export const logNotifier: Notifier = {
   async notify(n) {
-    const line = `${n.event} for ${n.identifier}: ${n.connection} ${n.link ?? '(no link)'} (link expires ${n.linkExpiresAt ?? '?'}, deadline ${n.deadline})`;
+    const line = `${n.event} for ${n.identifier}: ${n.connection} needs consent (${n.link ? 'link made' : 'no link'}, deadline ${n.deadline})`;
     if (Context.current) {
       try {
         Context.current().log.info(line, { event: n.event, identifier: n.identifier, connection: n.connection });
@@ -54,6 +62,12 @@ export function signWebhook(secret: string, body: string, timestamp = Math.floor
   return `t=${timestamp},v1=${v1}`;
 }
 
+/**
+ * The longest a receiver's `Retry-After` delays the next attempt. Longer asks are cut to it, so the
+ * notification's overall bound (workflows/activity-options.ts) decides, never the receiver.
+ */
+export const MAX_WEBHOOK_RETRY_AFTER_MS = 60_000;
+
 /** POSTs each notice as JSON, signed. 5xx, 408, 429 and network errors are retried by Temporal; other 4xx are not. */
 export function webhookNotifier(url: string, secret: string, timeoutMs = 10_000): Notifier {
   return {
@@ -73,11 +87,11 @@ export function webhookNotifier(url: string, secret: string, timeoutMs = 10_000)
       if (response.ok) return;
       const message = `reminder webhook answered ${response.status}`;
       if (response.status >= 500 || response.status === 408 || response.status === 429) {
-        const retryAfter = Number(response.headers.get('retry-after'));
+        const retryAfter = retryAfterMs(response.headers);
         throw ApplicationFailure.create({
           type: `Http${response.status}`,
           message,
-          nextRetryDelay: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined,
+          nextRetryDelay: retryAfter === undefined ? undefined : Math.min(retryAfter, MAX_WEBHOOK_RETRY_AFTER_MS),
         });
       }
       throw nonRetryable(ErrorType.InvalidRequest, message);
@@ -100,7 +114,9 @@ export function createNotifyReauthorization(report: ConnectionsReporter, notifie
     const inactive = connections.filter((c) => c.status !== 'ACTIVE');
     for (const c of inactive) {
       await notifier.notify({
-        id: `${input.workflowId}/${info.activityId}/${c.connection}`,
+        // The run id too: activity ids restart with every run, so workflow id + activity id repeat
+        // across a user's sweeps (one canonical workflow id per user).
+        id: `${input.workflowId}/${info.workflowExecution?.runId}/${info.activityId}/${c.connection}`,
         event: `reauthorization.${input.event}`,
         identifier: input.identifier,
         connection: c.connection,

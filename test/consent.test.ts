@@ -96,6 +96,40 @@ describe('the consent loop', () => {
     expect(new Set(delivered.map((r) => r.notice.deadline)).size).toBe(1);
   });
 
+  it('reminder ids are unique across two waits of one user, so a receiver that drops seen ids drops no later reminder', async () => {
+    const identifier = seedUser(stack, { gmail: 'EXPIRED' });
+    for (let i = 0; i < 2; i++) {
+      const handle = await stack.inbox.startSweep(identifier, { reauthTimeout: '2 seconds' });
+      await expect(handle.result()).resolves.toMatchObject({ outcome: 'reauth_timed_out' });
+    }
+    await vi.waitFor(() =>
+      expect(
+        stack.webhook.delivered(identifier).filter((r) => r.notice.event === 'reauthorization.gave_up'),
+      ).toHaveLength(2),
+    );
+    const ids = stack.webhook.delivered(identifier).map((r) => r.notice.id);
+    expect(ids.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('a receiver answering 429 with Retry-After: 3600 cannot keep a sweep past its deadline', async () => {
+    const identifier = seedUser(stack, { gmail: 'EXPIRED' });
+    stack.webhook.failNext(1000, 429, { 'retry-after': '3600' });
+    try {
+      const started = Date.now();
+      const handle = await stack.inbox.startSweep(identifier, { reauthTimeout: '3 seconds' });
+      await expect(handle.result()).resolves.toMatchObject({ outcome: 'reauth_timed_out' });
+      // The last notice gets one try, the capped Retry-After being past its half-minute bound.
+      expect(Date.now() - started).toBeLessThan(3_000 + 20_000);
+      const gaveUp = stack.webhook.received.filter(
+        (r) => r.notice.identifier === identifier && r.notice.event === 'reauthorization.gave_up',
+      );
+      expect(gaveUp.map((r) => r.status)).toEqual([429]);
+    } finally {
+      stack.webhook.failNext(0);
+    }
+  });
+
   it('refuses a forged, expired or other-user state with a 4xx page: no verification, no signal', async () => {
     const identifier = seedUser(stack, { gmail: 'EXPIRED' });
     const other = seedUser(stack, { gmail: 'EXPIRED' });

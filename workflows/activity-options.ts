@@ -48,16 +48,29 @@ export function agentSession(bound: Duration, activityId: string): ActivityOptio
 }
 
 /**
- * A reminder to the user (webhook or log): retried for about ten minutes while the receiver is down;
- * the sweep never fails for a reminder that could not be delivered.
+ * A reminder to the user (webhook or log) while the sweep waits: retried for up to ten minutes while
+ * the receiver is down, every attempt and backoff included (the receiver's `Retry-After` is capped
+ * in activities/notify.ts and never outlasts this bound: Temporal fails an activity whose next
+ * attempt would start after it). The sweep never fails for a reminder that could not be delivered.
  */
 export const notification: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '10 minutes',
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,
     maximumInterval: '2 minutes',
-    maximumAttempts: 10,
     nonRetryableErrorTypes: NON_RETRYABLE_ERROR_TYPES,
   },
+};
+
+/**
+ * The last notice (`gave_up`), sent when the wait is over and awaited before the sweep ends: bounded
+ * to half a minute in all, so a slow or throttling receiver cannot keep a sweep running past its
+ * deadline by more than that.
+ */
+export const finalNotification: ActivityOptions = {
+  ...notification,
+  startToCloseTimeout: '15 seconds',
+  scheduleToCloseTimeout: '30 seconds',
 };

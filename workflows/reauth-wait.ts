@@ -1,12 +1,16 @@
 import { condition, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { apiCall, notification } from './activity-options.js';
+import { apiCall, finalNotification, notification } from './activity-options.js';
 import type { ConnectionsReport, ReauthorizationNoticeInput } from './contract.js';
 import type { SweepState } from './sweep-state.js';
 
 const { notifyReauthorization } = proxyActivities<Activities>({
   ...notification,
   summary: 'Remind the user to re-authorize',
+});
+const { notifyReauthorization: notifyGaveUp } = proxyActivities<Activities>({
+  ...finalNotification,
+  summary: 'Tell the user the sweep stopped waiting',
 });
 const { consentSchedule } = proxyActivities<Activities>({
   ...apiCall,
@@ -90,7 +94,7 @@ export class ReauthWait {
 
   private async notify(event: ReauthorizationNoticeInput['event'], report?: ConnectionsReport): Promise<void> {
     try {
-      await notifyReauthorization({
+      await (event === 'gave_up' ? notifyGaveUp : notifyReauthorization)({
         event,
         ...(report ? { report } : {}),
         identifier: this.options.identifier,

@@ -20,26 +20,29 @@ export interface ReceivedWebhook {
   status: number;
 }
 
-/** An app's webhook endpoint: records every delivery, and answers 500 to the first `failures` of them. */
+/** An app's webhook endpoint: records every delivery, and answers `status` to the next `failures` of them. */
 export interface WebhookReceiver {
   url: string;
   received: ReceivedWebhook[];
   /** Deliveries answered 2xx. */
   delivered(identifier?: string): ReceivedWebhook[];
-  failNext(times: number): void;
+  /** The next `times` deliveries are answered `status` (default 500) with these headers. */
+  failNext(times: number, status?: number, headers?: Record<string, string>): void;
   close(): Promise<void>;
 }
 
 export async function startWebhookReceiver(): Promise<WebhookReceiver> {
   const received: ReceivedWebhook[] = [];
   let failures = 0;
+  let failure = { status: 500, headers: {} as Record<string, string> };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const status = failures > 0 ? 500 : 204;
-      if (failures > 0) failures -= 1;
+      const failing = failures > 0;
+      const status = failing ? failure.status : 204;
+      if (failing) failures -= 1;
       received.push({
         at: Date.now(),
         body,
@@ -47,7 +50,7 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
         signature: String(req.headers['x-inbox-agent-signature'] ?? ''),
         status,
       });
-      res.writeHead(status).end();
+      res.writeHead(status, failing ? failure.headers : {}).end();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -56,8 +59,9 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
     received,
     delivered: (identifier) =>
       received.filter((r) => r.status < 300 && (identifier === undefined || r.notice.identifier === identifier)),
-    failNext(times) {
+    failNext(times, status = 500, headers = {}) {
       failures = times;
+      failure = { status, headers };
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
