@@ -68,8 +68,32 @@ export default tseslint.config(
     ),
   },
   {
-    files: ['activities/**/*.ts', 'worker/**/*.ts', 'common/**/*.ts', 'callback/**/*.ts'],
+    files: ['activities/**/*.ts', 'worker/**/*.ts', 'common/**/*.ts'],
     rules: restrict(noEmulators),
+  },
+  {
+    // The consent callback runs beside the workers with less (no Anthropic key, no seal keys): it
+    // shares consent/ with them and reaches sweeps through the typed client, never worker internals.
+    files: ['callback/**/*.ts'],
+    rules: restrict(
+      {
+        // The Scalekit port's error type is the one exception: the callback tells Scalekit's refusals apart.
+        regex: String.raw`^(\.\./)+(worker|activities(?!/apis/scalekit\.js$))(/|$)`,
+        message: 'the callback shares consent/, common/ and the client with the rest; not worker or activity code',
+      },
+      noEmulators,
+    ),
+  },
+  {
+    // Shared by the worker (activities) and the callback: so it leans on neither.
+    files: ['consent/**/*.ts'],
+    rules: restrict(
+      {
+        regex: String.raw`^(\.\./)+(worker|client|callback|activities(?!/apis/scalekit\.js$))(/|$)`,
+        message: "consent/ is shared by worker and callback: it imports neither (only the Scalekit port's error type)",
+      },
+      noEmulators,
+    ),
   },
   {
     // codec/ too: worker, client, CLI and codec server all load it, so it may lean on none of them.

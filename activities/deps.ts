@@ -1,7 +1,8 @@
 import type { ScheduleClient } from '@temporalio/client';
 import type { ManagedAgentsPort } from './apis/managed-agents.js';
-import type { ScalekitApi, ScalekitConnectedAccounts } from './apis/scalekit.js';
-import type { ConsentStateCodec } from './consent-state.js';
+import type { ScalekitConnectedAccounts } from '../consent/connected-accounts.js';
+import type { ScalekitApi } from './apis/scalekit.js';
+import type { ConsentStateCodec } from '../consent/state.js';
 import type { Notifier } from './notify.js';
 import type { Sealer } from './seal.js';
 import type { UserStateStore } from './user-state.js';

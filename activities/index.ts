@@ -8,7 +8,7 @@ import { createMintSessionToken } from './mint-session-token.js';
 import { createNotifyReauthorization, logNotifier } from './notify.js';
 import { createProvisioning } from './provisioning.js';
 import { createArchiveAgentSession, createEndAgentSession, createRunAgentSession } from './run-agent-session.js';
-import { createConsentSchedule } from './schedules.js';
+import { createConsentSchedule } from '../consent/schedules.js';
 import { createUpsertVault } from './upsert-vault.js';
 
 export type { ActivityDeps } from './deps.js';

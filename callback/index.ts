@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import { ScalekitConnectedAccounts } from '../activities/apis/scalekit.js';
-import { createConsentState } from '../activities/consent-state.js';
+import { ScalekitConnectedAccounts } from '../consent/connected-accounts.js';
+import { createConsentState } from '../consent/state.js';
 import type { InboxAgentClient } from '../client/index.js';
 import type { CallbackConfig } from './config.js';
 import { createCallbackServer, type CallbackOutcome } from './server.js';

@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { ScalekitApiError, type ScalekitConnectedAccounts } from '../activities/apis/scalekit.js';
-import { ConsentStateError, type ConsentBinding, type ConsentStateCodec } from '../activities/consent-state.js';
-import { resumeAfterConsent } from '../activities/schedules.js';
+import { ScalekitApiError } from '../activities/apis/scalekit.js';
+import type { ScalekitConnectedAccounts } from '../consent/connected-accounts.js';
+import { ConsentStateError, type ConsentBinding, type ConsentStateCodec } from '../consent/state.js';
+import { resumeAfterConsent } from '../consent/schedules.js';
 import { InvalidInputError, type InboxAgentClient } from '../client/index.js';
 import { page } from './pages.js';
 

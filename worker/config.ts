@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import ms, { type StringValue } from 'ms';
 import { z } from 'zod';
 import { keySetSpec, sharedKeys } from '../codec/env.js';
-import { ConfigError } from '../common/errors.js';
+import { parseEnv } from '../common/env.js';
+import { consentKeySchema } from '../consent/state.js';
 import { TASK_QUEUE } from '../workflows/contract.js';
 
 // Re-exported: the worker's entry points report it.
@@ -11,12 +12,6 @@ export { ConfigError } from '../common/errors.js';
 const url = z.url({ protocol: /^https?$/ });
 
 /** The key that signs consent `state`; the workers and the callback must share it. */
-export const consentKey = z
-  .string()
-  .refine(
-    (v) => Buffer.from(v, 'base64').length >= 32,
-    'must be at least 32 random bytes in base64 (openssl rand -base64 32)',
-  );
 
 /** A URL that needs its key: the callback URL the consent key, the webhook URL its secret. */
 function consentRules(
@@ -106,7 +101,7 @@ export const workerEnvSchema = z
       }),
     /** Public base URL of the consent callback (`npm run callback`); links then use user verification. */
     INBOX_AGENT_CALLBACK_URL: url.optional(),
-    INBOX_AGENT_CONSENT_KEY: consentKey.optional(),
+    INBOX_AGENT_CONSENT_KEY: consentKeySchema.optional(),
     /** Reminders while a sweep waits for consent go to the log, and to this webhook when set. */
     INBOX_AGENT_WEBHOOK_URL: url.optional(),
     INBOX_AGENT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -130,14 +125,4 @@ export type WorkerConfig = z.output<typeof workerConfigSchema>;
 
 export function parseWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
   return parseEnv(workerConfigSchema.superRefine(consentRules), env);
-}
-
-/** Validates the environment against a schema; the first problem becomes one line naming the variable. */
-export function parseEnv<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.output<S> {
-  const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const name = String(issue.path[0] ?? 'environment');
-  const message = env[name] === undefined || env[name] === '' ? 'is not set' : issue.message;
-  throw new ConfigError(`${name} ${message} (see .env.example)`);
 }

@@ -1,8 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { ActivityDeps } from '../activities/index.js';
 import { createManagedAgents } from '../activities/apis/managed-agents.js';
-import { ScalekitApi, ScalekitConnectedAccounts } from '../activities/apis/scalekit.js';
-import { createConsentState } from '../activities/consent-state.js';
+import { ScalekitApi } from '../activities/apis/scalekit.js';
+import { ScalekitConnectedAccounts } from '../consent/connected-accounts.js';
+import { createConsentState } from '../consent/state.js';
 import { logNotifier, webhookNotifier, type Notifier } from '../activities/notify.js';
 import { createSealer, sealKeys } from '../activities/seal.js';
 import { describeDatabaseUrl, openUserStateStore } from '../activities/state/index.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConsentStateError, createConsentState } from '../../activities/consent-state.js';
+import { ConsentStateError, createConsentState } from '../../consent/state.js';
 import { parseCallbackConfig } from '../../callback/config.js';
 import { parseWorkerConfig } from '../../worker/config.js';
 

@@ -1,4 +1,5 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { z } from 'zod';
 import { isValidIdentifier } from '../workflows/contract.js';
 
 /**
@@ -27,6 +28,14 @@ export class ConsentStateError extends Error {
     return this.reason === 'expired' ? 410 : 400;
   }
 }
+
+/** The key workers and callback share (`INBOX_AGENT_CONSENT_KEY`), as the environment gives it. */
+export const consentKeySchema = z
+  .string()
+  .refine(
+    (v) => Buffer.from(v, 'base64').length >= 32,
+    'must be at least 32 random bytes in base64 (openssl rand -base64 32)',
+  );
 
 const AUDIENCE = 'inbox-agent:consent-callback';
 const ISSUER = 'inbox-agent';
