@@ -5,7 +5,7 @@ import { Mailbox } from './mailbox.js';
 import { activityBinding } from './seal.js';
 import type { Provisioning } from './provisioning.js';
 import type { TaskEmail } from './sweep-task.js';
-import type { HandledMessage } from './user-state.js';
+import { MAX_ATTEMPTS, type HandledMessage } from './user-state.js';
 
 export interface FindUnhandledInput {
   identifier: string;
@@ -20,6 +20,11 @@ export interface ConfirmHandledInput {
   /** Ids the agent judged to need no action; ignored when every e-mail must get an event. */
   noAction: string[];
   eventForEveryEmail: boolean;
+  /**
+   * The session that tried these messages, and what went wrong with it in the worker's words (never
+   * mail content); absent when the failure was not the messages' (the MCP server unreachable).
+   */
+  attempt?: { sessionId: string; reason: string };
 }
 
 /**
@@ -45,14 +50,12 @@ export function createInboxLedger({ sealer, state }: ActivityDeps, provisioning:
     const cap = input.maxEmails ?? DEFAULT_MAX_EMAILS;
     return openMailbox(input.identifier, input.token, async (mailbox) => {
       const unread = await mailbox.unread();
-      const handled = new Set(
-        (
-          await state.handledAmong(
-            input.identifier,
-            unread.map((m) => m.id),
-          )
-        ).map((h) => h.messageId),
+      const records = await state.handledAmong(
+        input.identifier,
+        unread.map((m) => m.id),
       );
+      // Set-aside (`gave_up`) messages count as handled here: skipped until an operator retries them.
+      const handled = new Set(records.map((h) => h.messageId));
       const candidates = unread.filter((m) => !handled.has(m.id));
       // The calendar backs up the ledger: an event that carries the message id means it was handled
       // (a lost ledger, or a crash between the session and the record). Checked only for new mail.
@@ -67,7 +70,7 @@ export function createInboxLedger({ sealer, state }: ActivityDeps, provisioning:
           await state.recordHandled(input.identifier, [eventRecord(message.id, eventId)]);
           recovered += 1;
         } else {
-          batch.push({ id: message.id, subject: message.subject });
+          batch.push({ id: message.id, subject: message.subject, receivedAt: message.receivedAt });
         }
       }
       return {
@@ -76,13 +79,14 @@ export function createInboxLedger({ sealer, state }: ActivityDeps, provisioning:
         remaining: candidates.length - checked,
         unread: unread.length,
         recovered,
+        gaveUp: records.filter((h) => h.disposition === 'gave_up').length,
       };
     });
   }
 
   async function confirmHandled(input: ConfirmHandledInput): Promise<HandledReport> {
     return openMailbox(input.identifier, input.token, async (mailbox) => {
-      const report: HandledReport = { events: [], noAction: [], unhandled: [] };
+      const report: HandledReport = { events: [], noAction: [], unhandled: [], gaveUp: [] };
       const records: HandledMessage[] = [];
       for (const messageId of input.messageIds) {
         const eventId = await mailbox.eventFor(messageId);
@@ -96,12 +100,45 @@ export function createInboxLedger({ sealer, state }: ActivityDeps, provisioning:
           report.unhandled.push(messageId);
         }
       }
+      if (input.attempt && report.unhandled.length > 0) {
+        records.push(...(await setAside(input.identifier, report, input.attempt)));
+      }
       await state.recordHandled(input.identifier, records);
       return report;
     });
   }
 
-  return { findUnhandled, confirmHandled };
+  /**
+   * Poison mail: counts this session as one more attempt at each message it left unhandled, and sets
+   * aside (`gave_up`, with the reason) those that reached MAX_ATTEMPTS, so one email that no session
+   * can handle stops costing a session per sweep and stops holding back newer mail. They move from
+   * `unhandled` to `gaveUp` in the report.
+   */
+  async function setAside(identifier: string, report: HandledReport, attempt: { sessionId: string; reason: string }) {
+    const at = new Date().toISOString();
+    const counts = await state.countAttempts(identifier, report.unhandled, {
+      id: attempt.sessionId,
+      reason: attempt.reason,
+      at,
+    });
+    const exhausted = new Set(report.unhandled.filter((id) => (counts.get(id) ?? 0) >= MAX_ATTEMPTS));
+    report.unhandled = report.unhandled.filter((id) => !exhausted.has(id));
+    report.gaveUp.push(...exhausted);
+    return [...exhausted].map((messageId): HandledMessage => ({
+      messageId,
+      disposition: 'gave_up',
+      reason: `${MAX_ATTEMPTS} sessions did not handle it; the last: ${attempt.reason}`,
+      handledAt: at,
+      runId: runId(),
+    }));
+  }
+
+  /** An operator's `retry`: a set-aside message is unhandled again, its attempts counted afresh. */
+  async function retryMessage(identifier: string, messageId: string): Promise<boolean> {
+    return state.retryMessage(identifier, messageId);
+  }
+
+  return { findUnhandled, confirmHandled, retryMessage };
 }
 
 /** The subjects of a batch, opened only inside the session activity. */

@@ -1,5 +1,5 @@
 import { ErrorType, MAX_SESSION_TIMEOUT_MS, type SweepInput } from '../workflows/contract.js';
-import { checkIdentifier, parseDuration } from '../workflows/input.js';
+import { checkIdentifier, checkMessageId, parseDuration } from '../workflows/input.js';
 import type { ActivityDeps } from './deps.js';
 import { createCheckConnections, createConnectionsReport } from './check-connections.js';
 import { createInboxLedger } from './inbox-ledger.js';
@@ -53,6 +53,9 @@ export function createActivities(deps: ActivityDeps) {
       ledger.findUnhandled({ ...input, identifier: checkIdentifier(input?.identifier) }),
     confirmHandled: async (input: Parameters<typeof ledger.confirmHandled>[0]) =>
       ledger.confirmHandled({ ...input, identifier: checkIdentifier(input?.identifier) }),
+    retryMessage: forUser((identifier, messageId: string) =>
+      ledger.retryMessage(identifier, checkMessageId(messageId)),
+    ),
     startSweep: async (input: SweepInput, taskQueue: string) => {
       if (!deps.startSweep) throw nonRetryable(ErrorType.InvalidRequest, 'this worker cannot start sweeps');
       return deps.startSweep(input, taskQueue);

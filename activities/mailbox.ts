@@ -32,8 +32,12 @@ export interface UnreadMessage {
   receivedAt: number;
 }
 
-/** Enough for months of a busy inbox; beyond this the oldest unread wait until newer ones are read. */
-const MAX_UNREAD_SCANNED = 500;
+/**
+ * Gmail lists newest first and the worker never marks mail read, so handled mail stays in the unread
+ * list: the scan must reach the oldest unread however many newer ones were handled already (a backlog
+ * of 600 with 500 here skipped its oldest 100 for good). Beyond this, the oldest wait until mail is read.
+ */
+const MAX_UNREAD_SCANNED = 5_000;
 const PAGE = 100;
 
 /** The worker's own reads of the user's mailbox and calendar, through the Virtual MCP server. */

@@ -13,6 +13,7 @@ import {
   InboxAgentClient,
   InvalidInputError,
   assertIdentifier,
+  assertMessageId,
   assertScheduleOptions,
   sweepsQuery,
   type ListSweepsOptions,
@@ -224,6 +225,29 @@ program
       async (c) => {
         const ids = await c.reauthorized(identifier, o);
         print(ids, (v) => (v.length ? `signalled ${v.join(', ')}` : `no running sweep for ${identifier}`));
+      },
+    ),
+  );
+
+program
+  .command('retry')
+  .argument('<identifier>', 'the user')
+  .argument('<messageId>', 'a message set aside (gave_up) after three sessions did not handle it')
+  .description('put a message set aside (gave_up) back in the queue: the next sweep tries it again')
+  .action((identifier: string, messageId: string) =>
+    withClient(
+      () => {
+        assertIdentifier(identifier);
+        assertMessageId(messageId);
+      },
+      async (c) => {
+        const back = await c.retry(identifier, messageId);
+        print({ identifier, messageId, retried: back }, (r) =>
+          r.retried
+            ? `${messageId} is back in the queue of ${identifier}: the next sweep tries it again`
+            : `${messageId} is not set aside for ${identifier}: nothing to retry`,
+        );
+        if (!back) process.exitCode = 1;
       },
     ),
   );

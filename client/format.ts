@@ -36,6 +36,7 @@ export function formatStatus(workflowId: string, s: SweepStatus): string {
     lines.push(`  links live about a minute: npm run cli -- auth-links ${s.identifier} makes fresh ones`);
   if (s.reauthDeadline) lines.push(`  waiting for re-authorization until ${s.reauthDeadline}`);
   if (s.sessionId) lines.push(`  session ${s.sessionId}, ${s.progress?.eventsSeen ?? 0} events so far`);
+  if (s.setAside) lines.push(`  ${setAsideLine(s.setAside, s.identifier)}`);
   return lines.join('\n');
 }
 
@@ -50,9 +51,14 @@ export function formatReport(r: SweepReport): string {
     if (s.finalMessage) lines.push(`  agent: ${s.finalMessage}`);
     lines.push(`  usage: ${s.usage.inputTokens} input / ${s.usage.outputTokens} output tokens`);
   }
+  if (r.messages?.gaveUp.length) lines.push(`  gave up on ${r.messages.gaveUp.join(', ')} after 3 sessions`);
+  if (r.messages?.setAside) lines.push(`  ${setAsideLine(r.messages.setAside, r.identifier)}`);
   lines.push(`  ${r.startedAt} → ${r.finishedAt}`);
   return lines.join('\n');
 }
+
+const setAsideLine = (count: number, identifier: string) =>
+  `${count} unread message(s) set aside (gave_up); npm run cli -- retry ${identifier} <messageId> puts one back`;
 
 export function formatSweepList(r: { sweeps: SweepListing[]; nextPageToken?: string }): string {
   if (!r.sweeps.length) return 'no sweeps match';
@@ -62,7 +68,8 @@ export function formatSweepList(r: { sweeps: SweepListing[]; nextPageToken?: str
     const waiting = s.inactiveConnections?.length
       ? `\n    inactive: ${s.inactiveConnections.join(', ')}; waits until ${s.reauthDeadline ?? '?'}`
       : '';
-    return `${s.identifier ?? '?'}  ${state.replaceAll('_', ' ')}  ${since}  ${s.workflowId}${waiting}`;
+    const aside = s.setAside ? `  ${s.setAside} set aside` : '';
+    return `${s.identifier ?? '?'}  ${state.replaceAll('_', ' ')}${aside}  ${since}  ${s.workflowId}${waiting}`;
   });
   if (r.nextPageToken) lines.push(`more: --page-token ${r.nextPageToken}`);
   return lines.join('\n');

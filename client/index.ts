@@ -25,6 +25,7 @@ import {
   MAX_SESSION_TIMEOUT_MS,
   provisionWorkflowId,
   reauthorizedSignal,
+  retryWorkflowId,
   scheduleId,
   searchAttributes,
   statusQuery,
@@ -36,8 +37,8 @@ import {
   type SweepStatus,
   sweepWorkflowId,
 } from '../workflows/contract.js';
-import { checkIdentifier, checkRequestId, parseDuration } from '../workflows/input.js';
-import type { connections, inboxSweep, provision } from '../workflows/index.js';
+import { checkIdentifier, checkMessageId, checkRequestId, parseDuration } from '../workflows/input.js';
+import type { connections, inboxSweep, provision, retryMessage } from '../workflows/index.js';
 import { loadClientConfig, type ClientConfig } from './config.js';
 import { sweepStatus } from './status.js';
 
@@ -130,6 +131,8 @@ export interface SweepListing {
   /** Waiting sweeps: what is inactive and until when they wait (from their `status` query). */
   inactiveConnections?: string[];
   reauthDeadline?: string;
+  /** Unread messages set aside (`gave_up`) when the sweep ended (from its memo); `retry` brings one back. */
+  setAside?: number;
 }
 
 /**
@@ -155,6 +158,10 @@ function clientSide<T>(check: () => T): T {
 
 export function assertIdentifier(identifier: string): void {
   clientSide(() => checkIdentifier(identifier));
+}
+
+export function assertMessageId(messageId: string): void {
+  clientSide(() => checkMessageId(messageId));
 }
 
 export function assertScheduleOptions(options: ScheduleOptions): void {
@@ -247,6 +254,20 @@ export class InboxAgentClient {
 
   async sweep(identifier: string, options: SweepOptions = {}): Promise<SweepReport> {
     return (await this.startSweep(identifier, options)).result();
+  }
+
+  /**
+   * Puts a message set aside (`gave_up`) back in the user's queue: the next sweep tries it again, its
+   * attempts counted afresh. Runs on a worker, which holds the ledger. False when it was not set aside.
+   */
+  async retry(identifier: string, messageId: string): Promise<boolean> {
+    assertIdentifier(identifier);
+    assertMessageId(messageId);
+    return this.client.workflow.execute<typeof retryMessage>('retryMessage', {
+      taskQueue: this.taskQueue,
+      workflowId: retryWorkflowId(identifier, randomUUID()),
+      args: [identifier, messageId],
+    });
   }
 
   /** Running sweeps of one user, newest first (from visibility, so seconds behind at worst). */
@@ -510,6 +531,7 @@ export class InboxAgentClient {
           outcome: attr.get(searchAttributes.outcome),
           startedAt: info.startTime.toISOString(),
           ...(info.closeTime ? { closedAt: info.closeTime.toISOString() } : {}),
+          ...(typeof info.memo?.setAside === 'number' ? { setAside: info.memo.setAside } : {}),
         };
         if (listing.status === 'RUNNING' && listing.phase === 'awaiting_reauthorization') {
           const status = await this.client.workflow

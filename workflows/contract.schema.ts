@@ -106,6 +106,11 @@ export const SweepStatusSchema = z
     nextRecheckAt: z.string().optional().meta({ description: 'when the connections are re-checked without a signal' }),
     reauthSignals: z.number().int(),
     sessionId: z.string().optional(),
+    setAside: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'unread messages set aside (gave_up) after 3 sessions: `cli retry` brings one back' }),
     progress: z
       .object({
         eventsSeen: z.number().int(),
@@ -131,6 +136,9 @@ export const HandledReportSchema = z.object({
   events: z.array(z.object({ messageId: z.string(), eventId: z.string() })),
   noAction: z.array(z.string()),
   unhandled: z.array(z.string()),
+  gaveUp: z
+    .array(z.string())
+    .meta({ description: 'set aside by this sweep after 3 sessions did not handle them: `cli retry` brings one back' }),
 });
 
 export const SweepReportSchema = z
@@ -143,7 +151,15 @@ export const SweepReportSchema = z
     vault: z.object({ vaultId: z.string(), credentialId: z.string(), created: z.boolean() }).optional(),
     session: AgentSessionSummarySchema.optional().meta({ description: 'the last agent session' }),
     sessions: z.number().int(),
-    messages: HandledReportSchema.extend({ remaining: z.number().int(), recovered: z.number().int() })
+    messages: HandledReportSchema.extend({
+      remaining: z.number().int(),
+      recovered: z.number().int(),
+      setAside: z
+        .number()
+        .int()
+        .optional()
+        .meta({ description: 'unread messages set aside (gave_up) so far, by this sweep or earlier ones' }),
+    })
       .optional()
       .meta({ description: "what became of the e-mails, across the sweep's sessions" }),
     sweep: z

@@ -86,6 +86,8 @@ export const scheduleId = (identifier: string): string => `inbox-sweep:${identif
 export const provisionWorkflowId = 'inbox-agent:provision';
 export const connectionsWorkflowId = (identifier: string, requestId: string): string =>
   `inbox-connections:${identifier}:${requestId}`;
+export const retryWorkflowId = (identifier: string, requestId: string): string =>
+  `inbox-retry:${identifier}:${requestId}`;
 
 export const searchAttributes = {
   identifier: defineSearchAttributeKey('InboxIdentifier', SearchAttributeType.KEYWORD),
@@ -203,6 +205,8 @@ export interface InboxBatch {
   unread: number;
   /** Messages the ledger had lost but the calendar still showed an event for: recorded, not re-sent. */
   recovered: number;
+  /** Unread messages set aside (`gave_up`) after MAX_ATTEMPTS sessions: skipped until `retry`. */
+  gaveUp: number;
 }
 
 export interface HandledReport {
@@ -210,6 +214,8 @@ export interface HandledReport {
   noAction: string[];
   /** Named in the task but neither an event found nor judged to need no action: retried next sweep. */
   unhandled: string[];
+  /** Set aside by this sweep: the third session that did not handle them (see `cli retry`). */
+  gaveUp: string[];
 }
 
 export interface AgentSessionSummary {
@@ -317,6 +323,8 @@ export interface SweepStatus {
   nextRecheckAt?: string;
   reauthSignals: number;
   sessionId?: string;
+  /** Unread messages set aside (`gave_up`) after MAX_ATTEMPTS sessions; `cli retry` brings one back. */
+  setAside?: number;
   progress?: { eventsSeen: number; lastEventId?: string; toolCalls?: number };
 }
 
@@ -331,7 +339,7 @@ export interface SweepReport {
   session?: AgentSessionSummary;
   sessions: number;
   /** What became of the e-mails, across the sweep's sessions. */
-  messages?: HandledReport & { remaining: number; recovered: number };
+  messages?: HandledReport & { remaining: number; recovered: number; setAside?: number };
   /** For `delegated`: the sweep run this start attached to or started. */
   sweep?: { workflowId: string; runId: string };
 }
@@ -374,6 +382,8 @@ export const metricNames = {
   sweeps: 'inbox_agent_sweeps',
   /** Agent sessions run (a session re-attached after a retry is the same session). */
   sessionsStarted: 'inbox_agent_sessions_started',
+  /** Messages set aside (`gave_up`) after MAX_ATTEMPTS sessions did not handle them. */
+  messagesGaveUp: 'inbox_agent_messages_gave_up',
   /** Scalekit session tokens minted. */
   tokensMinted: 'inbox_agent_session_tokens_minted',
   /** Model tokens the agent used, tagged `direction` (input|output). */

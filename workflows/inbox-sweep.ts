@@ -248,6 +248,7 @@ class Sweep {
         maxEmails: this.settings.maxEmails,
       });
       this.report.inboxRead(inbox);
+      this.state.setAside(this.report.setAside);
       return inbox;
     } catch (err) {
       this.backOn(err, { [ErrorType.ConnectionInactive]: 'inactiveBeforeRead', [ErrorType.SealBroken]: 'sealBroken' });
@@ -298,8 +299,15 @@ class Sweep {
         messageIds,
         noAction: session.reportedNoAction,
         eventForEveryEmail: this.settings.eventForEveryEmail,
+        ...(countsAsAttempt(session)
+          ? { attempt: { sessionId: session.sessionId, reason: attemptReason(session) } }
+          : {}),
       });
       this.report.recorded(confirmed);
+      if (confirmed.gaveUp.length > 0) {
+        this.state.setAside(this.report.setAside);
+        sweepMetrics.gaveUp(confirmed.gaveUp.length);
+      }
     } catch (err) {
       this.report.notRecorded(messageIds);
       this.backOn(err, { [ErrorType.ConnectionInactive]: 'inactiveBeforeRecording' });
@@ -344,6 +352,21 @@ class Sweep {
   private back(way: WayBack): never {
     throw new BackToAuthorization(way);
   }
+}
+
+/**
+ * A session that did not handle a message counts against it (poison mail, see `confirmHandled`),
+ * unless the MCP server itself failed (unreachable, credential refused): then no message was at fault.
+ */
+function countsAsAttempt(session: AgentSessionSummary): boolean {
+  return !session.error?.type.startsWith('mcp_');
+}
+
+/** What went wrong, from the service's own codes and counts: never the agent's words or the mail. */
+function attemptReason(session: AgentSessionSummary): string {
+  const error = session.error ? ` with ${session.error.type}` : '';
+  const tools = session.toolErrors > 0 ? `, ${session.toolErrors} failed tool call(s)` : '';
+  return `session ${session.sessionId} ended ${session.stopReason}${error}${tools}; the agent reported neither an event nor no action`;
 }
 
 function failureType(err: unknown): string | undefined {

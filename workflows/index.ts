@@ -1,2 +1,2 @@
 export { inboxSweep } from './inbox-sweep.js';
-export { connections, provision } from './provision.js';
+export { connections, provision, retryMessage } from './provision.js';

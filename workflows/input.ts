@@ -70,6 +70,14 @@ export function checkRequestId(value: unknown): string {
   return value;
 }
 
+/** A Gmail message id: opaque, at most 200 of A-Z a-z 0-9 _ - (what `retry` accepts). */
+export function checkMessageId(value: unknown): string {
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,200}$/.test(value)) {
+    throw invalidInput(`invalid message id ${show(value)}: expected a Gmail message id (letters, digits, _ and -)`);
+  }
+  return value;
+}
+
 export interface CheckedSweepInput {
   identifier: string;
   reauthTimeoutMs: number;

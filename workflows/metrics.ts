@@ -9,6 +9,8 @@ const counter = (name: string, unit: string, description: string) => metricMeter
 export const sweepMetrics = {
   finished: (outcome: SweepOutcome) =>
     counter(metricNames.sweeps, 'sweeps', 'Finished sweeps by outcome').add(1, { outcome }),
+  gaveUp: (messages: number) =>
+    counter(metricNames.messagesGaveUp, 'messages', 'Messages set aside after repeated failed sessions').add(messages),
   tokenMinted: () => counter(metricNames.tokensMinted, 'tokens', 'Scalekit session tokens minted').add(1),
   session: ({ usage }: AgentSessionSummary) => {
     counter(metricNames.sessionsStarted, 'sessions', 'Agent sessions run').add(1);

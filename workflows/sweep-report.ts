@@ -15,11 +15,12 @@ import type {
  */
 export class SweepReportBuilder {
   private readonly startedAt = new Date(workflowInfo().startTime).toISOString();
-  private readonly handled: HandledReport = { events: [], noAction: [], unhandled: [] };
+  private readonly handled: HandledReport = { events: [], noAction: [], unhandled: [], gaveUp: [] };
   private reauthWaits = 0;
   private sessions = 0;
   private remaining = 0;
   private recovered = 0;
+  private aside = 0;
   private vault?: VaultRef;
   private session?: AgentSessionSummary;
 
@@ -33,9 +34,15 @@ export class SweepReportBuilder {
     this.reauthWaits += 1;
   }
 
-  inboxRead(inbox: Pick<InboxBatch, 'remaining' | 'recovered'>): void {
+  /** Unread messages set aside (`gave_up`): as the last read found them, plus what this sweep set aside since. */
+  get setAside(): number {
+    return this.aside;
+  }
+
+  inboxRead(inbox: Pick<InboxBatch, 'remaining' | 'recovered' | 'gaveUp'>): void {
     this.remaining = inbox.remaining;
     this.recovered += inbox.recovered;
+    this.aside = inbox.gaveUp;
   }
 
   vaultUpdated(vault: VaultRef): void {
@@ -56,6 +63,8 @@ export class SweepReportBuilder {
     this.handled.events.push(...confirmed.events);
     this.handled.noAction.push(...confirmed.noAction);
     this.handled.unhandled = confirmed.unhandled;
+    this.handled.gaveUp.push(...confirmed.gaveUp);
+    this.aside += confirmed.gaveUp.length;
   }
 
   /** Nothing recorded for these messages: they stay unhandled, for this sweep's next pass or the next sweep. */
@@ -71,7 +80,8 @@ export class SweepReportBuilder {
 
   /** After a session and its recording, with no way back to authorization left to take. */
   sessionOutcome(): SweepOutcome {
-    if (this.handled.unhandled.length === 0) return 'completed';
+    // A message set aside was not handled either: the sweep did not complete it.
+    if (this.handled.unhandled.length + this.handled.gaveUp.length === 0) return 'completed';
     return this.handledAny() ? 'partial' : 'session_failed';
   }
 
@@ -79,7 +89,7 @@ export class SweepReportBuilder {
     return {
       ...this.common(outcome),
       sessions: this.sessions,
-      messages: { ...this.handled, remaining: this.remaining, recovered: this.recovered },
+      messages: { ...this.handled, remaining: this.remaining, recovered: this.recovered, setAside: this.aside },
       ...(this.vault ? { vault: this.vault } : {}),
       ...(this.session ? { session: this.session } : {}),
     };

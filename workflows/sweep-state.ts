@@ -1,4 +1,4 @@
-import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { setCurrentDetails, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   searchAttributes,
   type ConnectionsReport,
@@ -97,13 +97,32 @@ export class SweepState {
     this.current.authLinks = [];
   }
 
+  /** Unread messages set aside (`gave_up`): in `status`, and in the Web UI details at the end. */
+  setAside(count: number): void {
+    if (count > 0) this.current.setAside = count;
+    else delete this.current.setAside;
+  }
+
   sessionFinished(sessionId: string): void {
     this.current.sessionId = sessionId;
   }
 
   finish(outcome: SweepOutcome): void {
     this.current.phase = outcome;
-    setCurrentDetails(`**${outcome.replaceAll('_', ' ')}**`);
+    const aside = this.current.setAside;
+    setCurrentDetails(
+      [
+        `**${outcome.replaceAll('_', ' ')}**`,
+        ...(aside
+          ? [
+              `${aside} unread message(s) set aside (\`gave_up\`): three sessions did not handle them. The ledger keeps the ` +
+                `last reason; \`npm run cli -- retry ${this.current.identifier} <messageId>\` puts one back in the queue.`,
+            ]
+          : []),
+      ].join('\n\n'),
+    );
+    // The count rides in the memo, so `list` shows it from visibility without a query per sweep.
+    if (aside) upsertMemo({ setAside: aside });
     upsertSearchAttributes([
       { key: searchAttributes.phase, value: outcome },
       { key: searchAttributes.outcome, value: outcome },

@@ -206,7 +206,7 @@ async function actOnTask(
   mail: ConnectedServer,
   calendar: ConnectedServer | undefined,
 ): Promise<string> {
-  const fetched = await callTool(ctx, mail, 'gmail_fetch_mails', { query: 'is:unread', max_results: 500 }, meter);
+  const fetched = await callTool(ctx, mail, 'gmail_fetch_mails', { query: task.query, max_results: 500 }, meter);
   if (fetched.isError) return `I could not read the inbox: ${fetched.text}\n\n${reportBlock([], [])}`;
   const unread = new Map(parseEmails(fetched.text).map((e) => [e.id, e]));
   const lookup = findTool(servers, 'googlecalendar_list_events');
@@ -222,6 +222,10 @@ async function actOnTask(
       continue;
     }
     if (toldToSkip.has(id)) continue;
+    if (ctx.behaviour.failOnMessageIds.includes(id)) {
+      lines.push(`- ${id}: I could not handle this email.`);
+      continue;
+    }
     if (ctx.behaviour.obeyInstructionsInMail && isInjected(email)) {
       const others = otherMessages(task, unread, id);
       const call = (tool: string, input: Record<string, unknown>) => {

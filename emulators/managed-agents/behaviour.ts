@@ -11,7 +11,12 @@ export const agentBehaviourSchema = z.object({
    * every attack of issue 22 (see injection.ts) before it handles that email as usual.
    */
   obeyInstructionsInMail: z.boolean(),
+  /**
+   * Poison mail: the agent fails on these message ids every time (as a model may on an email too long,
+   * one it refuses, or one whose tool call keeps failing): no event, no no-action judgement. Empty by default.
+   */
+  failOnMessageIds: z.array(z.string().min(1)),
 });
 export type AgentBehaviour = z.output<typeof agentBehaviourSchema>;
 
-export const DEFAULT_BEHAVIOUR: AgentBehaviour = { obeyInstructionsInMail: false };
+export const DEFAULT_BEHAVIOUR: AgentBehaviour = { obeyInstructionsInMail: false, failOnMessageIds: [] };

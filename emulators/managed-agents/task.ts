@@ -8,6 +8,7 @@ import type { Email } from './gmail.js';
  *     message_id: <gmail id> | subject: <subject as a JSON string>
  *     </emails>
  *     mode: judge | every-email
+ *     query: <gmail query that returns the listed e-mails>
  *
  * Events carry a last description line `inbox-agent-message-id: <gmail id>`, and the reply ends with
  * a ```json block `{"events":[{"message_id","event_id"}],"no_action":[ids]}`.
@@ -16,6 +17,8 @@ export interface SweepTask {
   messageIds: string[];
   /** `every-email`: the guide's behaviour, an event for every e-mail. */
   mode: 'judge' | 'every-email';
+  /** How to read them (the worker's query); absent in older tasks: `is:unread`. */
+  query: string;
 }
 
 export const MESSAGE_MARKER = 'inbox-agent-message-id:';
@@ -26,7 +29,11 @@ export function parseSweepTask(prompt: string): SweepTask | undefined {
   const block = /^<emails>$([\s\S]*?)^<\/emails>$/m.exec(prompt);
   if (!block) return undefined;
   const messageIds = [...block[1]!.matchAll(/^message_id: (\S+)/gm)].map((m) => m[1]!);
-  return { messageIds, mode: /^mode: every-email$/m.test(prompt) ? 'every-email' : 'judge' };
+  return {
+    messageIds,
+    mode: /^mode: every-email$/m.test(prompt) ? 'every-email' : 'judge',
+    query: /^query: (.+)$/m.exec(prompt)?.[1]?.trim() ?? 'is:unread',
+  };
 }
 
 /**

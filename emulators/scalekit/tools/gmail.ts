@@ -7,7 +7,7 @@ export const gmailFetchMails = defineTool({
   connection: 'gmail',
   description:
     'Fetch emails from the connected Gmail account, newest first. Supports Gmail search syntax in `query` ' +
-    '(this emulator understands is:unread, is:read, from:, to:, subject: and free words).',
+    '(this emulator understands is:unread, is:read, from:, to:, subject:, after:, before: and free words).',
   input: {
     query: z.string().optional().describe('Gmail search query, e.g. "is:unread from:alice"'),
     max_results: z.number().int().min(1).max(500).optional().describe('Maximum number of messages (default 100)'),
@@ -73,11 +73,24 @@ function matcher(query: string): (m: StoredEmail) => boolean {
           return m.to.toLowerCase().includes(value);
         case 'subject':
           return m.subject.toLowerCase().includes(value);
+        // Gmail documents both as dates (2004/04/16) or epoch seconds; that either bound is strict
+        // is assumed (Gmail does not say), and the worker leaves a second of margin either way.
+        case 'after':
+          return m.receivedAt.getTime() > searchTime(value);
+        case 'before':
+          return m.receivedAt.getTime() < searchTime(value);
         default:
           // Operators the emulator does not model (in:, newer_than:, ...) do not narrow the result.
           return true;
       }
     });
+}
+
+/** `after:`/`before:` values: epoch seconds, or a date as YYYY/MM/DD (read as UTC midnight). */
+function searchTime(value: string): number {
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = /^(\d{4})[/-](\d{1,2})[/-](\d{1,2})$/.exec(value);
+  return date ? Date.UTC(Number(date[1]), Number(date[2]) - 1, Number(date[3])) : NaN;
 }
 
 function splitOnce(term: string): [string, string] {
