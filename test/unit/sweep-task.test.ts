@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { markerFor, parseAgentReport, sweepTask } from '../../activities/sweep-task.js';
+import { batchQuery, markerFor, parseAgentReport, sweepTask } from '../../activities/sweep-task.js';
 import { markerFor as emulatorMarkerFor, parseSweepTask } from '../../emulators/managed-agents/task.js';
 
 describe('the per-sweep task format, as the worker writes it and the emulated agent reads it', () => {
@@ -9,9 +9,26 @@ describe('the per-sweep task format, as the worker writes it and the emulated ag
   ];
 
   it('names exactly the given messages, whatever their subjects say', () => {
-    expect(parseSweepTask(sweepTask(emails, false))).toEqual({ messageIds: ['18c1', '18c2'], mode: 'judge' });
+    expect(parseSweepTask(sweepTask(emails, false))).toEqual({
+      messageIds: ['18c1', '18c2'],
+      mode: 'judge',
+      query: 'is:unread',
+    });
     expect(parseSweepTask(sweepTask(emails, true))?.mode).toBe('every-email');
     expect(parseSweepTask('Process my newest unread email')).toBeUndefined();
+  });
+
+  it('tells the agent a query that returns exactly the batch’s time span, whatever the backlog', () => {
+    const dated = [
+      { id: 'a', subject: 'A', receivedAt: Date.UTC(2026, 10, 1, 9, 0, 0, 500) },
+      { id: 'b', subject: 'B', receivedAt: Date.UTC(2026, 10, 1, 9, 5, 0, 0) },
+    ];
+    const after = Date.UTC(2026, 10, 1, 9, 0, 0) / 1000 - 1;
+    const before = Date.UTC(2026, 10, 1, 9, 5, 0) / 1000 + 1;
+    expect(batchQuery(dated)).toBe(`is:unread after:${after} before:${before}`);
+    expect(parseSweepTask(sweepTask(dated, false))?.query).toBe(batchQuery(dated));
+    // Without every date the window cannot be drawn: plain unread.
+    expect(batchQuery([...dated, { id: 'c', subject: 'C' }])).toBe('is:unread');
   });
 
   it('both sides mark events the same way', () => {
