@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: what durability costs and what one worker carries. Prints a table and writes
- * bench/results.json; asserts nothing (figures, never a timed test).
+ * bench/results.json. Times are figures, never asserted; outcomes are: the run exits 1 when any sweep
+ * it measured ended otherwise than it must (every sweep with new mail `completed`, every idle one
+ * `nothing_new`), and prints the outcomes it saw.
  *
  *   npm run bench                      # the full run: 1,000 users, 10,000 schedules
  *   npm run bench -- --small           # the reduced run CI uses to keep this script working
@@ -18,6 +20,7 @@ import { dataConverter } from '../codec/data-converter.js';
 import { generateKeySpec } from '../codec/keys.js';
 import { InboxAgentClient, statusQuery, type SweepReport } from '../client/index.js';
 import { startDevServer } from '../scripts/dev-server.js';
+import { freePort } from '../test/helpers/ports.js';
 import { createPlainSweeper } from './plain.js';
 import { email, percentile as pct, pool, round, seeder, waitFor } from './common.js';
 import { compiledWorker, controlPlane, processFigures, startEmulatorProcess, startWorkerProcess } from './processes.js';
@@ -69,7 +72,9 @@ const results: Record<string, unknown> = {
 };
 const log = (line = '') => console.log(line);
 
-const server = await startDevServer();
+// The server's metrics: recorded heartbeats are billable actions that leave no history event.
+const metricsPort = await freePort();
+const server = await startDevServer({ metricsPort });
 const namespace = server.namespace ?? 'default';
 const emulators = await startEmulatorProcess();
 const scalekit = controlPlane(emulators.scalekitUrl);
@@ -106,6 +111,25 @@ async function counters() {
   };
 }
 type Counters = Awaited<ReturnType<typeof counters>>;
+/**
+ * Heartbeats the server recorded so far: its count of `RecordActivityTaskHeartbeat` calls, the
+ * heartbeats the worker's SDK actually sent after its throttle (each one a billable action).
+ */
+async function heartbeatsRecorded(): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  let n = 0;
+  for (const line of text.split('\n')) {
+    if (line.startsWith('service_requests{') && /operation="RecordActivityTaskHeartbeat(ById)?"/.test(line))
+      n += Number(line.slice(line.lastIndexOf(' ') + 1));
+  }
+  return n;
+}
+/** Sweeps that ended otherwise than they must; the run fails on any. */
+const wrongOutcomes: string[] = [];
+function expectOutcomes(label: string, outcomes: Record<string, number>, expected: string): void {
+  const wrong = Object.entries(outcomes).filter(([o]) => o !== expected);
+  if (wrong.length) wrongOutcomes.push(`${label}: expected every sweep ${expected}, saw ${JSON.stringify(outcomes)}`);
+}
 const perSweep = (before: Counters, after: Counters, n: number) =>
   Object.fromEntries(
     Object.keys(after).map((k) => [k, round((after[k as keyof Counters] - before[k as keyof Counters]) / n)]),
@@ -124,17 +148,19 @@ try {
   // 1. Durability tax: the same flow, one at a time, alternating worker and plain script.
   const plain = createPlainSweeper(emulators.env as never, provisioned);
   await Promise.all([seed('tax-worker', []), seed('tax-plain', [])]);
-  const tax = { worker: [] as number[], plain: [] as number[] };
+  const tax = { worker: [] as number[], plain: [] as number[], heartbeats: [] as number[] };
   for (let r = 0; r <= opts.rounds; r++) {
     await Promise.all([seed('tax-worker', [email(`Worker ${r}`)]), seed('tax-plain', [email(`Plain ${r}`)])]);
+    const heartbeatsBefore = await heartbeatsRecorded();
     let t0 = performance.now();
     const report = await inbox.sweep('tax-worker');
     const workerMs = performance.now() - t0;
+    tax.heartbeats.push((await heartbeatsRecorded()) - heartbeatsBefore);
     t0 = performance.now();
     const plainOutcome = await plain('tax-plain');
     const plainMs = performance.now() - t0;
-    if (report.outcome !== 'completed' || plainOutcome.outcome !== 'completed')
-      throw new Error(`tax round ${r}: worker ${report.outcome}, plain ${plainOutcome.outcome}`);
+    expectOutcomes(`tax round ${r} (worker)`, { [report.outcome]: 1 }, 'completed');
+    expectOutcomes(`tax round ${r} (plain)`, { [plainOutcome.outcome]: 1 }, 'completed');
     // Round 0 creates vaults on both sides: warm-up, not counted.
     if (r > 0) {
       tax.worker.push(workerMs);
@@ -148,6 +174,7 @@ try {
     plainP99Ms: round(pct(tax.plain, 99), 0),
     ratioP50: round(pct(tax.worker, 50) / pct(tax.plain, 50)),
     ratioP99: round(pct(tax.worker, 99) / pct(tax.plain, 99)),
+    heartbeatsPerSweep: round(tax.heartbeats.reduce((a, b) => a + b, 0) / tax.heartbeats.length),
   };
   results.durabilityTax = taxFigures;
   log(
@@ -158,8 +185,9 @@ try {
   // 2. Fleet: every user triggered at once.
   const users = Array.from({ length: opts.users }, (_, i) => `fleet-${i}`);
   await pool(users, 50, (id) => seed(id));
-  const fleetRound = async (label: string) => {
+  const fleetRound = async (label: string, expected: string) => {
     const before = await counters();
+    const heartbeatsBefore = await heartbeatsRecorded();
     const cpuBefore = processFigures(worker.pid).cpuSeconds;
     const t0 = performance.now();
     const handles = await pool(users, 100, (id) => inbox.startSweep(id));
@@ -173,9 +201,11 @@ try {
     );
     const wallMs = performance.now() - t0;
     const after = await counters();
+    const heartbeats = (await heartbeatsRecorded()) - heartbeatsBefore;
     const figures = processFigures(worker.pid);
     const outcomes: Record<string, number> = {};
     for (const r of reports) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
+    expectOutcomes(label, outcomes, expected);
     return {
       label,
       users: users.length,
@@ -184,12 +214,12 @@ try {
       workerCpuSecondsPerSweep: round((figures.cpuSeconds - cpuBefore) / users.length, 4),
       workerPeakRssMiB: round(figures.peakRss / 2 ** 20, 0),
       outcomes,
-      perSweep: perSweep(before, after, users.length),
+      perSweep: { ...perSweep(before, after, users.length), heartbeats: round(heartbeats / users.length) },
       // The run, not just the workflow id: a user's later sweeps may reuse the id.
       last: { workflowId: handles.at(-1)!.workflowId, runId: handles.at(-1)!.firstExecutionRunId },
     };
   };
-  const fleet = await fleetRound('fleet: one new email each');
+  const fleet = await fleetRound('fleet: one new email each', 'completed');
   const criticalPathMs = taxFigures.workerP50Ms;
   results.fleet = { ...fleet, criticalPathMs, targetWallMs: 2 * criticalPathMs + 10_000 };
   log(
@@ -199,27 +229,33 @@ try {
   );
 
   // 3. Idle fleet: the same users with nothing new.
-  const idle = await fleetRound('idle fleet: nothing new');
+  const idle = await fleetRound('idle fleet: nothing new', 'nothing_new');
   results.idleFleet = idle;
   log(
     `idle fleet of ${idle.users}: ${idle.sweepsPerSecond} sweeps/s, per sweep ${JSON.stringify(idle.perSweep)}, ` +
       `outcomes ${JSON.stringify(idle.outcomes)}`,
   );
 
-  // 5. Temporal cost per sweep, from real histories.
-  const cost = async ({ workflowId, runId }: { workflowId: string; runId?: string }) =>
-    historyCost(await client.workflow.getHandle(workflowId, runId).fetchHistory());
+  // 5. Temporal cost per sweep, from real histories and the heartbeats the server recorded.
+  const cost = async ({ workflowId, runId }: { workflowId: string; runId?: string }, heartbeats: number) =>
+    historyCost(await client.workflow.getHandle(workflowId, runId).fetchHistory(), heartbeats);
   const costs: Record<string, unknown> = {
-    oneNewEmail: await cost(fleet.last),
-    idle: await cost(idle.last),
+    // The fleet's sweeps all have the same shape: its heartbeats per sweep go with one of its histories.
+    oneNewEmail: await cost(fleet.last, fleet.perSweep.heartbeats),
+    idle: await cost(idle.last, idle.perSweep.heartbeats),
   };
   await seed('waiting-user', [email('Waiting')], 'EXPIRED');
+  const heartbeatsBeforeWait = await heartbeatsRecorded();
   const waiting = await inbox.startSweep('waiting-user');
   await waitFor(async () => (await waiting.query(statusQuery)).phase === 'awaiting_reauthorization');
   await scalekit.call('PUT', '/_emulator/users/waiting-user/connections/gmail', { status: 'ACTIVE' });
   await inbox.reauthorized('waiting-user', { workflowId: waiting.workflowId });
-  await waiting.result();
-  costs.reauthorizedOnce = await cost({ workflowId: waiting.workflowId, runId: waiting.firstExecutionRunId });
+  const waited = await waiting.result();
+  expectOutcomes('re-authorized once', { [waited.outcome]: 1 }, 'completed');
+  costs.reauthorizedOnce = await cost(
+    { workflowId: waiting.workflowId, runId: waiting.firstExecutionRunId },
+    (await heartbeatsRecorded()) - heartbeatsBeforeWait,
+  );
   results.temporalCostPerSweep = costs;
   log(`Temporal cost per sweep (actions / history events): ${JSON.stringify(costs)}`);
 
@@ -254,6 +290,11 @@ try {
 
   results.capacity = capacityModel(fleet, idle, costs);
   log(`capacity at a 15-minute interval: ${JSON.stringify(results.capacity)}`);
+  results.wrongOutcomes = wrongOutcomes;
+  if (wrongOutcomes.length) {
+    log(`FAIL: sweeps that did not end as they must:\n  ${wrongOutcomes.join('\n  ')}`);
+    process.exitCode = 1;
+  } else log('every measured sweep ended as it must');
 } finally {
   await writeFile(outFile, JSON.stringify(results, null, 2) + '\n');
   log(`figures written to ${outFile}`);
@@ -265,15 +306,13 @@ try {
 /**
  * Billable actions as Temporal Cloud counts them, from the history: the start, each activity
  * attempt, signals, timers, search-attribute upserts, updates, child workflows, markers (local
- * activities). Recorded heartbeats are actions too but leave no event: estimated from the SDK's
- * throttle (80% of the 30 s heartbeat timeout) over each activity's run time.
+ * activities). Recorded heartbeats are actions too but leave no event: `heartbeats` is what the
+ * server counted for the sweep (its metrics).
  */
-function historyCost(history: proto.temporal.api.history.v1.IHistory) {
+function historyCost(history: proto.temporal.api.history.v1.IHistory, heartbeats: number) {
   const T = temporal.api.enums.v1.EventType;
   const events = history.events ?? [];
   let actions = 0;
-  let heartbeats = 0;
-  const started = new Map<number, number>();
   for (const e of events) {
     switch (e.eventType) {
       case T.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED:
@@ -290,21 +329,11 @@ function historyCost(history: proto.temporal.api.history.v1.IHistory) {
       case T.EVENT_TYPE_ACTIVITY_TASK_STARTED: {
         // One action per attempt: retries show as the attempt number of the one started event.
         actions += e.activityTaskStartedEventAttributes?.attempt ?? 1;
-        started.set(Number(e.activityTaskStartedEventAttributes?.scheduledEventId), toMs(e.eventTime));
-        break;
-      }
-      case T.EVENT_TYPE_ACTIVITY_TASK_COMPLETED: {
-        const from = started.get(Number(e.activityTaskCompletedEventAttributes?.scheduledEventId));
-        if (from !== undefined) heartbeats += Math.floor((toMs(e.eventTime) - from) / 24_000);
         break;
       }
     }
   }
-  return { actions: actions + heartbeats, estimatedHeartbeats: heartbeats, events: events.length };
-}
-
-function toMs(t: proto.temporal.api.history.v1.IHistoryEvent['eventTime']): number {
-  return Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
+  return { actions: round(actions + heartbeats, 1), heartbeats, events: events.length };
 }
 
 /**

@@ -24,6 +24,8 @@ export interface DevServerOptions {
   uiPort?: number;
   /** The Web UI decodes payloads through this codec server (its URL carries the server's token). */
   codecEndpoint?: string;
+  /** Serves the server's Prometheus metrics at http://127.0.0.1:<port>/metrics (the bench counts heartbeats there). */
+  metricsPort?: number;
 }
 
 /**
@@ -41,7 +43,10 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<Te
       ...(options.port ? { port: options.port } : {}),
       ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
       log: { format: 'pretty', level: 'error' },
-      ...(options.codecEndpoint ? { extraArgs: ['--ui-codec-endpoint', options.codecEndpoint] } : {}),
+      extraArgs: [
+        ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
+        ...(options.metricsPort ? ['--metrics-port', String(options.metricsPort)] : []),
+      ],
     },
   });
   await ensureSearchAttributes(env.connection, env.namespace ?? 'default');

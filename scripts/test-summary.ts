@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { RunnerTask, SerializedError } from 'vitest';
+import type { SerializedError } from 'vitest';
 import { JsonReporter, type JsonTestResults, type TestModule, type TestRunEndReason } from 'vitest/node';
 
 /** A file or suite whose own hooks or collection failed (not a test inside it). */
@@ -19,31 +19,55 @@ export interface SuiteError {
 }
 
 /** What the summary reads: vitest's JSON report plus what only a reporter sees. */
-export type TestReport = Pick<JsonTestResults, 'numPassedTests' | 'numFailedTests' | 'numPendingTests' | 'numTodoTests'> & {
+export type TestReport = Pick<
+  JsonTestResults,
+  'numPassedTests' | 'numFailedTests' | 'numPendingTests' | 'numTodoTests'
+> & {
   suiteErrors?: SuiteError[];
   unhandledErrors?: string[];
 };
 
-/** The line, and the exit code that goes with it: never "0 failed" with a failing exit code. */
-export function summarize(report: TestReport, vitestExitCode: number): { line: string; exitCode: number } {
-  const suiteErrors = report.suiteErrors?.length ?? 0;
-  const unhandled = report.unhandledErrors?.length ?? 0;
+/**
+ * The closing line, `N passed, N failed[, N skipped]` (the plain form CI reads), where "failed"
+ * counts every failure of the run: failed tests, files or suites that failed on their own, unhandled
+ * errors, and a failing exit code nothing else explains. A line before it says what the failures were.
+ * Never "0 failed" beside a failing exit code.
+ */
+export function summarize(report: TestReport, vitestExitCode: number): { lines: string[]; exitCode: number } {
+  const kinds: Array<[number, string, string]> = [
+    [report.numFailedTests, 'test failed', 'tests failed'],
+    [
+      report.suiteErrors?.length ?? 0,
+      'file or suite failed outside its tests',
+      'files or suites failed outside their tests',
+    ],
+    [report.unhandledErrors?.length ?? 0, 'unhandled error', 'unhandled errors'],
+  ];
+  let failed = kinds.reduce((n, [k]) => n + k, 0);
+  if (vitestExitCode !== 0 && failed === 0) {
+    kinds.push([1, `vitest exited ${vitestExitCode} for a reason not counted above`, '']);
+    failed = 1;
+  }
   const skipped = report.numPendingTests + report.numTodoTests;
-  const parts = [`${report.numPassedTests} passed`, `${report.numFailedTests} failed`];
-  if (suiteErrors) parts.push(`${suiteErrors} ${suiteErrors === 1 ? 'file or suite' : 'files or suites'} failed outside their tests`);
-  if (unhandled) parts.push(`${unhandled} unhandled ${unhandled === 1 ? 'error' : 'errors'}`);
-  if (skipped) parts.push(`${skipped} skipped`);
-  const counted = report.numFailedTests + suiteErrors + unhandled;
-  if (vitestExitCode !== 0 && counted === 0) parts.push(`vitest exited ${vitestExitCode} for a reason not counted here`);
-  return { line: parts.join(', '), exitCode: vitestExitCode !== 0 ? vitestExitCode : counted > 0 ? 1 : 0 };
+  const detail = kinds
+    .filter(([n]) => n > 0)
+    .map(([n, one, many]) => (many === '' ? one : n === 1 ? `1 ${one}` : `${n} ${many}`));
+  return {
+    lines: [
+      ...(detail.length ? [detail.join('; ')] : []),
+      `${report.numPassedTests} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ''),
+    ],
+    exitCode: vitestExitCode !== 0 ? vitestExitCode : failed > 0 ? 1 : 0,
+  };
 }
 
-function suiteErrorsOf(task: RunnerTask, file: string, out: SuiteError[]): SuiteError[] {
-  if (task.type !== 'suite') return out;
-  for (const err of task.result?.errors ?? [])
-    out.push({ file, suite: task.name, message: err.message ?? String(err) });
-  for (const child of task.tasks) suiteErrorsOf(child, file, out);
-  return out;
+function suiteErrorsOf(module: TestModule): SuiteError[] {
+  const file = module.relativeModuleId;
+  return [module, ...module.children.allSuites()].flatMap((suite) =>
+    suite
+      .errors()
+      .map((err) => ({ file, suite: suite.type === 'module' ? file : suite.fullName, message: err.message })),
+  );
 }
 
 /** vitest's JSON report, with the suites that failed on their own and the unhandled errors added. */
@@ -56,7 +80,7 @@ export default class SummaryReporter extends JsonReporter {
     _reason?: TestRunEndReason,
   ): Promise<void> {
     this.extra = {
-      suiteErrors: testModules.flatMap((m) => suiteErrorsOf(m.task, m.moduleId, [])),
+      suiteErrors: testModules.flatMap(suiteErrorsOf),
       unhandledErrors: unhandledErrors.map((e) => e.message ?? String(e)),
     };
     await super.onTestRunEnd(testModules);
@@ -74,10 +98,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   try {
     report = JSON.parse(readFileSync(file!, 'utf8')) as TestReport;
   } catch {
-    console.log(`0 passed, 0 failed, no test report (vitest exited ${code})`);
+    console.log(`no test report (vitest exited ${code})\n0 passed, 1 failed`);
     process.exit(Number(code) || 1);
   }
-  const { line, exitCode } = summarize(report, Number(code));
-  console.log(line);
+  const { lines, exitCode } = summarize(report, Number(code));
+  for (const line of lines) console.log(line);
   process.exit(exitCode);
 }
