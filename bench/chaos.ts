@@ -19,6 +19,7 @@ import proto from '@temporalio/proto';
 import { Command, InvalidArgumentError } from 'commander';
 import { dataConverter } from '../codec/data-converter.js';
 import { generateKeySpec } from '../codec/keys.js';
+import { WORKER_USER_AGENT } from '../activities/apis/mcp.js';
 import { InboxAgentClient, type SweepReport } from '../client/index.js';
 import { startDevServer } from '../scripts/dev-server.js';
 import { email, pool, seeder, sleep, tally, waitFor, type Tally } from './common.js';
@@ -136,38 +137,46 @@ function judge(
   t: Tally,
   expected: Partial<Tally>,
   notes: Record<string, unknown> = {},
+  /** The scenario's own checks that failed (kills that did not land, a failure of the wrong type). */
+  failures: string[] = [],
+  /** What each sweep must end with: `completed` unless the scenario says otherwise. */
+  expectedOutcomes: string[] = outcomes.map(() => 'completed'),
 ): ScenarioResult {
   const completed = outcomes.filter((o) => o === 'completed').length;
   const byOutcome: Record<string, number> = {};
   for (const o of outcomes) byOutcome[o] = (byOutcome[o] ?? 0) + 1;
-  if (completed !== started) notes = { ...notes, outcomes: byOutcome };
-  const failures: string[] = [];
-  if (completed !== started) failures.push(`${started - completed} of ${started} sweeps did not complete`);
+  const wrong = outcomes.flatMap((o, i) =>
+    o === expectedOutcomes[i] ? [] : [`${o}, expected ${expectedOutcomes[i]}`],
+  );
+  if (wrong.length || completed !== started) notes = { ...notes, outcomes: byOutcome };
+  if (outcomes.length !== started) failures.push(`${outcomes.length} outcomes for ${started} sweeps`);
+  if (wrong.length)
+    failures.push(`${wrong.length} of ${started} sweeps ended otherwise: ${[...new Set(wrong)].join('; ')}`);
   for (const [k, v] of Object.entries(expected)) {
     if (t[k as keyof Tally] !== v) failures.push(`${k}: ${t[k as keyof Tally]}, expected ${v}`);
   }
   const result = { scenario, started, completed, tally: t, expected, notes, passed: failures.length === 0, failures };
   results.push(result);
   console.log(
-    `${result.passed ? 'PASS' : 'FAIL'} ${scenario}: ${completed}/${started} completed, ${t.sessions} sessions, ` +
+    `${result.passed ? 'PASS' : 'FAIL'} ${scenario}: ${completed}/${started} completed, ` +
+      `${t.sessions} sessions (${t.archivedSessions} archived), ` +
       `${t.events} events (${t.duplicateEvents} duplicate), ${t.vaults} vaults (${t.extraVaults} extra), ` +
       `${t.credentials} credentials (${t.extraCredentials} extra)` +
       (Object.keys(notes).length ? `, ${JSON.stringify(notes)}` : '') +
-      (failures.length ? `\n     ${failures.join('; ')}` : '') +
-      (users.length ? '' : ''),
+      (failures.length ? `\n     ${failures.join('; ')}` : ''),
   );
   return result;
 }
-const tallyOf = (users: string[]) => tally(scalekit, emulators.anthropicUrl, emulators.env.ANTHROPIC_API_KEY!, users);
+const tallyOf = (users: string[]) => tally(scalekit, emulators.anthropicUrl, users);
 /**
  * What "exactly once" means for `sweeps` sweeps with one new e-mail each: one event per sweep and no
- * duplicate, one vault and one live credential per user, and (where no session may be lost to a
- * fault before it starts) one session per sweep.
+ * duplicate, one session per sweep (archived or not: a re-attach never starts a second), one vault
+ * and one live credential per user.
  */
-const exactlyOnce = (sweeps: number, withSessions = true): Partial<Tally> => ({
+const exactlyOnce = (sweeps: number): Partial<Tally> => ({
   events: sweeps,
   duplicateEvents: 0,
-  ...(withSessions ? { sessions: sweeps } : {}),
+  sessions: sweeps,
   extraVaults: 0,
   extraCredentials: 0,
 });
@@ -212,28 +221,38 @@ try {
     const inbox = new InboxAgentClient(client, queue);
     const users = Array.from({ length: small ? 3 : 10 }, (_, i) => `kill-${i}`);
     const rounds = small ? 1 : 5;
-    await agents.call('PUT', '/_emulator/step-delay', { ms: 150 });
+    const killsPerRound = small ? 1 : 2;
+    // About 8 s per session: longer than the kill window, so every kill lands while sweeps run.
+    await agents.call('PUT', '/_emulator/step-delay', { ms: 1000 });
     let worker = await startWorker(queue);
     const outcomes: string[] = [];
     let kills = 0;
+    let late = 0;
+    const retries: number[] = [];
     for (let r = 0; r < rounds; r++) {
       await newMail(users, r);
       const handles = await Promise.all(users.map((id) => inbox.startSweep(id)));
       const done = Promise.all(handles.map((h) => outcomeOf(h)));
       let finished = false;
       void done.then(() => (finished = true));
-      for (let k = 0; k < (small ? 1 : 2) && !finished; k++) {
+      for (let k = 0; k < killsPerRound; k++) {
         await sleep(300 + Math.random() * 2500);
-        if (finished) break;
+        if (finished) late += 1;
         await kill(worker);
         kills += 1;
         worker = await startWorker(queue);
       }
       outcomes.push(...(await done));
+      retries.push(...(await Promise.all(handles.map((h) => retriesOf(h)))));
     }
     const t = await tallyOf(users);
     const sweeps = users.length * rounds;
-    judge('1. worker SIGKILLed', users, sweeps, outcomes, t, exactlyOnce(sweeps), { kills });
+    const failures: string[] = [];
+    if (late) failures.push(`${late} of ${kills} kills came after every sweep of the round had finished`);
+    // A kill that landed mid-work leaves a retried activity (a timed-out attempt) in some history.
+    const retried = retries.reduce((a, b) => a + b, 0);
+    if (retried === 0) failures.push('no activity was retried: the kills interrupted nothing');
+    judge('1. worker SIGKILLed', users, sweeps, outcomes, t, exactlyOnce(sweeps), { kills, retried }, failures);
   });
 
   await scenario(2, '20% of API calls answer 429/500/503, 10% of session streams cut', async () => {
@@ -242,10 +261,12 @@ try {
     const users = Array.from({ length: small ? 4 : 10 }, (_, i) => `faults-${i}`);
     const rounds = small ? 1 : 3;
     await startWorker(queue);
-    // Every API route the sweep uses (learned from the counters after setup); the MCP server is the
-    // agent's, not the worker's, and its failures are the agent's to handle.
+    // Every route a sweep uses, learned from the counters after a first sweep (a user of its own,
+    // not counted below), and those a first sweep may skip.
+    await seed('faults-warm-up');
+    await inbox.sweep('faults-warm-up');
     const routes = async (c: ReturnType<typeof controlPlane>) =>
-      Object.keys(await c.counters()).filter((k) => !k.includes('/mcp/v3/servers/') && !k.startsWith('grpc'));
+      Object.keys(await c.counters()).filter((k) => !k.includes('/mcp/v3/servers/'));
     const skRoutes = [
       ...new Set([
         ...(await routes(scalekit)),
@@ -271,6 +292,16 @@ try {
         for (const status of [429, 500, 503]) await plane.inject({ route, status, rate: 0.07 });
       }
     }
+    // The Virtual MCP server is the agent's too, and the agent's failed tool calls are the agent's to
+    // handle: only the worker's own reads and confirms are hit (its User-Agent names it).
+    for (const status of [429, 500, 503]) {
+      await scalekit.inject({
+        route: 'POST /mcp/v3/servers/:server_id',
+        userAgent: WORKER_USER_AGENT,
+        status,
+        rate: 0.07,
+      });
+    }
     await agents.inject({ route: 'GET /v1/sessions/:session_id/events/stream', cutAfterEvents: 3, rate: 0.1 });
     const outcomes: string[] = [];
     const retries: number[] = [];
@@ -283,7 +314,7 @@ try {
     await Promise.all([scalekit.call('DELETE', '/_emulator/faults'), agents.call('DELETE', '/_emulator/faults')]);
     const t = await tallyOf(users);
     const sweeps = users.length * rounds;
-    judge('2. API faults and cut streams', users, sweeps, outcomes, t, exactlyOnce(sweeps, false), {
+    judge('2. API faults and cut streams', users, sweeps, outcomes, t, exactlyOnce(sweeps), {
       retriesPerSweep: Number((retries.reduce((a, b) => a + b, 0) / sweeps).toFixed(2)),
       maxRetries: Math.max(...retries),
     });
@@ -305,7 +336,7 @@ try {
     const downMs = Date.now() - downAt;
     const outcomes = await Promise.all(handles.map((h) => outcomeOf(h)));
     const t = await tallyOf(users);
-    judge('3. server restart', users, users.length, outcomes, t, exactlyOnce(users.length, false), {
+    judge('3. server restart', users, users.length, outcomes, t, exactlyOnce(users.length), {
       serverDownMs: downMs,
     });
   });
@@ -314,37 +345,46 @@ try {
     const queue = 'chaos-fatal';
     const inbox = new InboxAgentClient(client, queue);
     await startWorker(queue);
-    const seen: Record<string, { attempts: number; failure: string }> = {};
+    // The README's table: each status, the failure type the sweep fails with, in the session activity.
+    const expectedType: Record<number, string> = {
+      400: 'InvalidRequest',
+      401: 'Unauthenticated',
+      403: 'PermissionDenied',
+      404: 'NotFound',
+    };
+    const users: string[] = [];
+    const outcomes: string[] = [];
+    const attempts: Record<string, number> = {};
     const failures: string[] = [];
-    for (const status of [400, 401, 403, 404]) {
+    for (const [status, type] of Object.entries(expectedType)) {
       const id = `fatal-${status}`;
+      users.push(id);
       await seed(id);
-      await agents.inject({ route: 'POST /v1/sessions', status, times: 1 });
+      await agents.inject({ route: 'POST /v1/sessions', status: Number(status), times: 1 });
       const handle = await inbox.startSweep(id);
-      const outcome = await outcomeOf(handle);
+      // A non-retryable answer fails the sweep at once: a minute is generous, five would hide retries.
+      outcomes.push(await outcomeOf(handle, 60_000));
       const history = await handle.fetchHistory();
-      const attempts = (history.events ?? []).filter(
+      const retried = (history.events ?? []).filter(
         (e) =>
           e.eventType === T.EVENT_TYPE_ACTIVITY_TASK_STARTED &&
           (e.activityTaskStartedEventAttributes?.attempt ?? 1) > 1,
       ).length;
-      seen[status] = { attempts: attempts + 1, failure: outcome };
-      if (attempts > 0) failures.push(`${status}: retried`);
-      if (outcome === 'completed') failures.push(`${status}: completed despite the fault`);
+      attempts[status] = retried + 1;
+      if (retried > 0) failures.push(`${status}: retried (${type} must fail at once)`);
     }
-    const result: ScenarioResult = {
-      scenario: '4. non-retryable answers',
-      started: 4,
-      completed: 0,
-      tally: {} as Tally,
-      expected: {},
-      notes: seen,
-      passed: failures.length === 0,
+    const t = await tallyOf(users);
+    // The create was refused: no session, no event, and the one vault each sweep put its token in.
+    judge(
+      '4. non-retryable answers',
+      users,
+      users.length,
+      outcomes,
+      t,
+      { sessions: 0, events: 0, vaults: users.length, extraCredentials: 0 },
+      { attempts },
       failures,
-    };
-    results.push(result);
-    console.log(
-      `${result.passed ? 'PASS' : 'FAIL'} ${result.scenario}: ${JSON.stringify(seen)} ${failures.join('; ')}`,
+      Object.values(expectedType).map((type) => `failed: ${type} in runAgentSession`),
     );
   });
 
@@ -380,7 +420,14 @@ try {
     await inbox.reauthorized('consent-session', { workflowId: b.workflowId });
     outcomes.push(await outcomeOf(b));
     const t = await tallyOf(users);
-    judge('5. consent lost mid-sweep', users, 2, outcomes, t, { events: 2, duplicateEvents: 0 });
+    // (b) runs two sessions: the one the revocation broke, and one after re-authorization.
+    judge('5. consent lost mid-sweep', users, 2, outcomes, t, {
+      events: 2,
+      duplicateEvents: 0,
+      sessions: 3,
+      extraVaults: 0,
+      extraCredentials: 0,
+    });
   });
 
   await scenario(6, 'two workers with separate local state, one killed repeatedly', async () => {

@@ -1,5 +1,4 @@
 /** What the benchmark and the fault suite share: a concurrency pool, waiting, seeding and counting. */
-import Anthropic from '@anthropic-ai/sdk';
 import { controlPlane } from './processes.js';
 
 export const round = (n: number, digits = 2) => Number(n.toFixed(digits));
@@ -54,7 +53,10 @@ export interface Tally {
   events: number;
   /** Calendar events whose title another event of the user already has. */
   duplicateEvents: number;
+  /** Every session the users' sweeps created, archived ones included. */
   sessions: number;
+  /** Of those, the ones archived (a sweep that gave up on its session archives it). */
+  archivedSessions: number;
   vaults: number;
   /** Vaults beyond one per user. */
   extraVaults: number;
@@ -62,17 +64,16 @@ export interface Tally {
   extraCredentials: number;
 }
 
-/** Reads the emulators' state for these users: what a duplicate would look like, counted. */
-export async function tally(
-  scalekit: ControlPlane,
-  agentsUrl: string,
-  apiKey: string,
-  identifiers: string[],
-): Promise<Tally> {
+/**
+ * Reads the emulators' own state for these users: what a duplicate would look like, counted. The
+ * state, not the API: `sessions.list` pages and leaves archived sessions out.
+ */
+export async function tally(scalekit: ControlPlane, agentsUrl: string, identifiers: string[]): Promise<Tally> {
   const t: Tally = {
     events: 0,
     duplicateEvents: 0,
     sessions: 0,
+    archivedSessions: 0,
     vaults: 0,
     extraVaults: 0,
     credentials: 0,
@@ -86,9 +87,9 @@ export async function tally(
     t.duplicateEvents += events.length - new Set(events.map((e) => e.summary)).size;
   }
   const mine = new Set(identifiers);
-  const anthropic = new Anthropic({ baseURL: agentsUrl, apiKey, maxRetries: 2 });
   const state = (await fetch(new URL('/_emulator/state', agentsUrl)).then((r) => r.json())) as {
     vaults: Array<{ metadata: Record<string, string>; archived: boolean; credentials: Array<{ archived: boolean }> }>;
+    sessions: Array<{ metadata: Record<string, string>; archived: boolean }>;
   };
   const vaultsPerUser = new Map<string, number>();
   for (const v of state.vaults) {
@@ -103,8 +104,10 @@ export async function tally(
     t.vaults += n;
     t.extraVaults += n - 1;
   }
-  for await (const s of anthropic.beta.sessions.list({ limit: 100 })) {
-    if (mine.has(String(s.metadata?.inbox_agent_identifier))) t.sessions += 1;
+  for (const s of state.sessions) {
+    if (!mine.has(String(s.metadata.inbox_agent_identifier))) continue;
+    t.sessions += 1;
+    if (s.archived) t.archivedSessions += 1;
   }
   return t;
 }

@@ -20,6 +20,9 @@ export class McpToolError extends Error {
  */
 const INACTIVE = /\b(EXPIRED|PENDING_AUTH|PENDING_VERIFICATION|DISCONNECTED|NOT_CONNECTED|re-?authori[sz]e)\b/;
 
+/** How the worker's own MCP calls introduce themselves (MCP client name and HTTP User-Agent). */
+export const WORKER_USER_AGENT = 'inbox-agent-worker';
+
 export type CallTool = (name: string, args: Record<string, unknown>) => Promise<unknown>;
 
 /**
@@ -27,9 +30,10 @@ export type CallTool = (name: string, args: Record<string, unknown>) => Promise<
  * user's session token. Tool results are JSON text (Scalekit's tools answer that way).
  */
 export async function withMcp<T>(url: string, token: string, fn: (call: CallTool) => Promise<T>): Promise<T> {
-  const client = new Client({ name: 'inbox-agent-worker', version: '1.0.0' });
+  const client = new Client({ name: WORKER_USER_AGENT, version: '1.0.0' });
   const transport = new StreamableHTTPClientTransport(new URL(url), {
-    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+    // Named, so the server's logs (and the fault suite) tell the worker's calls from the agent's.
+    requestInit: { headers: { Authorization: `Bearer ${token}`, 'User-Agent': `${WORKER_USER_AGENT}/1` } },
   });
   try {
     await client.connect(transport);

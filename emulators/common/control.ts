@@ -14,6 +14,11 @@ export const faultRuleSchema = z.object({
   errorCode: z.string().min(1).optional(),
   /** For a 429 or 503: how long the answer asks the client to wait (`retry-after-ms`, and `retry-after` rounded up). */
   retryAfterMs: z.number().int().min(0).optional(),
+  /**
+   * Only calls whose User-Agent starts with this: one client among several on a shared route (the
+   * worker's own MCP calls, not the agent's, on the Virtual MCP server).
+   */
+  userAgent: z.string().min(1).optional(),
   /** Probability in [0, 1] that a matching call is hit. */
   rate: z.number().min(0).max(1).default(1),
   /** Hit at most this many calls, then the rule retires. */
@@ -141,12 +146,13 @@ export class Control {
    * Counts the call, waits out any latency, and says which fault (if any) hits it. `key` is the
    * caller's API key or client id; with a rate limit on, a caller over its limit gets a 429.
    */
-  async enter(route: string, key?: string): Promise<FaultDecision> {
+  async enter(route: string, key?: string, userAgent?: string): Promise<FaultDecision> {
     this.counters.set(route, (this.counters.get(route) ?? 0) + 1);
     const decision: FaultDecision = {};
     let latency = 0;
     for (const rule of this.faults) {
       if (rule.route !== '*' && rule.route !== route) continue;
+      if (rule.userAgent !== undefined && !userAgent?.startsWith(rule.userAgent)) continue;
       if (rule.times !== undefined && rule.hits >= rule.times) continue;
       if (this.random() >= rule.rate) continue;
       rule.hits += 1;

@@ -53,7 +53,7 @@ export function route(
   const key = `${method.toUpperCase()} ${path}`;
   app[method](path, async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const entered = await control.enter(key, options.keyOf?.(req));
+      const entered = await control.enter(key, options.keyOf?.(req), req.get('user-agent'));
       const fault = options.faultDefaults?.(entered) ?? entered;
       if (fault.status !== undefined) {
         if (fault.afterWork) await performUnanswered(handler, req, res);
