@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AGENT_USER_AGENT } from '../emulators/managed-agents/mcp-client.js';
 import type { SeedEmail } from '../emulators/scalekit/index.js';
 import { InvalidInputError } from '../client/index.js';
 import { scheduledSweepWorkflowId, sweepWorkflowId, type SweepReport } from '../workflows/contract.js';
@@ -113,6 +114,47 @@ describe('recurring sweeps: the ledger, the cap, no-action mail and one sweep pe
     expect(second.messages?.remaining).toBe(0);
     expect([...titles(identifier)].sort()).toEqual([1, 2, 3, 4, 5, 6, 7].map((n) => `Action Required: Request ${n}`));
     expect((await stack.inbox.sweep(identifier)).outcome).toBe('nothing_new');
+  });
+
+  it('a failed tool call that leaves a message without its event: partial, the handled one recorded, the other left for the next sweep', async () => {
+    const identifier = seedUser(stack, {}, [email(1), email(2)]);
+    // The agent's MCP calls: initialize, initialized, tools/list, fetch, then per message a lookup and
+    // a create; the eighth is the second create.
+    stack.emulators.scalekit.control.inject({
+      route: MCP,
+      userAgent: AGENT_USER_AGENT,
+      skip: 7,
+      times: 1,
+      status: 500,
+    });
+    const report = await stack.inbox.sweep(identifier);
+    expect(report.session?.toolErrors).toBe(1);
+    expect(report.outcome).toBe('partial');
+    const [id1, id2] = idsOf(identifier);
+    expect(report.messages?.events.map((e) => e.messageId)).toEqual([id1]);
+    expect(report.messages?.unhandled).toEqual([id2]);
+    expect(titles(identifier)).toEqual(['Action Required: Request 1']);
+    const next = await stack.inbox.sweep(identifier);
+    expect(next.outcome).toBe('completed');
+    expect(titles(identifier)).toEqual(['Action Required: Request 1', 'Action Required: Request 2']);
+  });
+
+  it('a tool call that failed after its work was done: the event exists, so the sweep is completed', async () => {
+    const identifier = seedUser(stack, {}, [email(1)]);
+    // The agent's create (its sixth MCP call) books the event, but its answer is lost.
+    stack.emulators.scalekit.control.inject({
+      route: MCP,
+      userAgent: AGENT_USER_AGENT,
+      skip: 5,
+      times: 1,
+      status: 500,
+      afterWork: true,
+    });
+    const report = await stack.inbox.sweep(identifier);
+    expect(report.session?.toolErrors).toBe(1);
+    expect(report.outcome).toBe('completed');
+    expect(report.messages?.events.map((e) => e.messageId)).toEqual(idsOf(identifier));
+    expect(titles(identifier)).toEqual(['Action Required: Request 1']);
   });
 
   it('a no-reply or bulk sender is recorded as no_action with no event; the guide mode books it anyway', async () => {

@@ -21,6 +21,8 @@ export const faultRuleSchema = z.object({
   userAgent: z.string().min(1).optional(),
   /** Probability in [0, 1] that a matching call is hit. */
   rate: z.number().min(0).max(1).default(1),
+  /** Let this many matching calls through before the rule starts hitting (e.g. fail only a session's second booking). */
+  skip: z.number().int().min(0).default(0),
   /** Hit at most this many calls, then the rule retires. */
   times: z.number().int().positive().optional(),
   /**
@@ -97,7 +99,7 @@ class TokenBuckets {
 
 export class Control {
   private readonly counters = new Map<string, number>();
-  private faults: Array<FaultRule & { hits: number }> = [];
+  private faults: Array<FaultRule & { hits: number; matched: number }> = [];
   private buckets?: TokenBuckets;
   private throttledCalls: Throttled[] = [];
 
@@ -107,7 +109,7 @@ export class Control {
   ) {}
 
   inject(rule: FaultRuleInput): void {
-    this.faults.push({ ...faultRuleSchema.parse(rule), hits: 0 });
+    this.faults.push({ ...faultRuleSchema.parse(rule), hits: 0, matched: 0 });
   }
 
   clearFaults(): void {
@@ -153,6 +155,7 @@ export class Control {
     for (const rule of this.faults) {
       if (rule.route !== '*' && rule.route !== route) continue;
       if (rule.userAgent !== undefined && !userAgent?.startsWith(rule.userAgent)) continue;
+      if (++rule.matched <= rule.skip) continue;
       if (rule.times !== undefined && rule.hits >= rule.times) continue;
       if (this.random() >= rule.rate) continue;
       rule.hits += 1;

@@ -72,16 +72,17 @@ export function route(
 }
 
 /**
- * Runs a handler for its effect, throwing its answer away (the `afterWork` fault). The emulators'
- * handlers answer with `res.json` only, so muting that one method is enough.
+ * Runs a handler for its effect, throwing its answer away (the `afterWork` fault). Handlers answer
+ * with `res.json`, and the MCP SDK's transport with `writeHead`/`end`: all of them are muted.
  */
 async function performUnanswered(handler: Handler, req: Request, res: Response): Promise<void> {
-  const json = res.json;
-  res.json = () => res;
+  const muted = ['json', 'writeHead', 'write', 'end'] as const;
+  const saved = muted.map((name) => [name, res[name]] as const);
+  for (const name of muted) (res as unknown as Record<string, unknown>)[name] = () => res;
   try {
     await handler(req, res);
   } finally {
-    res.json = json;
+    for (const [name, fn] of saved) (res as unknown as Record<string, unknown>)[name] = fn;
   }
 }
 

@@ -44,10 +44,13 @@ function toBlocks(result: Record<string, unknown>): TextBlock[] {
   return blocks;
 }
 
+/** The emulated platform's MCP client name and User-Agent (what the real platform sends is not documented). */
+export const AGENT_USER_AGENT = 'claude-managed-agents-emulator';
+
 export async function connectMcp(url: string, token: string, signal: AbortSignal): Promise<McpConnection> {
-  const client = new Client({ name: 'claude-managed-agents-emulator', version: '1.0.0' });
+  const client = new Client({ name: AGENT_USER_AGENT, version: '1.0.0' });
   const transport = new StreamableHTTPClientTransport(new URL(url), {
-    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+    requestInit: { headers: { Authorization: `Bearer ${token}`, 'User-Agent': `${AGENT_USER_AGENT}/1` } },
   });
   let tools: string[];
   try {
