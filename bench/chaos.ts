@@ -129,6 +129,26 @@ async function retriesOf(handle: WorkflowHandle): Promise<number> {
     .reduce((n, e) => n + (e.activityTaskStartedEventAttributes?.attempt ?? 1) - 1, 0);
 }
 
+/** Work a dead worker left behind, from one run's history: activity retries and timed-out workflow tasks. */
+async function interruptionsOf(handle: WorkflowHandle): Promise<number> {
+  const events = (await handle.fetchHistory()).events ?? [];
+  const timedOut = events.filter((e) => e.eventType === T.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT).length;
+  return timedOut + (await retriesOf(handle));
+}
+
+/** Whether any of the sweeps is in the given phase now. */
+async function anyPhase(handles: WorkflowHandle[], phase: string): Promise<boolean> {
+  const phases = await Promise.all(
+    handles.map((h) =>
+      h.query<{ phase: string }>('status').then(
+        (s) => s.phase,
+        () => undefined,
+      ),
+    ),
+  );
+  return phases.includes(phase);
+}
+
 function judge(
   scenario: string,
   users: string[],
@@ -236,6 +256,9 @@ try {
       let finished = false;
       void done.then(() => (finished = true));
       for (let k = 0; k < killsPerRound; k++) {
+        // The first kill of a round lands while an agent session runs (the case that must re-attach);
+        // the others at random moments.
+        if (k === 0) await waitFor(() => anyPhase(handles, 'running_session'), 60_000, 'a running session');
         await sleep(300 + Math.random() * 2500);
         if (finished) late += 1;
         await kill(worker);
@@ -243,16 +266,17 @@ try {
         worker = await startWorker(queue);
       }
       outcomes.push(...(await done));
-      retries.push(...(await Promise.all(handles.map((h) => retriesOf(h)))));
+      retries.push(...(await Promise.all(handles.map((h) => interruptionsOf(h)))));
     }
     const t = await tallyOf(users);
     const sweeps = users.length * rounds;
     const failures: string[] = [];
     if (late) failures.push(`${late} of ${kills} kills came after every sweep of the round had finished`);
-    // A kill that landed mid-work leaves a retried activity (a timed-out attempt) in some history.
-    const retried = retries.reduce((a, b) => a + b, 0);
-    if (retried === 0) failures.push('no activity was retried: the kills interrupted nothing');
-    judge('1. worker SIGKILLed', users, sweeps, outcomes, t, exactlyOnce(sweeps), { kills, retried }, failures);
+    // A kill that landed mid-work leaves a retried activity or a timed-out workflow task in a history.
+    const interrupted = retries.reduce((a, b) => a + b, 0);
+    if (interrupted === 0)
+      failures.push('no activity retried and no workflow task timed out: the kills interrupted nothing');
+    judge('1. worker SIGKILLed', users, sweeps, outcomes, t, exactlyOnce(sweeps), { kills, interrupted }, failures);
   });
 
   await scenario(2, '20% of API calls answer 429/500/503, 10% of session streams cut', async () => {
