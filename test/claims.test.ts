@@ -3,7 +3,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ScalekitApi } from '../activities/apis/scalekit.js';
-import { pauseForConsent, resumeAfterConsent } from '../activities/schedules.js';
+import { pauseForConsent, resumeAfterConsent } from '../consent/schedules.js';
 import { scheduleId } from '../workflows/contract.js';
 import { seedUser } from './helpers/demo.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
