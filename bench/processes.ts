@@ -76,7 +76,12 @@ export interface EmulatorProcess extends Child {
 }
 
 export async function startEmulatorProcess(): Promise<EmulatorProcess> {
-  const child = spawnTs('emulators/main.ts', ['--scalekit-port', '0', '--anthropic-port', '0', '--no-demo'], {});
+  // Scalekit's dashboard-users test mode: the benchmark runs workers without a consent callback.
+  const child = spawnTs(
+    'emulators/main.ts',
+    ['--scalekit-port', '0', '--anthropic-port', '0', '--no-demo', '--user-verification', 'dashboard'],
+    {},
+  );
   const lines = await waitForLine(child, /^export ANTHROPIC_ENVIRONMENT_ID=/);
   const env = Object.fromEntries(
     lines.flatMap((l) => {

@@ -2,7 +2,7 @@
  * `npm run emulators`: both emulators as one standalone process on loopback, for running the worker
  * and CLI by hand or for benchmarks. Prints the environment that points a worker at them.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { seedDemoUsers } from './demo.js';
 import { emulateManagedAgents, emulateScalekit } from './stack.js';
 
@@ -17,12 +17,20 @@ const options = new Command('emulators')
   .option('--scalekit-port <port>', 'Scalekit emulator port', portNumber, 4010)
   .option('--anthropic-port <port>', 'Managed Agents emulator port', portNumber, 4011)
   .option('--no-demo', 'do not seed the demo users (demo-alice, demo-bob)')
+  .addOption(
+    new Option(
+      '--user-verification <mode>',
+      "Scalekit's user verification: custom (production) or dashboard (test mode)",
+    )
+      .choices(['custom', 'dashboard'])
+      .default('custom'),
+  )
   // Bad arguments exit 2, like every other command of the project.
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
   .parse()
-  .opts<{ scalekitPort: number; anthropicPort: number; demo: boolean }>();
+  .opts<{ scalekitPort: number; anthropicPort: number; demo: boolean; userVerification: 'custom' | 'dashboard' }>();
 
-const scalekit = await emulateScalekit(options.scalekitPort);
+const scalekit = await emulateScalekit(options.scalekitPort, undefined, options.userVerification);
 const agents = await emulateManagedAgents(options.anthropicPort);
 if (options.demo) seedDemoUsers(scalekit.emulator);
 

@@ -1,6 +1,6 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { startManagedAgentsEmulator, type ManagedAgentsEmulator } from './managed-agents/index.js';
-import { startScalekitEmulator, type ScalekitEmulator } from './scalekit/index.js';
+import { startScalekitEmulator, type ScalekitEmulator, type UserVerificationMode } from './scalekit/index.js';
 
 /** An emulator, and the environment variables that point a worker at it instead of the real service. */
 export interface Emulated<E> {
@@ -8,14 +8,23 @@ export interface Emulated<E> {
   env: Record<string, string>;
 }
 
-export async function emulateScalekit(port?: number, host?: string): Promise<Emulated<ScalekitEmulator>> {
-  const emulator = await startScalekitEmulator({ port, host });
+/**
+ * In the `dashboard` test mode the environment also says so to the workers, which then start without a
+ * consent callback; in `custom` (production) mode they need `INBOX_AGENT_CALLBACK_URL`.
+ */
+export async function emulateScalekit(
+  port?: number,
+  host?: string,
+  userVerification: UserVerificationMode = 'custom',
+): Promise<Emulated<ScalekitEmulator>> {
+  const emulator = await startScalekitEmulator({ port, host, userVerification });
   return {
     emulator,
     env: {
       SCALEKIT_ENV_URL: emulator.url,
       SCALEKIT_CLIENT_ID: emulator.clientId,
       SCALEKIT_CLIENT_SECRET: emulator.clientSecret,
+      ...(userVerification === 'dashboard' ? { INBOX_AGENT_SCALEKIT_USER_VERIFICATION: 'dashboard' } : {}),
     },
   };
 }
@@ -48,9 +57,12 @@ export interface EmulatorStack {
   close(): Promise<void>;
 }
 
-/** Both emulators on free loopback ports: what the tests run against. */
-export async function startEmulatorStack(): Promise<EmulatorStack> {
-  const scalekit = await emulateScalekit();
+/**
+ * Both emulators on free loopback ports: what the tests run against, Scalekit in its dashboard-users
+ * test mode unless told otherwise (flows through the consent callback switch it to `custom`).
+ */
+export async function startEmulatorStack(userVerification: UserVerificationMode = 'dashboard'): Promise<EmulatorStack> {
+  const scalekit = await emulateScalekit(undefined, undefined, userVerification);
   const agents = await emulateManagedAgents().catch(async (err: unknown) => {
     await scalekit.emulator.close();
     throw err;

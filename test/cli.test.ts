@@ -100,7 +100,7 @@ describe('operator CLI', () => {
     [['sweep', 'u1', '--session-timeout', '2d'], /invalid --session-timeout "2d": at most 23 hours/],
     [['schedule', 'u1'], /give exactly one of --every or --cron/],
     // Scalekit refuses identifiers over 100 characters when it makes a link or lists accounts.
-    [['sweep', `u${'x'.repeat(100)}`], /invalid identifier "ux+.*": expected an opaque user ID: 1-100 /],
+    [['sweep', `u${'x'.repeat(100)}`], /invalid identifier "ux+…: expected an opaque user ID: 1-100 /],
     [['status', 'u1', '--bogus'], /unknown option '--bogus'/],
   ])('bad input %j: one line, exit 2', async (args, message) => {
     const result = await cli(...args);
@@ -139,6 +139,15 @@ describe('operator CLI', () => {
     const badKey = await node('worker/main.ts', [], { ...stack.workerEnv, INBOX_AGENT_CODEC_KEYS: 'k1:short' });
     expect(badKey.code).toBe(2);
     expect(badKey.stderr).toMatch(/INBOX_AGENT_CODEC_KEYS key "k1" is not 32 bytes/);
+    // Scalekit's production mode (custom user verification) and no consent callback: nobody could consent.
+    const { INBOX_AGENT_SCALEKIT_USER_VERIFICATION: testMode, ...production } = stack.workerEnv;
+    expect(testMode).toBe('dashboard');
+    const noCallback = await node('worker/main.ts', [], production);
+    expect(noCallback.code).toBe(2);
+    expect(noCallback.stderr.trim().split('\n')).toHaveLength(1);
+    expect(noCallback.stderr).toMatch(
+      /^inbox-agent worker: INBOX_AGENT_CALLBACK_URL is not set: Scalekit's custom user verification .*INBOX_AGENT_SCALEKIT_USER_VERIFICATION=dashboard/,
+    );
     expect(stack.emulators.agents.sessions().length).toBe(before);
   });
 });

@@ -13,13 +13,19 @@ const url = z.url({ protocol: /^https?$/ });
 
 /** The key that signs consent `state`; the workers and the callback must share it. */
 
-/** A URL that needs its key: the callback URL the consent key, the webhook URL its secret. */
+/**
+ * A URL that needs its key: the callback URL the consent key, the webhook URL its secret. And no
+ * worker without the callback unless the Scalekit environment is in its dashboard-users test mode:
+ * in Custom user verification (Scalekit's production mode) a link made without `user_verify_url`
+ * fails at the exchange (`failed_to_exchange`), so nobody could ever consent.
+ */
 function consentRules(
   env: {
     INBOX_AGENT_CALLBACK_URL?: string;
     INBOX_AGENT_CONSENT_KEY?: string;
     INBOX_AGENT_WEBHOOK_URL?: string;
     INBOX_AGENT_WEBHOOK_SECRET?: string;
+    INBOX_AGENT_SCALEKIT_USER_VERIFICATION: 'custom' | 'dashboard';
   },
   ctx: z.RefinementCtx,
 ): void {
@@ -28,6 +34,14 @@ function consentRules(
     [env.INBOX_AGENT_WEBHOOK_URL && !env.INBOX_AGENT_WEBHOOK_SECRET, 'INBOX_AGENT_WEBHOOK_SECRET'],
   ] as const) {
     if (needs) ctx.addIssue({ code: 'custom', path: [name], message: 'is not set' });
+  }
+  if (!env.INBOX_AGENT_CALLBACK_URL && env.INBOX_AGENT_SCALEKIT_USER_VERIFICATION === 'custom') {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['INBOX_AGENT_CALLBACK_URL'],
+      message:
+        'is not set: Scalekit\'s custom user verification (its production mode) needs the consent callback (npm run callback); INBOX_AGENT_SCALEKIT_USER_VERIFICATION=dashboard only for an environment in the "Scalekit users only" test mode',
+    });
   }
 }
 
@@ -102,6 +116,8 @@ export const workerEnvSchema = z
     /** Public base URL of the consent callback (`npm run callback`); links then use user verification. */
     INBOX_AGENT_CALLBACK_URL: url.optional(),
     INBOX_AGENT_CONSENT_KEY: consentKeySchema.optional(),
+    /** The Scalekit environment's user-verification mode (dashboard: Agent Auth > User Verification). */
+    INBOX_AGENT_SCALEKIT_USER_VERIFICATION: z.enum(['custom', 'dashboard']).default('custom'),
     /** Reminders while a sweep waits for consent go to the log, and to this webhook when set. */
     INBOX_AGENT_WEBHOOK_URL: url.optional(),
     INBOX_AGENT_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),

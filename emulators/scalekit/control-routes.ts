@@ -45,6 +45,16 @@ export function mountEmulatorControlRoutes(app: Express, emulator: ScalekitEmula
     res.status(204).end();
   });
 
+  app.put('/_emulator/user-verification', (req, res) => {
+    const mode = z.enum(['custom', 'dashboard']).safeParse((req.body as { mode?: unknown } | undefined)?.mode);
+    if (!mode.success) {
+      res.status(400).json({ error: 'body must be {mode: custom|dashboard}' });
+      return;
+    }
+    emulator.userVerification = mode.data;
+    res.status(204).end();
+  });
+
   app.get('/_emulator/users/:identifier/calendar', (req, res) => {
     res.json(emulator.calendarEvents(req.params.identifier));
   });

@@ -4,7 +4,7 @@ import express from 'express';
 import { Control, type RateLimitInput } from '../common/control.js';
 import { listen } from '../common/http.js';
 import { mcpServerUrl, mountConfigRoutes } from './configs.js';
-import type { Context } from './context.js';
+import type { Context, UserVerificationMode } from './context.js';
 import { mountEmulatorControlRoutes } from './control-routes.js';
 import { grpcHandler } from './grpc.js';
 import { magicLinkUrl, mountMagicLinkRoutes } from './magic-links.js';
@@ -15,6 +15,7 @@ import { connectionNamed, ScalekitState, type AccountStatus, type CalendarEvent,
 import { Tokens } from './tokens.js';
 
 export type { AccountStatus, CalendarEvent, SeedEmail } from './state.js';
+export type { UserVerificationMode } from './context.js';
 
 export interface ScalekitEmulatorOptions {
   port?: number;
@@ -30,6 +31,8 @@ export interface ScalekitEmulatorOptions {
    * `Retry-After` (shared/specs/scalekit-api.md §errors), so whether 429s carry one is `retryAfter`.
    */
   rateLimit?: RateLimitInput;
+  /** Default `custom`, Scalekit's production mode: links without a `user_verify_url` fail at the exchange. */
+  userVerification?: UserVerificationMode;
 }
 
 export interface ScalekitEmulator {
@@ -38,6 +41,8 @@ export interface ScalekitEmulator {
   clientId: string;
   clientSecret: string;
   control: Control;
+  /** The environment's user-verification mode; tests switch it. */
+  userVerification: UserVerificationMode;
   seedUser(
     identifier: string,
     seed: { connections?: Partial<Record<'gmail' | 'googlecalendar', AccountStatus>>; emails?: SeedEmail[] },
@@ -49,7 +54,7 @@ export interface ScalekitEmulator {
   configs(): Array<{ id: string; name: string; mcpServerUrl: string }>;
   /** The magic links made so far (newest last), so tests can "click" them over HTTP. */
   authLinks(identifier?: string): Array<{ url: string; connection: string; identifier: string; createdAt: Date }>;
-  /** Forgets all state, faults and counters; issued API access tokens stay valid, as client credentials do. */
+  /** Forgets all state, faults, counters and a switched mode; issued API access tokens stay valid, as client credentials do. */
   reset(): void;
   close(): Promise<void>;
 }
@@ -64,6 +69,7 @@ export async function startScalekitEmulator(opts: ScalekitEmulatorOptions = {}):
     clientSecret: opts.clientSecret ?? 'emulator-secret',
     magicLinkTtlMs: opts.magicLinkTtlMs ?? 60_000,
     now,
+    userVerification: opts.userVerification ?? 'custom',
     url: '',
   };
   const { state } = ctx;
@@ -76,6 +82,12 @@ export async function startScalekitEmulator(opts: ScalekitEmulatorOptions = {}):
     clientId: ctx.clientId,
     clientSecret: ctx.clientSecret,
     control: ctx.control,
+    get userVerification() {
+      return ctx.userVerification;
+    },
+    set userVerification(mode) {
+      ctx.userVerification = mode;
+    },
     seedUser(identifier, seed) {
       for (const [connection, status] of Object.entries(seed.connections ?? {})) {
         state.setStatus(identifier, connectionNamed(connection), status);
@@ -112,6 +124,7 @@ export async function startScalekitEmulator(opts: ScalekitEmulatorOptions = {}):
         })),
     reset() {
       state.reset();
+      ctx.userVerification = opts.userVerification ?? 'custom';
       ctx.control.reset();
       ctx.control.rateLimit(opts.rateLimit);
     },

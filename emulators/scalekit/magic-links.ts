@@ -50,6 +50,14 @@ export function mountMagicLinkRoutes(app: Express, ctx: Context): void {
     const link = usableLink(ctx, pathParam(req, 'link_id'));
     link.used = true;
     if (link.userVerifyUrl === undefined) {
+      if (ctx.userVerification === 'custom') {
+        // Documented: in Custom user verification mode a flow started without user_verify_url fails
+        // with failed_to_exchange. The page, its status and that the account stays PENDING_AUTH are
+        // assumptions (no public source shows them).
+        throw new HttpError(400, 'failed_to_exchange: user_verify_url not configured for verification redirect');
+      }
+      // "Scalekit users only": Scalekit checks the person against its dashboard session. Assumed: the
+      // person clicking is signed in to the dashboard (the emulator has no dashboard to sign in to).
       ctx.state.setStatus(link.identifier, link.connection, 'ACTIVE');
       connectedPage(res, link);
       return;

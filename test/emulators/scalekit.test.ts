@@ -111,7 +111,28 @@ describe('connected accounts through the Node SDK (gRPC)', () => {
     expect(await res.json()).toMatchObject({ error: 'invalid_client' });
   });
 
-  it('connects an account through a magic link without user verification', async () => {
+  it('in custom user verification (the default, production) mode a link without user_verify_url fails at the exchange', async () => {
+    const client = sdk();
+    const { link } = await client.actions.getAuthorizationLink({ identifier: 'alice', connectionName: 'gmail' });
+    const confirmed = await fetch(`${link}/confirm`, { method: 'POST', redirect: 'manual' });
+    expect(confirmed.status).toBe(400);
+    expect(await confirmed.text()).toContain('failed_to_exchange');
+    const account = await client.actions.getConnectedAccount({ identifier: 'alice', connectionName: 'gmail' });
+    expect(account.connectedAccount?.status).toBe(ConnectorStatus.PENDING_AUTH);
+    // Scalekit's request limits (the SDK's own descriptors): identifier 100, state 512.
+    await expect(
+      client.actions.getAuthorizationLink({ identifier: 'a'.repeat(101), connectionName: 'gmail' }),
+    ).rejects.toMatchObject({ httpStatus: 400 });
+    await expect(
+      client.actions.getAuthorizationLink({ identifier: 'alice', connectionName: 'gmail', state: 's'.repeat(513) }),
+    ).rejects.toMatchObject({ httpStatus: 400 });
+    await expect(client.actions.listConnectedAccounts({ identifier: 'a'.repeat(101) })).rejects.toMatchObject({
+      httpStatus: 400,
+    });
+  });
+
+  it('in the dashboard-users test mode, connects an account through a magic link without user verification', async () => {
+    emu.userVerification = 'dashboard';
     const client = sdk();
     const link = await client.actions.getAuthorizationLink({ identifier: 'alice', connectionName: 'gmail' });
     expect(link.link).toBe(emu.authLinks('alice')[0]!.url);

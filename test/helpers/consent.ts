@@ -78,6 +78,9 @@ export interface ConsentStack extends TestStack {
 
 export async function startConsentStack(name: string): Promise<ConsentStack> {
   const stack = await startTestStack(name);
+  // With the callback deployed, the Scalekit environment runs in its production mode.
+  stack.emulators.scalekit.userVerification = 'custom';
+  const { INBOX_AGENT_SCALEKIT_USER_VERIFICATION: _testMode, ...productionEnv } = stack.workerEnv;
   const webhook = await startWebhookReceiver();
   const consentKey = randomBytes(32).toString('base64');
   const webhookSecret = randomBytes(24).toString('hex');
@@ -88,7 +91,7 @@ export async function startConsentStack(name: string): Promise<ConsentStack> {
     { log: () => {}, onOutcome: (o) => outcomes.push(o) },
   );
   const workerEnv = {
-    ...stack.workerEnv,
+    ...productionEnv,
     INBOX_AGENT_CALLBACK_URL: callback.url,
     INBOX_AGENT_CONSENT_KEY: consentKey,
     INBOX_AGENT_WEBHOOK_URL: webhook.url,

@@ -12,6 +12,7 @@ const valid = {
   ANTHROPIC_ENVIRONMENT_ID: 'env_1',
   INBOX_AGENT_CODEC_KEYS: `k1:${Buffer.alloc(32, 8).toString('base64')}`,
   INBOX_AGENT_SEAL_KEY: Buffer.alloc(32, 7).toString('base64'),
+  INBOX_AGENT_SCALEKIT_USER_VERIFICATION: 'dashboard',
 };
 const codecOnly = { INBOX_AGENT_CODEC_KEYS: valid.INBOX_AGENT_CODEC_KEYS };
 

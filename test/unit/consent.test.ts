@@ -15,6 +15,7 @@ const worker = {
   ANTHROPIC_ENVIRONMENT_ID: 'env_1',
   INBOX_AGENT_CODEC_KEYS: `k1:${Buffer.alloc(32, 8).toString('base64')}`,
   INBOX_AGENT_SEAL_KEY: Buffer.alloc(32, 7).toString('base64'),
+  INBOX_AGENT_SCALEKIT_USER_VERIFICATION: 'dashboard',
 };
 
 describe('consent state', () => {
@@ -61,6 +62,21 @@ describe('consent configuration', () => {
       parseWorkerConfig({ ...worker, INBOX_AGENT_CALLBACK_URL: 'https://app.example/cb', INBOX_AGENT_CONSENT_KEY: key })
         .INBOX_AGENT_CALLBACK_URL,
     ).toBe('https://app.example/cb');
+  });
+
+  it("in Scalekit's production mode (the default) the worker refuses to start without a callback", () => {
+    const { INBOX_AGENT_SCALEKIT_USER_VERIFICATION: _, ...production } = worker;
+    expect(() => parseWorkerConfig(production)).toThrow(/^INBOX_AGENT_CALLBACK_URL is not set: Scalekit's custom/);
+    expect(() => parseWorkerConfig({ ...worker, INBOX_AGENT_SCALEKIT_USER_VERIFICATION: 'custom' })).toThrow(
+      /^INBOX_AGENT_CALLBACK_URL is not set/,
+    );
+    expect(
+      parseWorkerConfig({
+        ...production,
+        INBOX_AGENT_CALLBACK_URL: 'https://app.example/cb',
+        INBOX_AGENT_CONSENT_KEY: key,
+      }).INBOX_AGENT_SCALEKIT_USER_VERIFICATION,
+    ).toBe('custom');
   });
 
   it('the callback needs Scalekit and the consent key, not Anthropic', () => {
