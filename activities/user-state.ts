@@ -21,6 +21,8 @@
  * SQLite default keeps `npm start` and the tests free of it.
  */
 
+import type { ApprovalMode } from '../workflows/contract.js';
+
 export interface RememberedVault {
   vaultId: string;
   credentialId: string;
@@ -73,6 +75,9 @@ export interface UserStateStore {
   countAttempts(identifier: string, messageIds: string[], attempt: Attempt): Promise<Map<string, number>>;
   /** Forgets a `gave_up` record and the message's attempts; false when it was not given up. */
   retryMessage(identifier: string, messageId: string): Promise<boolean>;
+  /** The user's approval mode; `auto` for a user never set. */
+  getApprovalMode(identifier: string): Promise<ApprovalMode>;
+  setApprovalMode(identifier: string, mode: ApprovalMode): Promise<void>;
   /** Idempotent. */
   close(): Promise<void>;
 }
@@ -82,6 +87,7 @@ export class MemoryUserStateStore implements UserStateStore {
   private readonly vaults = new Map<string, RememberedVault>();
   private readonly ledger = new Map<string, Map<string, HandledMessage>>();
   private readonly attempts = new Map<string, { count: number; lastId: string }>();
+  private readonly approval = new Map<string, ApprovalMode>();
 
   async getVault(identifier: string) {
     return this.vaults.get(identifier);
@@ -117,6 +123,12 @@ export class MemoryUserStateStore implements UserStateStore {
     const mine = this.ledger.get(identifier);
     if (mine?.get(messageId)?.disposition !== 'gave_up') return false;
     return mine.delete(messageId);
+  }
+  async getApprovalMode(identifier: string) {
+    return this.approval.get(identifier) ?? 'auto';
+  }
+  async setApprovalMode(identifier: string, mode: ApprovalMode) {
+    this.approval.set(identifier, mode);
   }
   async close() {}
 }

@@ -33,7 +33,9 @@ describe('one duration parser with caps', () => {
       eventForEveryEmail: false,
       recheckEveryMs: 3_600_000,
       remindEveryMs: 86_400_000,
+      approvalTimeoutMs: 86_400_000,
     });
+    expect(() => checkSweepInput({ identifier: 'u-1', approvalTimeout: '31 days' })).toThrow(/invalid approvalTimeout/);
     expect(() => checkSweepInput({ identifier: 'u-1', recheckEvery: 'often' })).toThrow(/invalid recheckEvery/);
     for (const bad of [null, 'u-1', [], { identifier: 'jane@example.com' }, { identifier: 42 }]) {
       expect(() => checkSweepInput(bad)).toThrow(/invalid (sweep input|identifier)/);

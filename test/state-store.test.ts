@@ -158,6 +158,16 @@ describe.each([
     expect(await store.countAttempts(user, ['p'], attempt('s4'))).toEqual(new Map([['p', 1]]));
   });
 
+  it("keeps each user's approval mode, auto until set", async () => {
+    const [alice, bob] = [uniqueName('alice'), uniqueName('bob')];
+    expect(await store.getApprovalMode(alice)).toBe('auto');
+    await store.setApprovalMode(alice, 'ask');
+    expect(await store.getApprovalMode(alice)).toBe('ask');
+    expect(await store.getApprovalMode(bob)).toBe('auto');
+    await store.setApprovalMode(alice, 'auto');
+    expect(await store.getApprovalMode(alice)).toBe('auto');
+  });
+
   it('keeps everything across a reopen, and opening again (even twice at once) migrates nothing twice', async () => {
     const user = uniqueName('user');
     const first = await connect();

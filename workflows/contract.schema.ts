@@ -10,6 +10,9 @@ import { z } from 'zod';
 import {
   IDENTIFIER_PATTERN,
   type AgentSessionSummary,
+  type ApprovalReport,
+  type DecideProposalsInput,
+  type Proposal,
   type ConnectionState,
   type HandledReport,
   type ReauthorizedSignal,
@@ -55,6 +58,10 @@ export const SweepInputSchema = z
     remindEvery: DurationSchema.optional().meta({
       description: 'while waiting, remind the user with a fresh link this often, after one at once (default 1 day)',
     }),
+    approvalTimeout: DurationSchema.optional().meta({
+      description:
+        'approval mode ask: how long proposed events wait for the user, at most 30 days (default 24 hours); then denied',
+    }),
   })
   .meta({ title: 'SweepInput', description: 'The one argument of the inboxSweep workflow.' });
 
@@ -67,6 +74,7 @@ export const SweepPhaseSchema = z
     'delegating',
     'checking_connections',
     'awaiting_reauthorization',
+    'awaiting_approval',
     'minting_token',
     'updating_vault',
     'reading_inbox',
@@ -83,6 +91,51 @@ export const ConnectionStateSchema = z.object({
   linkCreatedAt: z.string().optional(),
   linkExpiresAt: z.string().optional().meta({ description: 'when Scalekit stops honouring the link (~1 minute)' }),
 });
+
+export const ApprovalModeSchema = z
+  .enum(['auto', 'ask'])
+  .meta({ title: 'ApprovalMode', description: "auto: the worker confirms allowed events; ask: the user decides each" });
+
+export const ProposalSchema = z
+  .object({
+    id: z.string(),
+    messageId: z.string(),
+    title: z.string(),
+    start: z.string().meta({ description: 'RFC 3339' }),
+    end: z.string().meta({ description: 'RFC 3339' }),
+    description: z.string().meta({ description: "ends with the message's marker line" }),
+  })
+  .meta({ title: 'Proposal', description: 'An event the policy allowed, waiting for the user (approval mode ask).' });
+
+export const ProposalViewSchema = ProposalSchema.extend({
+  state: z.enum(['pending', 'approved', 'denied']),
+  reason: z.string().optional(),
+  eventId: z.string().optional(),
+});
+
+export const ApprovalReportSchema = z.object({
+  approved: z.array(z.object({ id: z.string(), messageId: z.string(), eventId: z.string() })),
+  denied: z.array(z.object({ id: z.string(), messageId: z.string(), reason: z.string() })),
+  timedOut: z.boolean().meta({ description: 'the wait ran out: every proposal still pending then was denied' }),
+});
+
+/** At most this long a reason; it goes into history and the ledger. */
+export const MAX_REASON_CHARS = 500;
+
+export const DecideProposalsInputSchema = z
+  .strictObject({
+    decisions: z
+      .array(
+        z.strictObject({
+          id: z.string().min(1).max(100),
+          decision: z.enum(['approve', 'deny']),
+          reason: z.string().max(MAX_REASON_CHARS).optional(),
+        }),
+      )
+      .min(1),
+    by: z.string().max(200).optional(),
+  })
+  .meta({ title: 'DecideProposalsInput', description: 'The argument of the decideProposals Update.' });
 
 export const SweepStatusSchema = z
   .object({
@@ -118,6 +171,9 @@ export const SweepStatusSchema = z
         toolCalls: z.number().int().optional(),
       })
       .optional(),
+    approval: ApprovalModeSchema.optional(),
+    proposals: z.array(ProposalViewSchema).optional(),
+    approvalDeadline: z.string().optional().meta({ description: 'when proposals still pending are denied' }),
   })
   .meta({ title: 'SweepStatus', description: 'The answer of the status query.' });
 
@@ -130,6 +186,7 @@ export const AgentSessionSummarySchema = z.object({
   error: z.object({ type: z.string(), message: z.string() }).optional(),
   toolErrors: z.number().int().meta({ description: 'MCP tool results with is_error' }),
   reportedNoAction: z.array(z.string()).meta({ description: 'message ids the agent judged to need no action' }),
+  proposals: z.array(ProposalSchema).optional(),
 });
 
 export const HandledReportSchema = z.object({
@@ -166,6 +223,7 @@ export const SweepReportSchema = z
       .object({ workflowId: z.string(), runId: z.string() })
       .optional()
       .meta({ description: 'for delegated: the sweep run this start attached to or started' }),
+    approval: ApprovalReportSchema.optional().meta({ description: 'approval mode ask: what the user decided' }),
   })
   .meta({ title: 'SweepReport', description: 'The result of the inboxSweep workflow.' });
 
@@ -179,6 +237,7 @@ export const contractSchemas = {
   'sweep-report': SweepReportSchema,
   'sweep-status': SweepStatusSchema,
   'reauthorized-signal': ReauthorizedSignalSchema,
+  'decide-proposals': DecideProposalsInputSchema,
 } as const;
 
 // Compile-time checks that the interfaces of contract.ts and these schemas describe the same shapes:
@@ -197,3 +256,6 @@ agrees<Fits<AgentSessionSummary, z.infer<typeof AgentSessionSummarySchema>>>();
 agrees<Fits<HandledReport, z.infer<typeof HandledReportSchema>>>();
 agrees<Fits<ConnectionState, z.infer<typeof ConnectionStateSchema>>>();
 agrees<Fits<ReauthorizedSignal, z.infer<typeof ReauthorizedSignalSchema>>>();
+agrees<Fits<Proposal, z.infer<typeof ProposalSchema>>>();
+agrees<Fits<ApprovalReport, z.infer<typeof ApprovalReportSchema>>>();
+agrees<Fits<DecideProposalsInput, z.input<typeof DecideProposalsInputSchema>>>();

@@ -9,7 +9,7 @@ import {
   WorkflowIdReusePolicy,
   type Duration,
 } from '@temporalio/common';
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 export const TASK_QUEUE = 'inbox-agent';
 
@@ -177,6 +177,8 @@ export interface AgentSessionInput {
   /** The e-mails this session must handle (ids and subjects), sealed: subjects are user mail. */
   batch: SealedSecret;
   eventForEveryEmail: boolean;
+  /** `ask`: the policy's allowed `create_event` calls become proposals instead (default `auto`). */
+  approval?: ApprovalMode;
 }
 
 /** Which session activity's sessions `endAgentSession` interrupts and archives. */
@@ -207,6 +209,8 @@ export interface InboxBatch {
   recovered: number;
   /** Unread messages set aside (`gave_up`) after MAX_ATTEMPTS sessions: skipped until `retry`. */
   gaveUp: number;
+  /** The user's approval mode, read from the shared store with the ledger (no call of its own). */
+  approval?: ApprovalMode;
 }
 
 export interface HandledReport {
@@ -229,6 +233,66 @@ export interface AgentSessionSummary {
   toolErrors: number;
   /** Message ids the agent reported as needing no action (parsed from its final message). */
   reportedNoAction: string[];
+  /**
+   * In approval mode `ask`: the events the tool policy allowed but the worker did not let the agent
+   * create; they wait for the user (`decideProposals`), and the worker creates the approved ones.
+   */
+  proposals?: Proposal[];
+}
+
+/**
+ * Per user, stored with the user's state: `auto` (the default) lets the worker confirm the events
+ * its tool policy allows; `ask` makes each of them a proposal the user approves or denies first.
+ */
+export type ApprovalMode = 'auto' | 'ask';
+export const APPROVAL_MODES: readonly ApprovalMode[] = ['auto', 'ask'];
+
+/**
+ * An event the agent asked to create and the policy allowed, held for the user's decision. `id` is
+ * derived from the sweep run and the message, so a re-run session proposes the same id again.
+ * Title and description are exactly what the worker books when approved (the description ends with
+ * the message's marker line).
+ */
+export interface Proposal {
+  id: string;
+  messageId: string;
+  title: string;
+  /** RFC 3339. */
+  start: string;
+  end: string;
+  description: string;
+}
+
+export type ProposalDecision = 'approve' | 'deny';
+
+/** The argument of the `decideProposals` Update: one decision per pending proposal named. */
+export interface DecideProposalsInput {
+  decisions: Array<{ id: string; decision: ProposalDecision; reason?: string }>;
+  /** Free text for the history: who decided, through what (CLI, link, Web UI). */
+  by?: string;
+}
+
+export interface DecideProposalsResult {
+  /** The proposals this Update decided, as decided. */
+  decided: Array<{ id: string; decision: ProposalDecision }>;
+  /** Still waiting for a decision. */
+  pending: string[];
+}
+
+/** A proposal as `status` shows it: pending until decided; decided ones until the sweep ends. */
+export interface ProposalView extends Proposal {
+  state: 'pending' | 'approved' | 'denied';
+  reason?: string;
+  /** Once the approved event is on the calendar. */
+  eventId?: string;
+}
+
+/** What became of the sweep's proposals (in the report). */
+export interface ApprovalReport {
+  approved: Array<{ id: string; messageId: string; eventId: string }>;
+  denied: Array<{ id: string; messageId: string; reason: string }>;
+  /** True when the wait ran out: every proposal still pending then was denied. */
+  timedOut: boolean;
 }
 
 /**
@@ -258,6 +322,9 @@ export const DEFAULT_RECHECK_EVERY = '1 hour';
 /** While waiting, the user is reminded (with a fresh link) this often, after a first notice at once. */
 export const DEFAULT_REMIND_EVERY = '1 day';
 export const DEFAULT_SESSION_TIMEOUT = '1 hour';
+/** How long proposals wait for the user's decision before they are all denied. */
+export const DEFAULT_APPROVAL_TIMEOUT = '24 hours';
+export const MAX_APPROVAL_TIMEOUT_MS = 30 * 24 * 3600_000;
 /** A session token lives at most 24 h and must outlive the session. */
 export const MAX_SESSION_TIMEOUT_MS = 23 * 3600_000;
 /** Links and consent go stale; a sweep waiting longer than this should be a new sweep. */
@@ -279,6 +346,8 @@ export interface SweepInput {
   recheckEvery?: Duration;
   /** While waiting, remind the user this often (default 1 day); the first reminder goes out at once. */
   remindEvery?: Duration;
+  /** In approval mode `ask`: how long proposals wait for a decision (default 24 hours); then denied. */
+  approvalTimeout?: Duration;
 }
 
 export const DEFAULT_MAX_EMAILS = 5;
@@ -289,6 +358,7 @@ export type SweepPhase =
   | 'delegating'
   | 'checking_connections'
   | 'awaiting_reauthorization'
+  | 'awaiting_approval'
   | 'minting_token'
   | 'updating_vault'
   | 'reading_inbox'
@@ -326,6 +396,12 @@ export interface SweepStatus {
   /** Unread messages set aside (`gave_up`) after MAX_ATTEMPTS sessions; `cli retry` brings one back. */
   setAside?: number;
   progress?: { eventsSeen: number; lastEventId?: string; toolCalls?: number };
+  /** The user's approval mode, once the sweep has read it with the inbox. */
+  approval?: ApprovalMode;
+  /** In approval mode `ask`: the sweep's proposals, pending and decided. */
+  proposals?: ProposalView[];
+  /** While proposals wait: when the undecided ones are denied. */
+  approvalDeadline?: string;
 }
 
 export interface SweepReport {
@@ -342,6 +418,8 @@ export interface SweepReport {
   messages?: HandledReport & { remaining: number; recovered: number; setAside?: number };
   /** For `delegated`: the sweep run this start attached to or started. */
   sweep?: { workflowId: string; runId: string };
+  /** In approval mode `ask`, when the session proposed events: what the user decided. */
+  approval?: ApprovalReport;
 }
 
 /** Input of the `notifyReauthorization` activity. */
@@ -367,6 +445,12 @@ export interface ReauthorizedSignal {
 }
 
 export const reauthorizedSignal = defineSignal<[ReauthorizedSignal?]>('reauthorized');
+/**
+ * The user's decisions on pending proposals. An Update, not a signal: the validator refuses (and
+ * the caller hears why) a decision for an id that is not pending, a second decision for one id, or
+ * an empty list, without a trace in history, so a replayed approve link changes nothing.
+ */
+export const decideProposalsUpdate = defineUpdate<DecideProposalsResult, [DecideProposalsInput]>('decideProposals');
 /**
  * The workflow's own view; `InboxAgentClient.status` adds the running session's progress from the
  * session activity's heartbeat details.

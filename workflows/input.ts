@@ -9,6 +9,7 @@ import { ApplicationFailure } from '@temporalio/common';
 // what is accepted here is what Temporal accepts; Temporal's own `msToNumber` is not public API.
 import ms, { type StringValue } from 'ms';
 import {
+  DEFAULT_APPROVAL_TIMEOUT,
   DEFAULT_REAUTH_TIMEOUT,
   DEFAULT_RECHECK_EVERY,
   DEFAULT_REMIND_EVERY,
@@ -17,6 +18,7 @@ import {
   DEFAULT_MAX_EMAILS,
   IDENTIFIER_RULE,
   isValidIdentifier,
+  MAX_APPROVAL_TIMEOUT_MS,
   MAX_MAX_EMAILS,
   MAX_REAUTH_TIMEOUT_MS,
   MAX_SESSION_TIMEOUT_MS,
@@ -86,6 +88,7 @@ export interface CheckedSweepInput {
   eventForEveryEmail: boolean;
   recheckEveryMs: number;
   remindEveryMs: number;
+  approvalTimeoutMs: number;
 }
 
 /** `SweepInput` as a foreign starter may send it: checked, defaulted and capped. */
@@ -114,6 +117,11 @@ export function checkSweepInput(input: unknown): CheckedSweepInput {
     eventForEveryEmail: fields.eventForEveryEmail === true,
     recheckEveryMs: parseDuration('recheckEvery', fields.recheckEvery ?? DEFAULT_RECHECK_EVERY),
     remindEveryMs: parseDuration('remindEvery', fields.remindEvery ?? DEFAULT_REMIND_EVERY),
+    approvalTimeoutMs: parseDuration(
+      'approvalTimeout',
+      fields.approvalTimeout ?? DEFAULT_APPROVAL_TIMEOUT,
+      MAX_APPROVAL_TIMEOUT_MS,
+    ),
   };
 }
 

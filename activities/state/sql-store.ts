@@ -1,3 +1,4 @@
+import type { ApprovalMode } from '../../workflows/contract.js';
 import type { Attempt, HandledMessage, RememberedVault, UserStateStore } from '../user-state.js';
 
 /**
@@ -74,6 +75,12 @@ const MIGRATIONS: ReadonlyArray<string | readonly string[]> = [
        PRIMARY KEY (identifier, message_id)
      )`,
   ],
+  // Per-user settings the user (or an operator) chooses; a user with no row has the defaults.
+  `CREATE TABLE inbox_agent_users (
+     identifier TEXT PRIMARY KEY,
+     approval   TEXT NOT NULL CHECK (approval IN ('auto', 'ask')),
+     updated_at TEXT NOT NULL
+   )`,
 ];
 
 /** Rows per statement: far below both databases' bound-parameter limits (SQLite 32766, PostgreSQL 65535). */
@@ -161,7 +168,6 @@ export class SqlUserStateStore implements UserStateStore {
           ...(row.event_id !== null && { eventId: row.event_id }),
           ...(row.reason !== null && { reason: row.reason }),
           ...(row.run_id !== null && { runId: row.run_id }),
-        });
       }
     }
     // Rows come in index order; callers get them in the order they asked, like every store.
@@ -227,6 +233,22 @@ export class SqlUserStateStore implements UserStateStore {
       messageId,
     ]);
     return removed.length > 0;
+  }
+
+  async getApprovalMode(identifier: string): Promise<ApprovalMode> {
+    const [row] = await this.db.query<{ approval: ApprovalMode }>(
+      'SELECT approval FROM inbox_agent_users WHERE identifier = $1',
+      [identifier],
+    );
+    return row?.approval ?? 'auto';
+  }
+
+  async setApprovalMode(identifier: string, mode: ApprovalMode): Promise<void> {
+    await this.db.query(
+      `INSERT INTO inbox_agent_users (identifier, approval, updated_at) VALUES ($1, $2, $3)
+       ON CONFLICT (identifier) DO UPDATE SET approval = excluded.approval, updated_at = excluded.updated_at`,
+      [identifier, mode, new Date().toISOString()],
+    );
   }
 
   close(): Promise<void> {
