@@ -3,6 +3,7 @@ import type { ManagedAgentsPort } from './apis/managed-agents.js';
 import type { ScalekitConnectedAccounts } from '../consent/connected-accounts.js';
 import type { ScalekitApi } from './apis/scalekit.js';
 import type { ConsentStateCodec } from '../consent/state.js';
+import type { ApprovalLinks } from '../consent/approval-links.js';
 import type { Notifier } from './notify.js';
 import type { Sealer } from './seal.js';
 import type { UserStateStore } from './user-state.js';
@@ -15,6 +16,8 @@ export interface ActivityDeps {
   connectedAccounts: ScalekitConnectedAccounts;
   /** Set when the consent callback is deployed: links then lead back to it through user verification. */
   consent?: { callbackUrl: string; state: ConsentStateCodec };
+  /** Set with `consent`: approve/deny links for proposed events, served by the same callback. */
+  approvalLinks?: ApprovalLinks;
   /** Where reminders go while a sweep waits for consent (default: the worker's log). */
   notifier?: Notifier;
   /** Lets a waiting sweep pause and unpause its user's schedule. */

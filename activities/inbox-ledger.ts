@@ -80,6 +80,8 @@ export function createInboxLedger({ sealer, state }: ActivityDeps, provisioning:
         unread: unread.length,
         recovered,
         gaveUp: records.filter((h) => h.disposition === 'gave_up').length,
+        // Read here, with the ledger, so the mode costs the sweep no call of its own.
+        ...(batch.length > 0 ? { approval: await state.getApprovalMode(input.identifier) } : {}),
       };
     });
   }

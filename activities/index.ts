@@ -1,6 +1,7 @@
 import { ErrorType, MAX_SESSION_TIMEOUT_MS, type SweepInput } from '../workflows/contract.js';
 import { checkIdentifier, checkMessageId, parseDuration } from '../workflows/input.js';
 import type { ActivityDeps } from './deps.js';
+import { createNotifyApproval, createRecordDecisions, createUserSettings } from './approvals.js';
 import { createCheckConnections, createConnectionsReport } from './check-connections.js';
 import { createInboxLedger } from './inbox-ledger.js';
 import { nonRetryable, withClassifiedFailures } from './failures.js';
@@ -32,6 +33,9 @@ export function createActivities(deps: ActivityDeps) {
   const connectionsReport = createConnectionsReport(deps, provisioning);
   const notifyReauthorization = createNotifyReauthorization(connectionsReport, deps.notifier ?? logNotifier);
   const consentSchedule = createConsentSchedule(deps.schedules);
+  const userSettings = createUserSettings(deps);
+  const notifyApproval = createNotifyApproval(deps.notifier ?? logNotifier, deps.approvalLinks);
+  const recordDecisions = createRecordDecisions(deps, provisioning);
   return withClassifiedFailures({
     ensureProvisioned: () => provisioning.ensure(),
     checkConnections: forUser(createCheckConnections(connectionsReport)),
@@ -56,6 +60,12 @@ export function createActivities(deps: ActivityDeps) {
     retryMessage: forUser((identifier, messageId: string) =>
       ledger.retryMessage(identifier, checkMessageId(messageId)),
     ),
+    userSettings: async (input: Parameters<typeof userSettings>[0]) =>
+      userSettings({ ...input, identifier: checkIdentifier(input?.identifier) }),
+    notifyApproval: async (input: Parameters<typeof notifyApproval>[0]) =>
+      notifyApproval({ ...input, identifier: checkIdentifier(input?.identifier) }),
+    recordDecisions: async (input: Parameters<typeof recordDecisions>[0]) =>
+      recordDecisions({ ...input, identifier: checkIdentifier(input?.identifier) }),
     startSweep: async (input: SweepInput, taskQueue: string) => {
       if (!deps.startSweep) throw nonRetryable(ErrorType.InvalidRequest, 'this worker cannot start sweeps');
       return deps.startSweep(input, taskQueue);

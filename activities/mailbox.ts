@@ -26,6 +26,8 @@ const eventList = z.object({
     .default([]),
 });
 
+const createdEvent = z.object({ id: z.string() });
+
 export interface UnreadMessage {
   id: string;
   subject: string;
@@ -75,5 +77,17 @@ export class Mailbox {
     const marker = markerFor(messageId);
     const listing = eventList.parse(await this.call('googlecalendar_list_events', { query: marker, max_results: 10 }));
     return listing.items.find((e) => (e.description ?? '').includes(marker))?.id;
+  }
+
+  /** Books an event exactly as given (an approved proposal): no attendees, no invitations. */
+  async createEvent(event: { title: string; start: string; end: string; description: string }): Promise<string> {
+    const minutes = Math.max(1, Math.round((Date.parse(event.end) - Date.parse(event.start)) / 60_000));
+    const created = await this.call('googlecalendar_create_event', {
+      summary: event.title,
+      start_datetime: event.start,
+      event_duration_minutes: minutes,
+      description: event.description,
+    });
+    return createdEvent.parse(created).id;
   }
 }

@@ -25,22 +25,48 @@ export interface ReauthorizationNotice {
   sentAt: string;
 }
 
+/**
+ * One proposed event waiting for the user (approval mode `ask`): what the app shows its user, with
+ * links that approve or deny it (when the consent callback is deployed; otherwise the CLI or the
+ * typed client decide). Title and summary come from the mail: they travel only to the app.
+ */
+export interface ApprovalNotice {
+  /** Stable across retries, so a receiver can drop duplicates. */
+  id: string;
+  event: 'approval.needed';
+  identifier: string;
+  proposal: { id: string; title: string; start: string; end: string; description: string };
+  approveLink?: string;
+  denyLink?: string;
+  /** When the proposal is denied unless decided. */
+  deadline: string;
+  workflowId: string;
+  sentAt: string;
+}
+
+export type Notice = ReauthorizationNotice | ApprovalNotice;
+
 /** Where reminders go. Implementations throw to have Temporal retry the reminder. */
 export interface Notifier {
-  notify(notice: ReauthorizationNotice): Promise<void>;
+  notify(notice: Notice): Promise<void>;
 }
 
 /**
- * The default: one log line per reminder on the worker. The link is not in it: logs are read by
- * operators and kept, and a link lets whoever holds it start a consent for the user; `npm run cli --
- * links <identifier>` makes a fresh one for the person it belongs to.
+ * The default: one log line per notice on the worker. Links are not in it: logs are read by
+ * operators and kept, and a consent link lets whoever holds it start a consent for the user, an
+ * approval link approve the user's event; `npm run cli -- links <identifier>` makes a fresh consent
+ * link, `proposals`/`approve` decide. Nor the mail's words (an approval's title), which logs must not hold.
  */
 export const logNotifier: Notifier = {
   async notify(n) {
-    const line = `${n.event} for ${n.identifier}: ${n.connection} needs consent (${n.link ? 'link made' : 'no link'}, deadline ${n.deadline})`;
+    const line =
+      n.event === 'approval.needed'
+        ? `${n.event} for ${n.identifier}: proposal ${n.proposal.id} (${n.approveLink ? 'links made' : 'no links: decide with the CLI'}, deadline ${n.deadline})`
+        : `${n.event} for ${n.identifier}: ${n.connection} needs consent (${n.link ? 'link made' : 'no link'}, deadline ${n.deadline})`;
     if (Context.current) {
       try {
-        Context.current().log.info(line, { event: n.event, identifier: n.identifier, connection: n.connection });
+        const connection = n.event === 'approval.needed' ? {} : { connection: n.connection };
+        Context.current().log.info(line, { event: n.event, identifier: n.identifier, ...connection });
         return;
       } catch {
         // not in an activity

@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { ScalekitConnectedAccounts } from '../consent/connected-accounts.js';
 import { createConsentState } from '../consent/state.js';
+import { createApprovalLinks } from '../consent/approval-links.js';
 import type { InboxAgentClient } from '../client/index.js';
 import type { CallbackConfig } from './config.js';
 import { createCallbackServer, type CallbackOutcome } from './server.js';
@@ -29,6 +30,8 @@ export async function startCallback(
         clientSecret: config.SCALEKIT_CLIENT_SECRET,
       }),
       inbox,
+      // Verifying needs only the key; links are made by workers, which know the public URL.
+      approvals: createApprovalLinks(config.INBOX_AGENT_CONSENT_KEY, 'http://callback.invalid'),
       log: options.log,
     },
     options.onOutcome,

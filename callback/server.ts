@@ -5,19 +5,24 @@ import type { ScalekitConnectedAccounts } from '../consent/connected-accounts.js
 import { ConsentStateError, type ConsentBinding, type ConsentStateCodec } from '../consent/state.js';
 import { resumeAfterConsent } from '../consent/schedules.js';
 import { InvalidInputError, type InboxAgentClient } from '../client/index.js';
-import { page } from './pages.js';
+import type { ApprovalLinks } from '../consent/approval-links.js';
+import { createApprovalHandler, type ApprovalOutcome } from './approval.js';
+import { page, refuse } from './pages.js';
 
 export interface CallbackDeps {
   state: ConsentStateCodec;
   accounts: Pick<ScalekitConnectedAccounts, 'verifyUser' | 'isActive'>;
   inbox: InboxAgentClient;
+  /** Approve/deny links of proposed events (approval mode ask), signed with the same key. */
+  approvals?: ApprovalLinks;
   log?: (line: string) => void;
 }
 
 /** What happened on one redirect; the tests and the log read it. */
 export type CallbackOutcome =
   | { result: 'verified' | 'already_verified'; identifier: string; connection: string; signalled: string[] }
-  | { result: 'rejected'; status: number; reason: string };
+  | { result: 'rejected'; status: number; reason: string }
+  | ApprovalOutcome;
 
 /**
  * The consent callback: Scalekit's `user_verify_url`. After the user consents at the provider,
@@ -28,6 +33,7 @@ export type CallbackOutcome =
  */
 export function createCallbackHandler(deps: CallbackDeps) {
   const log = deps.log ?? ((line: string) => console.log(line));
+  const approval = deps.approvals && createApprovalHandler({ links: deps.approvals, inbox: deps.inbox, log });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<CallbackOutcome | undefined> {
     const url = new URL(req.url ?? '/', 'http://callback.invalid');
@@ -35,6 +41,8 @@ export function createCallbackHandler(deps: CallbackDeps) {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
       return undefined;
     }
+    const approvalPath = /^\/approval\/([^/]+)$/.exec(url.pathname);
+    if (approvalPath && approval) return approval(req, res, url, safeDecode(approvalPath[1]!));
     const match = /^\/verify\/([^/]+)$/.exec(url.pathname);
     if (!match) return reject(res, 404, 'Not found', ['There is nothing here.']);
     if (req.method !== 'GET' && req.method !== 'HEAD')
@@ -127,10 +135,7 @@ export function createCallbackHandler(deps: CallbackDeps) {
     return signalled;
   }
 
-  function reject(res: ServerResponse, status: number, title: string, text: string[]): CallbackOutcome {
-    page(res, status, title, text);
-    return { result: 'rejected', status, reason: title };
-  }
+  const reject = refuse;
 
   return handle;
 }

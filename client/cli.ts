@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ConfigError } from '../common/errors.js';
 import {
   formatConnections,
+  formatProposals,
   formatProvision,
   formatSchedule,
   formatScheduleList,
@@ -248,6 +249,67 @@ program
             : `${messageId} is not set aside for ${identifier}: nothing to retry`,
         );
         if (!back) process.exitCode = 1;
+      },
+    ),
+  );
+
+program
+  .command('user')
+  .argument('<identifier>', 'the user')
+  .addOption(
+    new Option('--approval <mode>', 'auto: the worker books allowed events; ask: the user approves each').choices([
+      'auto',
+      'ask',
+    ]),
+  )
+  .description("show the user's settings, or change the approval mode (stored with the user's state)")
+  .action((identifier: string, o: { approval?: 'auto' | 'ask' }) =>
+    withClient(
+      () => assertIdentifier(identifier),
+      async (c) => print(await c.userSettings(identifier, o), (v) => `${v.identifier}: approval mode ${v.approval}`),
+    ),
+  );
+
+program
+  .command('proposals')
+  .argument('<identifier>', 'the user')
+  .description("the events the user's running sweep proposed (approval mode ask), pending and decided")
+  .action((identifier: string) =>
+    withClient(
+      () => assertIdentifier(identifier),
+      async (c) => {
+        const found = await c.proposals(identifier);
+        print(found, (v) => formatProposals(identifier, v.proposals, v.deadline));
+      },
+    ),
+  );
+
+program
+  .command('approve')
+  .argument('<identifier>', 'the user')
+  .argument('[ids...]', 'proposal ids (default: every pending one)')
+  .option('--deny', 'deny instead of approve')
+  .option('--reason <text>', 'with --deny: why (kept in the ledger)')
+  .description("approve (or deny) the proposed events of the user's running sweep")
+  .action((identifier: string, ids: string[], o: { deny?: boolean; reason?: string }) =>
+    withClient(
+      () => {
+        assertIdentifier(identifier);
+        if (o.reason !== undefined && !o.deny) throw new InvalidInputError('--reason goes with --deny');
+      },
+      async (c) => {
+        const result = await c.decideProposals(identifier, {
+          decision: o.deny ? 'deny' : 'approve',
+          ids,
+          ...(o.reason !== undefined ? { reason: o.reason } : {}),
+          by: 'cli',
+        });
+        print(result, (v) =>
+          [
+            ...v.decided.map((d) => `${d.decision === 'approve' ? 'approved' : 'denied'} ${d.id}`),
+            v.pending.length ? `still pending: ${v.pending.join(', ')}` : 'nothing left pending; the sweep goes on',
+          ].join('\n'),
+        );
       },
     ),
   );

@@ -1,4 +1,10 @@
-import type { ConnectionsReport, ProvisionResult, SweepReport, SweepStatus } from '../workflows/contract.js';
+import type {
+  ConnectionsReport,
+  ProposalView,
+  ProvisionResult,
+  SweepReport,
+  SweepStatus,
+} from '../workflows/contract.js';
 import type { SweepListing } from './index.js';
 import type { ScheduleSummaryView, ScheduleView, UnscheduleResult } from './schedules.js';
 
@@ -37,6 +43,26 @@ export function formatStatus(workflowId: string, s: SweepStatus): string {
   if (s.reauthDeadline) lines.push(`  waiting for re-authorization until ${s.reauthDeadline}`);
   if (s.sessionId) lines.push(`  session ${s.sessionId}, ${s.progress?.eventsSeen ?? 0} events so far`);
   if (s.setAside) lines.push(`  ${setAsideLine(s.setAside, s.identifier)}`);
+  if (s.approval) lines.push(`  approval mode ${s.approval}`);
+  if (s.proposals?.length) lines.push(formatProposals(s.identifier, s.proposals, s.approvalDeadline, '  '));
+  return lines.join('\n');
+}
+
+/** Proposed events, one per line, with what to type for the pending ones. */
+export function formatProposals(identifier: string, proposals: ProposalView[], deadline?: string, indent = ''): string {
+  if (!proposals.length) return `${indent}no proposed events for ${identifier}`;
+  const lines = proposals.map((p) => {
+    const state =
+      p.state === 'pending'
+        ? 'pending'
+        : `${p.state}${p.reason ? ` (${p.reason})` : ''}${p.eventId ? ` → event ${p.eventId}` : ''}`;
+    return `${indent}${p.id}  ${state}  ${p.title}  ${p.start} → ${p.end}`;
+  });
+  if (proposals.some((p) => p.state === 'pending')) {
+    lines.push(
+      `${indent}waiting until ${deadline ?? '?'}: npm run cli -- approve ${identifier} [ID…], or approve --deny --reason TEXT [ID…]`,
+    );
+  }
   return lines.join('\n');
 }
 
@@ -53,6 +79,12 @@ export function formatReport(r: SweepReport): string {
   }
   if (r.messages?.gaveUp.length) lines.push(`  gave up on ${r.messages.gaveUp.join(', ')} after 3 sessions`);
   if (r.messages?.setAside) lines.push(`  ${setAsideLine(r.messages.setAside, r.identifier)}`);
+  if (r.approval) {
+    const a = r.approval;
+    lines.push(
+      `  approval: ${a.approved.length} approved, ${a.denied.length} denied${a.timedOut ? ' (the wait ran out; undecided proposals denied)' : ''}`,
+    );
+  }
   lines.push(`  ${r.startedAt} → ${r.finishedAt}`);
   return lines.join('\n');
 }

@@ -6,6 +6,7 @@ import {
   ScheduleOverlapPolicy,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
   type ScheduleDescription,
   type ScheduleHandle,
   type ScheduleSpec,
@@ -16,7 +17,15 @@ import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
 import type { Duration } from '@temporalio/common';
 import { ApplicationFailure } from '@temporalio/common';
 import {
+  APPROVAL_MODES,
   connectionsWorkflowId,
+  decideProposalsUpdate,
+  userSettingsWorkflowId,
+  type ApprovalMode,
+  type DecideProposalsResult,
+  type ProposalDecision,
+  type ProposalView,
+  type UserSettings,
   MAX_MAX_EMAILS,
   MAX_REAUTH_TIMEOUT_MS,
   scheduledSweepWorkflowId,
@@ -38,7 +47,7 @@ import {
   sweepWorkflowId,
 } from '../workflows/contract.js';
 import { checkIdentifier, checkMessageId, checkRequestId, parseDuration } from '../workflows/input.js';
-import type { connections, inboxSweep, provision, retryMessage } from '../workflows/index.js';
+import type { connections, inboxSweep, provision, retryMessage, userSettings } from '../workflows/index.js';
 import { loadClientConfig, type ClientConfig } from './config.js';
 import { sweepStatus } from './status.js';
 
@@ -296,6 +305,75 @@ export class InboxAgentClient {
       await this.client.workflow.getHandle(id).signal(reauthorizedSignal, { note: options.note });
     }
     return ids;
+  }
+
+  /** The user's settings (the approval mode), as the shared store holds them. */
+  async userSettings(identifier: string, change: { approval?: ApprovalMode } = {}): Promise<UserSettings> {
+    assertIdentifier(identifier);
+    if (change.approval !== undefined && !APPROVAL_MODES.includes(change.approval)) {
+      throw new InvalidInputError(`invalid approval mode "${change.approval}": expected ${APPROVAL_MODES.join(' or ')}`);
+    }
+    return this.client.workflow.execute<typeof userSettings>('userSettings', {
+      taskQueue: this.taskQueue,
+      workflowId: userSettingsWorkflowId(identifier, randomUUID()),
+      args: [{ identifier, ...(change.approval ? { approval: change.approval } : {}) }],
+    });
+  }
+
+  /** The user's running sweep's proposed events (approval mode ask): pending and decided. */
+  async proposals(identifier: string): Promise<{ workflowId?: string; proposals: ProposalView[]; deadline?: string }> {
+    const sweep = await this.runningSweep(identifier);
+    return sweep?.status?.proposals
+      ? {
+          workflowId: sweep.workflowId,
+          proposals: sweep.status.proposals,
+          ...(sweep.status.approvalDeadline ? { deadline: sweep.status.approvalDeadline } : {}),
+        }
+      : { proposals: [] };
+  }
+
+  /**
+   * Approves (or denies) the given pending proposals of the user's running sweep, every pending one
+   * when `ids` is empty, through the `decideProposals` Update. Ids that are not pending, or a sweep
+   * that waits for nothing, are refused (InvalidInputError) and nothing changes.
+   */
+  async decideProposals(
+    identifier: string,
+    options: { decision: ProposalDecision; ids?: string[]; reason?: string; by?: string; runId?: string },
+  ): Promise<DecideProposalsResult & { workflowId: string }> {
+    assertIdentifier(identifier);
+    const workflowId = sweepWorkflowId(identifier);
+    let ids = options.ids ?? [];
+    if (ids.length === 0) {
+      const { proposals } = await this.proposals(identifier);
+      ids = proposals.filter((p) => p.state === 'pending').map((p) => p.id);
+      if (ids.length === 0) throw new InvalidInputError(`no proposal of ${identifier} waits for a decision`);
+    }
+    const handle = this.client.workflow.getHandle<typeof inboxSweep>(workflowId, options.runId);
+    try {
+      const result = await handle.executeUpdate(decideProposalsUpdate, {
+        args: [
+          {
+            decisions: ids.map((id) => ({
+              id,
+              decision: options.decision,
+              ...(options.reason !== undefined ? { reason: options.reason } : {}),
+            })),
+            ...(options.by ? { by: options.by } : {}),
+          },
+        ],
+      });
+      return { ...result, workflowId };
+    } catch (err) {
+      // The validator's refusal (not pending, named twice) is the caller's input, as is a closed sweep.
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+        throw new InvalidInputError(err.cause.message);
+      }
+      if (err instanceof WorkflowNotFoundError) {
+        throw new InvalidInputError(`no sweep of ${identifier} waits for a decision`);
+      }
+      throw err;
+    }
   }
 
   /**

@@ -1,4 +1,4 @@
-import { errors, jwtVerify, SignJWT } from 'jose';
+import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import { isValidIdentifier } from '../workflows/contract.js';
 
@@ -52,32 +52,43 @@ export function createConsentState(keyBase64: string): ConsentStateCodec {
   if (key.length < 32) throw new Error('consent state key must be at least 32 bytes');
   return {
     async sign({ identifier, connection, workflowId }, ttlSeconds = DEFAULT_STATE_TTL_SECONDS) {
-      const now = Math.floor(Date.now() / 1000);
-      return new SignJWT({ conn: connection, ...(workflowId ? { wf: workflowId } : {}) })
-        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-        .setSubject(identifier)
-        .setIssuer(ISSUER)
-        .setAudience(AUDIENCE)
-        .setIssuedAt(now)
-        .setExpirationTime(now + ttlSeconds)
-        .sign(key);
+      const claims = { conn: connection, ...(workflowId ? { wf: workflowId } : {}) };
+      return signFor(claims, identifier, AUDIENCE, Math.floor(Date.now() / 1000) + ttlSeconds, key);
     },
     async verify(state) {
-      let payload;
-      try {
-        ({ payload } = await jwtVerify(state, key, { algorithms: ['HS256'], audience: AUDIENCE, issuer: ISSUER }));
-      } catch (err) {
-        if (err instanceof errors.JWTExpired) throw new ConsentStateError('expired', 'this link has expired');
-        if (err instanceof errors.JWSSignatureVerificationFailed || err instanceof errors.JWTClaimValidationFailed) {
-          throw new ConsentStateError('forged', 'this link was not made by inbox-agent');
-        }
-        throw new ConsentStateError('malformed', 'this link is damaged');
-      }
-      const { sub, conn, wf } = payload;
+      const { sub, conn, wf } = await verifySigned(state, key, AUDIENCE);
       if (typeof sub !== 'string' || !isValidIdentifier(sub) || typeof conn !== 'string') {
         throw new ConsentStateError('malformed', 'this link names no user or connection');
       }
       return { identifier: sub, connection: conn, ...(typeof wf === 'string' ? { workflowId: wf } : {}) };
     },
   };
+}
+
+/**
+ * Checks a token this deployment signed (HS256 under the consent key) for one audience: consent
+ * states and approval links share the key, never the audience, so neither passes for the other.
+ */
+export async function verifySigned(token: string, key: Uint8Array, audience: string): Promise<JWTPayload> {
+  try {
+    return (await jwtVerify(token, key, { algorithms: ['HS256'], audience, issuer: ISSUER })).payload;
+  } catch (err) {
+    if (err instanceof errors.JWTExpired) throw new ConsentStateError('expired', 'this link has expired');
+    if (err instanceof errors.JWSSignatureVerificationFailed || err instanceof errors.JWTClaimValidationFailed) {
+      throw new ConsentStateError('forged', 'this link was not made by inbox-agent');
+    }
+    throw new ConsentStateError('malformed', 'this link is damaged');
+  }
+}
+
+/** Signs claims for `verifySigned`: subject, issuer, audience, issued now, expiring at `expiresAt` (unix s). */
+export function signFor(claims: JWTPayload, subject: string, audience: string, expiresAt: number, key: Uint8Array) {
+  return new SignJWT(claims)
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(subject)
+    .setIssuer(ISSUER)
+    .setAudience(audience)
+    .setIssuedAt()
+    .setExpirationTime(expiresAt)
+    .sign(key);
 }

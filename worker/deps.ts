@@ -4,6 +4,7 @@ import { createManagedAgents } from '../activities/apis/managed-agents.js';
 import { ScalekitApi } from '../activities/apis/scalekit.js';
 import { ScalekitConnectedAccounts } from '../consent/connected-accounts.js';
 import { createConsentState } from '../consent/state.js';
+import { createApprovalLinks } from '../consent/approval-links.js';
 import { logNotifier, webhookNotifier, type Notifier } from '../activities/notify.js';
 import { createSealer, sealKeys } from '../activities/seal.js';
 import { describeDatabaseUrl, openUserStateStore } from '../activities/state/index.js';
@@ -36,6 +37,7 @@ export async function buildActivityDeps(config: WorkerConfig, temporal: Client):
             callbackUrl: config.INBOX_AGENT_CALLBACK_URL,
             state: createConsentState(config.INBOX_AGENT_CONSENT_KEY),
           },
+          approvalLinks: createApprovalLinks(config.INBOX_AGENT_CONSENT_KEY, config.INBOX_AGENT_CALLBACK_URL),
         }
       : {}),
     notifier: buildNotifier(config),

@@ -94,7 +94,7 @@ export const ConnectionStateSchema = z.object({
 
 export const ApprovalModeSchema = z
   .enum(['auto', 'ask'])
-  .meta({ title: 'ApprovalMode', description: "auto: the worker confirms allowed events; ask: the user decides each" });
+  .meta({ title: 'ApprovalMode', description: 'auto: the worker confirms allowed events; ask: the user decides each' });
 
 export const ProposalSchema = z
   .object({

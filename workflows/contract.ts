@@ -287,6 +287,42 @@ export interface ProposalView extends Proposal {
   eventId?: string;
 }
 
+/** Input of the `notifyApproval` activity. */
+export interface ApprovalNoticeInput {
+  identifier: string;
+  proposals: Proposal[];
+  /** When undecided proposals are denied (ISO). */
+  deadline: string;
+}
+
+/** Input of the `recordDecisions` activity: decisions the workflow has not carried out yet. */
+export interface RecordDecisionsInput {
+  identifier: string;
+  /** A token minted for this step; needed only when something was approved. */
+  token?: SealedSecret;
+  approved: Proposal[];
+  denied: Array<{ proposal: Proposal; reason: string }>;
+}
+
+export interface DecidedProposals {
+  /** The approved proposals' events: created now, or found from an earlier attempt. */
+  events: Array<{ id: string; messageId: string; eventId: string }>;
+}
+
+/** Input of the `userSettings` workflow and activity: read the user's settings, or change them. */
+export interface UserSettingsInput {
+  identifier: string;
+  approval?: ApprovalMode;
+}
+
+export interface UserSettings {
+  identifier: string;
+  approval: ApprovalMode;
+}
+
+export const userSettingsWorkflowId = (identifier: string, requestId: string): string =>
+  `inbox-user-settings:${identifier}:${requestId}`;
+
 /** What became of the sweep's proposals (in the report). */
 export interface ApprovalReport {
   approved: Array<{ id: string; messageId: string; eventId: string }>;

@@ -9,6 +9,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { agentSession, apiCall } from './activity-options.js';
+import { ApprovalWait, type CarryOut } from './approval-wait.js';
 import {
   ErrorType,
   reauthorizedSignal,
@@ -16,6 +17,7 @@ import {
   sweepWorkflowId,
   type AgentSessionInput,
   type AgentSessionSummary,
+  type ApprovalMode,
   type ConnectionsReport,
   type HandledReport,
   type InboxBatch,
@@ -45,6 +47,10 @@ const { confirmHandled } = proxyActivities<Activities>({ ...apiCall, summary: 'C
 const { startSweep } = proxyActivities<Activities>({ ...apiCall, summary: "Start or attach to the user's sweep" });
 const { endAgentSession } = proxyActivities<Activities>({ ...apiCall, summary: 'Interrupt and archive the session' });
 const { archiveAgentSession } = proxyActivities<Activities>({ ...apiCall, summary: 'Archive the finished session' });
+const { recordDecisions } = proxyActivities<Activities>({
+  ...apiCall,
+  summary: 'Book the approved events, record the decisions',
+});
 
 /** A sweep sent back to the re-authorization wait by a session runs at most this many sessions. */
 const MAX_SESSIONS = 3;
@@ -165,6 +171,7 @@ function finished(state: SweepState, report: SweepReport): SweepReport {
 class Sweep {
   private readonly identifier: string;
   private readonly reauth: ReauthWait;
+  private readonly approvals: ApprovalWait;
   private readonly spent = new Map<string, number>();
 
   constructor(
@@ -178,6 +185,10 @@ class Sweep {
       reauthTimeoutMs: settings.reauthTimeoutMs,
       recheckEveryMs: settings.recheckEveryMs,
       remindEveryMs: settings.remindEveryMs,
+    });
+    this.approvals = new ApprovalWait(state, {
+      identifier: settings.identifier,
+      timeoutMs: settings.approvalTimeoutMs,
     });
   }
 
@@ -199,9 +210,10 @@ class Sweep {
     const inbox = await this.readInbox(token);
     if (!inbox.batch || inbox.messageIds.length === 0) return this.finish(this.report.nothingLeftOutcome());
     const vault = await this.updateVault(token);
-    const session = await this.runSession(token, inbox.batch, vault);
+    const session = await this.runSession(token, inbox.batch, vault, inbox.approval);
     const confirmed = await this.record(token, inbox.messageIds, session);
-    if (confirmed.unhandled.length > 0) await this.recheckConsent();
+    const unhandled = await this.awaitApproval(session, confirmed);
+    if (unhandled.length > 0) await this.recheckConsent();
     return this.finish(this.report.sessionOutcome());
   }
 
@@ -249,6 +261,7 @@ class Sweep {
       });
       this.report.inboxRead(inbox);
       this.state.setAside(this.report.setAside);
+      if (inbox.approval) this.state.approvalMode(inbox.approval);
       return inbox;
     } catch (err) {
       this.backOn(err, { [ErrorType.ConnectionInactive]: 'inactiveBeforeRead', [ErrorType.SealBroken]: 'sealBroken' });
@@ -268,7 +281,12 @@ class Sweep {
     }
   }
 
-  private async runSession(token: MintedToken, batch: SealedSecret, vault: VaultRef): Promise<AgentSessionSummary> {
+  private async runSession(
+    token: MintedToken,
+    batch: SealedSecret,
+    vault: VaultRef,
+    approval: ApprovalMode | undefined,
+  ): Promise<AgentSessionSummary> {
     const boundMs = sessionBound(this.settings.sessionTimeoutMs, token);
     if (boundMs === undefined) return this.back('tokenTooShort');
     this.state.enter('running_session');
@@ -278,6 +296,7 @@ class Sweep {
         vaultId: vault.vaultId,
         batch,
         eventForEveryEmail: this.settings.eventForEveryEmail,
+        ...(approval ? { approval } : {}),
       },
       boundMs,
       this.report.sessionStarting(),
@@ -291,13 +310,19 @@ class Sweep {
   /** Recorded whatever the session's end: an event that exists must never be booked again. */
   private async record(token: MintedToken, messageIds: string[], session: AgentSessionSummary): Promise<HandledReport> {
     this.state.enter('recording');
+    // A message with a proposed event is the approval step's: no "no action" for it, and no failed
+    // attempt either (it waits for the user, see awaitApproval).
+    const proposed = new Set([
+      ...this.approvals.proposedMessages,
+      ...(session.proposals ?? []).map((p) => p.messageId),
+    ]);
     let confirmed: HandledReport;
     try {
       confirmed = await confirmHandled({
         identifier: this.identifier,
         token: token.token,
-        messageIds,
-        noAction: session.reportedNoAction,
+        messageIds: messageIds.filter((id) => !proposed.has(id)),
+        noAction: session.reportedNoAction.filter((id) => !proposed.has(id)),
         eventForEveryEmail: this.settings.eventForEveryEmail,
         ...(countsAsAttempt(session)
           ? { attempt: { sessionId: session.sessionId, reason: attemptReason(session) } }
@@ -320,6 +345,38 @@ class Sweep {
     );
     return confirmed;
   }
+
+  /**
+   * Step "approval" (approval mode ask): the session's proposals wait for the user's decisions
+   * (`ApprovalWait`, bounded by `approvalTimeout`); the worker books the approved ones and records the
+   * denied ones. What is left unhandled is returned: a proposal approved but not booked (no token)
+   * waits for the next sweep, which proposes it again.
+   */
+  private async awaitApproval(session: AgentSessionSummary, confirmed: HandledReport): Promise<string[]> {
+    if (!session.proposals?.length) return confirmed.unhandled;
+    const approval = await this.approvals.settle(session.proposals, this.carryOut);
+    return this.report.approvalSettled(approval, session.proposals);
+  }
+
+  /** Books approved proposals with a fresh token (the session's may be a day old), records denials. */
+  private readonly carryOut: CarryOut = async (approved, denied) => {
+    const minted = approved.length > 0 ? await this.authorizedToken() : undefined;
+    const decide = (token: MintedToken | undefined) =>
+      recordDecisions({
+        identifier: this.identifier,
+        ...(token ? { token: token.token } : {}),
+        approved: token ? approved : [],
+        denied,
+      });
+    try {
+      return await decide(minted);
+    } catch (err) {
+      // The calendar went inactive since the mint: the denials are recorded, the approved messages
+      // stay unhandled and the next sweep proposes them again.
+      if (failureType(err) !== ErrorType.ConnectionInactive) throw err;
+      return decide(undefined);
+    }
+  };
 
   /**
    * Mail left unhandled may mean consent was revoked mid-session: then wait for re-authorization and

@@ -1,10 +1,21 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { apiCall } from './activity-options.js';
-import type { ConnectionsReport, ProvisionResult } from './contract.js';
-import { checkIdentifier, checkMessageId } from './input.js';
+import {
+  APPROVAL_MODES,
+  type ConnectionsReport,
+  type ProvisionResult,
+  type UserSettings,
+  type UserSettingsInput,
+} from './contract.js';
+import { checkIdentifier, checkMessageId, invalidInput } from './input.js';
 
-const { ensureProvisioned, checkConnections, retryMessage: retryInLedger } = proxyActivities<Activities>(apiCall);
+const {
+  ensureProvisioned,
+  checkConnections,
+  retryMessage: retryInLedger,
+  userSettings: readOrWriteSettings,
+} = proxyActivities<Activities>(apiCall);
 
 /**
  * The one-time build, run on a worker so that only workers hold Scalekit and Anthropic credentials;
@@ -22,4 +33,18 @@ export async function connections(identifier: string): Promise<ConnectionsReport
 /** An operator's `retry`: a message set aside (`gave_up`) goes back in the queue of the user's sweeps. */
 export async function retryMessage(identifier: string, messageId: string): Promise<boolean> {
   return retryInLedger(checkIdentifier(identifier), checkMessageId(messageId));
+}
+
+/**
+ * The user's settings in the shared store (the approval mode): read, or changed when `approval` is
+ * given. Run on a worker because only workers reach that store; clients need only Temporal access.
+ */
+export async function userSettings(input: UserSettingsInput): Promise<UserSettings> {
+  const identifier = checkIdentifier(input?.identifier);
+  if (input.approval !== undefined && !APPROVAL_MODES.includes(input.approval)) {
+    throw invalidInput(
+      `invalid approval mode ${JSON.stringify(input.approval)}: expected ${APPROVAL_MODES.join(' or ')}`,
+    );
+  }
+  return readOrWriteSettings({ identifier, ...(input.approval ? { approval: input.approval } : {}) });
 }

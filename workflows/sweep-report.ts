@@ -1,6 +1,8 @@
 import { workflowInfo } from '@temporalio/workflow';
 import type {
   AgentSessionSummary,
+  ApprovalReport,
+  Proposal,
   HandledReport,
   SweepOutcome,
   SweepReport,
@@ -23,6 +25,7 @@ export class SweepReportBuilder {
   private aside = 0;
   private vault?: VaultRef;
   private session?: AgentSessionSummary;
+  private approval?: ApprovalReport;
 
   constructor(private readonly identifier: string) {}
 
@@ -67,6 +70,21 @@ export class SweepReportBuilder {
     this.aside += confirmed.gaveUp.length;
   }
 
+  /**
+   * The user decided the session's proposals: approved ones booked count as events, denied ones as
+   * handled; an approved one left unbooked stays unhandled. Returns what is unhandled now.
+   */
+  approvalSettled(approval: ApprovalReport, proposals: Proposal[]): string[] {
+    this.approval = approval;
+    for (const { messageId, eventId } of approval.approved) {
+      if (!this.handled.events.some((e) => e.messageId === messageId)) this.handled.events.push({ messageId, eventId });
+    }
+    const settled = new Set([...approval.approved, ...approval.denied].map((p) => p.messageId));
+    const unbooked = proposals.map((p) => p.messageId).filter((id) => !settled.has(id));
+    this.handled.unhandled = [...new Set([...this.handled.unhandled, ...unbooked])];
+    return this.handled.unhandled;
+  }
+
   /** Nothing recorded for these messages: they stay unhandled, for this sweep's next pass or the next sweep. */
   notRecorded(messageIds: string[]): void {
     this.handled.unhandled = messageIds;
@@ -92,6 +110,7 @@ export class SweepReportBuilder {
       messages: { ...this.handled, remaining: this.remaining, recovered: this.recovered, setAside: this.aside },
       ...(this.vault ? { vault: this.vault } : {}),
       ...(this.session ? { session: this.session } : {}),
+      ...(this.approval ? { approval: this.approval } : {}),
     };
   }
 
@@ -111,6 +130,6 @@ export class SweepReportBuilder {
   }
 
   private handledAny(): boolean {
-    return this.handled.events.length + this.handled.noAction.length > 0;
+    return this.handled.events.length + this.handled.noAction.length + (this.approval?.denied.length ?? 0) > 0;
   }
 }

@@ -1,6 +1,8 @@
 import { setCurrentDetails, upsertMemo, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import {
   searchAttributes,
+  type ApprovalMode,
+  type ProposalView,
   type ConnectionsReport,
   type SweepOutcome,
   type SweepPhase,
@@ -13,7 +15,12 @@ import {
  * passing phases (checking, minting, reading, ...: milliseconds each) show in `status` and the Web
  * UI's details only, and the end writes phase and outcome in one upsert.
  */
-const INDEXED_PHASES: ReadonlySet<SweepPhase> = new Set(['awaiting_reauthorization', 'running_session', 'delegating']);
+const INDEXED_PHASES: ReadonlySet<SweepPhase> = new Set([
+  'awaiting_reauthorization',
+  'awaiting_approval',
+  'running_session',
+  'delegating',
+]);
 
 /** What a sweep exposes while it runs: the `status` query, search attributes and UI details. */
 export class SweepState {
@@ -46,7 +53,9 @@ export class SweepState {
     if (this.current.phase === phase) return;
     this.current.phase = phase;
     if (INDEXED_PHASES.has(phase)) upsertSearchAttributes([{ key: searchAttributes.phase, value: phase }]);
-    if (phase !== 'awaiting_reauthorization') setCurrentDetails(`**${phase.replaceAll('_', ' ')}**`);
+    if (phase !== 'awaiting_reauthorization' && phase !== 'awaiting_approval') {
+      setCurrentDetails(`**${phase.replaceAll('_', ' ')}**`);
+    }
   }
 
   awaitReauthorization(
@@ -101,6 +110,39 @@ export class SweepState {
   setAside(count: number): void {
     if (count > 0) this.current.setAside = count;
     else delete this.current.setAside;
+  }
+
+  approvalMode(mode: ApprovalMode): void {
+    this.current.approval = mode;
+  }
+
+  /**
+   * Shows the proposals (all of them: pending ones with what to do, decided ones with the outcome);
+   * with a deadline, the sweep waits for decisions. Titles are mail subjects: the details are a
+   * payload (encrypted by the codec), never a search attribute.
+   */
+  showProposals(views: ProposalView[], deadline?: Date): void {
+    this.current.proposals = views.map((v) => ({ ...v }));
+    if (!deadline) {
+      delete this.current.approvalDeadline;
+      return;
+    }
+    this.current.approvalDeadline = deadline.toISOString();
+    this.enter('awaiting_approval');
+    const who = this.current.identifier;
+    const pending = views.filter((v) => v.state === 'pending');
+    const lines = views.map(
+      (v) =>
+        `- \`${v.id}\` ${v.state === 'pending' ? '' : `(${v.state}${v.reason ? `: ${v.reason}` : ''}) `}**${v.title}**, ${v.start} to ${v.end}`,
+    );
+    setCurrentDetails(
+      [
+        `**Waiting for approval** of ${pending.length} proposed event(s) until ${deadline.toISOString()}; then the undecided ones are denied.`,
+        lines.join('\n'),
+        `Approve: \`npm run cli -- approve ${who} [ID…]\`; deny: \`npm run cli -- approve ${who} --deny --reason "…" [ID…]\` (no ID: every pending one). The user's notice carries approve and deny links.`,
+        `Or send the \`decideProposals\` Update (Web UI: Send an Update) with \`{"decisions":[{"id":"${pending[0]?.id ?? '<id>'}","decision":"approve"}]}\`.`,
+      ].join('\n\n'),
+    );
   }
 
   sessionFinished(sessionId: string): void {

@@ -168,6 +168,7 @@ export class SqlUserStateStore implements UserStateStore {
           ...(row.event_id !== null && { eventId: row.event_id }),
           ...(row.reason !== null && { reason: row.reason }),
           ...(row.run_id !== null && { runId: row.run_id }),
+        });
       }
     }
     // Rows come in index order; callers get them in the order they asked, like every store.

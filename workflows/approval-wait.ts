@@ -1,0 +1,176 @@
+import { ApplicationFailure, condition, log, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { notification } from './activity-options.js';
+import {
+  decideProposalsUpdate,
+  ErrorType,
+  type ApprovalReport,
+  type DecideProposalsInput,
+  type DecideProposalsResult,
+  type DecidedProposals,
+  type Proposal,
+  type ProposalView,
+} from './contract.js';
+import { DecideProposalsInputSchema } from './contract.schema.js';
+import type { SweepState } from './sweep-state.js';
+
+const { notifyApproval } = proxyActivities<Activities>({
+  ...notification,
+  summary: 'Ask the user to approve the proposed events',
+});
+
+/** Books the approved proposals and records the denied ones; undefined when no token could be had. */
+export type CarryOut = (
+  approved: Proposal[],
+  denied: Array<{ proposal: Proposal; reason: string }>,
+) => Promise<DecidedProposals | undefined>;
+
+interface Entry extends ProposalView {
+  /** The decision has been carried out (event booked or denial recorded). */
+  done?: boolean;
+}
+
+/**
+ * Human approval of the events a session proposed (approval mode `ask`).
+ *
+ * Why the sweep waits here and not inside the session: a session holds a session token that lives
+ * at most as long as the session bound, while a person may take a day to answer. So the tool policy
+ * turns each allowed `create_event` into a proposal and the session ends; the sweep waits durably
+ * (a timer and an Update handler: no activity, no token, nothing held open), and the worker itself
+ * books what the user approved, with a token minted then.
+ *
+ * Decisions arrive as the `decideProposals` Update, whose validator refuses ids that are not
+ * pending and a second decision for one id, before anything reaches history: a replayed link, a
+ * decision for another sweep's proposal or a double click changes nothing and the caller hears why.
+ * An accepted decision is in history, so a worker crash loses none; carrying it out is idempotent
+ * (`recordDecisions` looks for the message's event before booking one).
+ */
+export class ApprovalWait {
+  private readonly entries = new Map<string, Entry>();
+  private timedOut = false;
+
+  constructor(
+    private readonly state: SweepState,
+    private readonly options: { identifier: string; timeoutMs: number },
+  ) {
+    setHandler(decideProposalsUpdate, (input) => this.decide(input), { validator: (input) => this.validate(input) });
+  }
+
+  /** Message ids that have a proposal in this sweep (their "no action" is not the agent's to give). */
+  get proposedMessages(): Set<string> {
+    return new Set([...this.entries.values()].map((e) => e.messageId));
+  }
+
+  /**
+   * Waits for decisions on `proposals` (those this sweep has not seen before), carrying each out as
+   * it arrives, until none is pending: at the deadline, every undecided one is denied.
+   */
+  async settle(proposals: Proposal[], carryOut: CarryOut): Promise<ApprovalReport> {
+    const fresh = proposals.filter((p) => !this.entries.has(p.id));
+    for (const p of fresh) this.entries.set(p.id, { ...p, state: 'pending' });
+    const deadline = new Date(Date.now() + this.options.timeoutMs);
+    if (fresh.length > 0) {
+      this.show(deadline);
+      void this.notify(fresh, deadline);
+    }
+    for (;;) {
+      const waiting = () => [...this.entries.values()].filter((e) => e.state === 'pending');
+      const undone = () => [...this.entries.values()].filter((e) => e.state !== 'pending' && !e.done);
+      if (waiting().length === 0 && undone().length === 0) break;
+      const left = deadline.getTime() - Date.now();
+      if (!(await condition(() => undone().length > 0, Math.max(left, 1))) && waiting().length > 0) {
+        this.timedOut = true;
+        const reason = `no decision by ${deadline.toISOString()}`;
+        for (const e of waiting()) Object.assign(e, { state: 'denied', reason });
+        log.info('approval wait ran out', { identifier: this.options.identifier, denied: undone().length });
+      }
+      const batch = undone();
+      if (batch.length === 0) continue;
+      this.state.enter('recording');
+      const approved = batch.filter((e) => e.state === 'approved');
+      const denied = batch.filter((e) => e.state === 'denied').map((e) => ({ proposal: e, reason: e.reason! }));
+      const result = await carryOut(
+        approved.map(proposalOf),
+        denied.map((d) => ({ ...d, proposal: proposalOf(d.proposal) })),
+      );
+      for (const e of batch) {
+        const booked = result?.events.find((b) => b.id === e.id);
+        if (booked) e.eventId = booked.eventId;
+        // Without a token an approved proposal stays unbooked: the message is unhandled, and the
+        // next sweep proposes it again.
+        e.done = true;
+      }
+      this.show(waiting().length > 0 ? deadline : undefined);
+    }
+    this.show();
+    return this.report();
+  }
+
+  private validate(input: DecideProposalsInput): void {
+    const parsed = DecideProposalsInputSchema.safeParse(input);
+    if (!parsed.success) throw refused(`invalid decisions: ${parsed.error.issues[0]!.message}`);
+    const seen = new Set<string>();
+    for (const { id } of parsed.data.decisions) {
+      if (seen.has(id)) throw refused(`proposal ${id} is named twice`);
+      seen.add(id);
+      const entry = this.entries.get(id);
+      if (!entry) throw refused(`no proposal ${id} in this sweep`);
+      if (entry.state !== 'pending') throw refused(`proposal ${id} was already ${entry.state}`);
+    }
+  }
+
+  private decide(input: DecideProposalsInput): DecideProposalsResult {
+    const decided: DecideProposalsResult['decided'] = [];
+    for (const { id, decision, reason } of input.decisions) {
+      const entry = this.entries.get(id)!;
+      if (decision === 'approve') entry.state = 'approved';
+      else Object.assign(entry, { state: 'denied', reason: reason?.trim() || 'denied by the user' });
+      decided.push({ id, decision });
+    }
+    log.info('proposals decided', { identifier: this.options.identifier, by: input.by, count: decided.length });
+    const pending = [...this.entries.values()].filter((e) => e.state === 'pending').map((e) => e.id);
+    this.show(pending.length > 0 ? new Date(this.state.status.approvalDeadline!) : undefined);
+    return { decided, pending };
+  }
+
+  private report(): ApprovalReport {
+    const all = [...this.entries.values()];
+    return {
+      approved: all.flatMap((e) =>
+        e.state === 'approved' && e.eventId ? [{ id: e.id, messageId: e.messageId, eventId: e.eventId }] : [],
+      ),
+      denied: all.flatMap((e) =>
+        e.state === 'denied' ? [{ id: e.id, messageId: e.messageId, reason: e.reason ?? '' }] : [],
+      ),
+      timedOut: this.timedOut,
+    };
+  }
+
+  private show(deadline?: Date): void {
+    this.state.showProposals(
+      [...this.entries.values()].map(({ done: _done, ...view }) => view),
+      deadline,
+    );
+  }
+
+  /** Not awaited: a slow or failing receiver must not hold up the wait or the decisions. */
+  private async notify(proposals: Proposal[], deadline: Date): Promise<void> {
+    try {
+      await notifyApproval({ identifier: this.options.identifier, proposals, deadline: deadline.toISOString() });
+    } catch (err) {
+      log.warn('approval notice not delivered', { error: (err as Error).message });
+    }
+  }
+}
+
+const proposalOf = ({ id, messageId, title, start, end, description }: Proposal): Proposal => ({
+  id,
+  messageId,
+  title,
+  start,
+  end,
+  description,
+});
+
+/** A refusal the caller sees as the Update's failure; `InvalidRequest` tells clients it was their input. */
+const refused = (message: string) => ApplicationFailure.create({ type: ErrorType.InvalidRequest, message });
