@@ -4,11 +4,12 @@ import type {
   ApprovalMode,
   ApprovalNoticeInput,
   DecidedProposals,
+  Proposal,
   RecordDecisionsInput,
   UserSettings,
   UserSettingsInput,
 } from '../workflows/contract.js';
-import type { ApprovalLinks } from '../consent/approval-links.js';
+import { proposalId, type ApprovalLinks } from '../consent/approval-links.js';
 import type { ActivityDeps } from './deps.js';
 import { Mailbox } from './mailbox.js';
 import type { Notifier } from './notify.js';
@@ -96,3 +97,40 @@ export function createRecordDecisions({ sealer, state }: ActivityDeps, provision
     return { events };
   };
 }
+
+/** What `googlecalendar_create_event` is asked for, as far as a proposal keeps it. */
+export interface CreateEventArgs {
+  summary: string;
+  start_datetime: string;
+  description?: string;
+  event_duration_hour?: number;
+  event_duration_minutes?: number;
+}
+
+/** Scalekit's default length of an event given no duration. */
+const DEFAULT_EVENT_MINUTES = 30;
+
+/**
+ * The proposal for a `create_event` call the tool policy allowed (approval mode `ask`): the session
+ * activity denies the call and hands this to the workflow instead. Its id is stable per run and message.
+ */
+export function toProposal(runId: string, messageId: string, args: CreateEventArgs): Proposal {
+  const start = new Date(args.start_datetime);
+  const minutes =
+    args.event_duration_hour === undefined && args.event_duration_minutes === undefined
+      ? DEFAULT_EVENT_MINUTES
+      : (args.event_duration_hour ?? 0) * 60 + (args.event_duration_minutes ?? 0);
+  return {
+    id: proposalId(runId, messageId),
+    messageId,
+    title: args.summary,
+    start: start.toISOString(),
+    end: new Date(start.getTime() + minutes * 60_000).toISOString(),
+    description: args.description ?? '',
+  };
+}
+
+/** What the agent is told when its `create_event` became a proposal: not an error to work around. */
+export const PROPOSED_DENY_MESSAGE =
+  'Not created: this user approves events first. The event was proposed to the user as it is; ' +
+  'do not retry or create it another way, and do not report this email as needing no action.';
