@@ -18,6 +18,7 @@ import type { Duration } from '@temporalio/common';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   APPROVAL_MODES,
+  MAX_APPROVAL_TIMEOUT_MS,
   connectionsWorkflowId,
   decideProposalsUpdate,
   userSettingsWorkflowId,
@@ -87,6 +88,8 @@ export interface SweepOptions {
   /** While waiting for consent: how often to re-check connections, and to remind the user. */
   recheckEvery?: DurationInput;
   remindEvery?: DurationInput;
+  /** Approval mode ask: how long proposed events wait for the user (default 24 hours). */
+  approvalTimeout?: DurationInput;
 }
 
 /** A handle on the user's sweep run; `firstExecutionRunId` pins the run a start resolved to. */
@@ -645,10 +648,12 @@ export class InboxAgentClient {
     }
     const recheckEvery = assertDuration('--recheck-every', options.recheckEvery);
     const remindEvery = assertDuration('--remind-every', options.remindEvery);
+    const approvalTimeout = assertDuration('--approval-timeout', options.approvalTimeout, MAX_APPROVAL_TIMEOUT_MS);
     return {
       identifier,
       ...(recheckEvery !== undefined ? { recheckEvery } : {}),
       ...(remindEvery !== undefined ? { remindEvery } : {}),
+      ...(approvalTimeout !== undefined ? { approvalTimeout } : {}),
       ...(reauthTimeout !== undefined ? { reauthTimeout } : {}),
       ...(sessionTimeout !== undefined ? { sessionTimeout } : {}),
       ...(maxEmails !== undefined ? { maxEmails } : {}),

@@ -1,0 +1,232 @@
+import { Context } from '@temporalio/activity';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { toProposal } from '../activities/approvals.js';
+import type { Notice } from '../activities/notify.js';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { openBatch } from '../activities/inbox-ledger.js';
+import { markerFor } from '../activities/sweep-task.js';
+import { InvalidInputError } from '../client/index.js';
+import { eventTitle } from '../common/subject.js';
+import {
+  searchAttributes,
+  type AgentSessionInput,
+  type AgentSessionSummary,
+  type SweepStatus,
+} from '../workflows/contract.js';
+import { node } from './helpers/cli.js';
+import { startConsentStack, type ConsentStack } from './helpers/consent.js';
+import { INVOICE_EMAIL, seedUser } from './helpers/demo.js';
+import { workflowBundle } from './helpers/temporal.js';
+import { installTracing } from '../worker/tracing.js';
+import { waitForStatus } from './helpers/wait.js';
+
+const CONTRACT_EMAIL = {
+  from: 'Lee Park <lee@northwind.example>',
+  subject: 'Contract renewal: sign by the 15th',
+  body: 'The renewal contract is ready for your signature; legal needs it back by the 15th.',
+};
+
+/**
+ * Until the tool gate turns the emulated agent's `create_event` into a proposal (approval mode ask),
+ * this stands in for the session: it proposes, for each batch message, exactly the event the policy
+ * allows (title from the subject, summary ending with the marker line), as the gate's session would.
+ * Everything after the session (the wait, the Update, the links, booking, the ledger) is the product's.
+ */
+function proposingSession(deps: ActivityDeps) {
+  return async (input: AgentSessionInput): Promise<AgentSessionSummary> => {
+    const runId = Context.current().info.workflowExecution!.runId;
+    const start = new Date(Date.now() + 86_400_000).toISOString();
+    const proposals = openBatch(deps.sealer, input.batch, input.identifier).map((m) =>
+      toProposal(runId, m.id, {
+        summary: eventTitle(m.subject),
+        start_datetime: start,
+        event_duration_minutes: 30,
+        description: `Needs a reply.\n${markerFor(m.id)}`,
+      }),
+    );
+    return {
+      sessionId: `stand-in-${runId}`,
+      stopReason: 'end_turn',
+      toolCalls: proposals.map(() => 'googlecalendar_create_event'),
+      finalMessage: '',
+      usage: { inputTokens: 0, outputTokens: 0 },
+      toolErrors: 0,
+      reportedNoAction: [],
+      proposals: input.approval === 'ask' ? proposals : [],
+    } as AgentSessionSummary;
+  };
+}
+
+describe('human approval (approval mode ask)', () => {
+  let stack: ConsentStack;
+  let worker: Worker;
+  let running: Promise<void>;
+  const cli = (...args: string[]) => node('client/cli.ts', args, stack.clientEnv);
+
+  beforeAll(async () => {
+    stack = await startConsentStack('approval');
+    worker = await Worker.create({
+      connection: stack.temporal.nativeConnection,
+      namespace: stack.temporal.namespace,
+      taskQueue: stack.taskQueue,
+      workflowBundle: await workflowBundle(),
+      dataConverter: stack.temporal.dataConverter,
+      activities: { ...createActivities(stack.deps), runAgentSession: proposingSession(stack.deps) },
+      ...installTracing().workerOptions,
+    });
+    running = worker.run();
+    await stack.inbox.setup();
+  });
+  afterAll(async () => {
+    worker?.shutdown();
+    await running;
+    await stack?.close();
+  });
+
+  const askingUser = async (emails = [INVOICE_EMAIL]) => {
+    const identifier = seedUser(stack, {}, emails);
+    expect((await stack.inbox.userSettings(identifier, { approval: 'ask' })).approval).toBe('ask');
+    return identifier;
+  };
+  const awaiting = (s: SweepStatus) => s.phase === 'awaiting_approval' && (s.proposals?.length ?? 0) > 0;
+
+  it('the CLI sets the mode, lists the proposal and approves it; the worker books exactly the proposal', async () => {
+    const identifier = seedUser(stack);
+    const set = await cli('user', identifier, '--approval', 'ask');
+    expect(set.stdout).toContain(`${identifier}: approval mode ask`);
+    expect((await cli('user', identifier, '--approval', 'sometimes')).code).toBe(2);
+
+    const handle = await stack.inbox.startSweep(identifier);
+    const waiting = await waitForStatus(handle, awaiting);
+    const [proposal] = waiting.proposals!;
+    expect(waiting.approval).toBe('ask');
+    expect(proposal).toMatchObject({ state: 'pending', title: eventTitle(INVOICE_EMAIL.subject) });
+    expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(0);
+    // Operators find waiting sweeps by the search attribute.
+    await vi.waitFor(async () =>
+      expect((await handle.describe()).typedSearchAttributes.get(searchAttributes.phase)).toBe('awaiting_approval'),
+    );
+    const status = await cli('status', identifier);
+    expect(status.stdout).toContain('approval mode ask');
+    expect(status.stdout).toContain(`${proposal!.id}  pending`);
+    const listed = await cli('proposals', identifier);
+    expect(listed.stdout).toContain(`${proposal!.id}  pending  ${proposal!.title}`);
+
+    const approved = await cli('approve', identifier, proposal!.id);
+    expect(approved.stdout).toContain(`approved ${proposal!.id}`);
+    const report = await handle.result();
+    expect(report.outcome).toBe('completed');
+    const [event] = stack.emulators.scalekit.calendarEvents(identifier);
+    expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
+    expect(event).toMatchObject({ summary: proposal!.title, description: proposal!.description, attendees: [] });
+    expect(report.approval).toEqual({
+      approved: [{ id: proposal!.id, messageId: proposal!.messageId, eventId: event!.id }],
+      denied: [],
+      timedOut: false,
+    });
+    expect(await stack.deps.state.handledAmong(identifier, [proposal!.messageId])).toMatchObject([
+      { disposition: 'event', eventId: event!.id },
+    ]);
+    // Decided: a second approval (a replay) is refused, and the next sweep finds nothing new.
+    expect((await cli('approve', identifier, proposal!.id)).code).toBe(2);
+    expect((await stack.inbox.sweep(identifier)).outcome).toBe('nothing_new');
+  });
+
+  it("the typed client's Update approves one and denies the other with a reason; non-pending ids are refused", async () => {
+    const identifier = await askingUser([INVOICE_EMAIL, CONTRACT_EMAIL]);
+    const handle = await stack.inbox.startSweep(identifier);
+    const waiting = await waitForStatus(handle, (s) => awaiting(s) && s.proposals!.length === 2);
+    const [invoice, contract] = waiting.proposals!;
+
+    await expect(
+      stack.inbox.decideProposals(identifier, { decision: 'approve', ids: ['p-0000000000'] }),
+    ).rejects.toThrow(new InvalidInputError('no proposal p-0000000000 in this sweep'));
+    await expect(
+      stack.inbox.decideProposals(identifier, { decision: 'approve', ids: [invoice!.id, invoice!.id] }),
+    ).rejects.toThrow(/named twice/);
+
+    const first = await stack.inbox.decideProposals(identifier, { decision: 'approve', ids: [invoice!.id] });
+    expect(first).toMatchObject({ decided: [{ id: invoice!.id, decision: 'approve' }], pending: [contract!.id] });
+    await expect(
+      stack.inbox.decideProposals(identifier, { decision: 'deny', ids: [invoice!.id] }),
+    ).rejects.toThrow(`proposal ${invoice!.id} was already approved`);
+    // The approved one is booked at once, while the other still waits.
+    await vi.waitFor(() => expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1), {
+      timeout: 20_000,
+    });
+    expect((await stack.inbox.status(identifier))[0]!.status.phase).toBe('awaiting_approval');
+
+    await stack.inbox.decideProposals(identifier, { decision: 'deny', reason: 'already paid', by: 'test' });
+    const report = await handle.result();
+    expect(report.outcome).toBe('completed');
+    expect(report.approval?.denied).toEqual([{ id: contract!.id, messageId: contract!.messageId, reason: 'already paid' }]);
+    expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
+    expect(await stack.deps.state.handledAmong(identifier, [contract!.messageId])).toMatchObject([
+      { disposition: 'denied', reason: 'already paid' },
+    ]);
+    expect((await stack.inbox.sweep(identifier)).outcome).toBe('nothing_new');
+  });
+
+  it('denies every undecided proposal when the approval wait runs out, and says so', async () => {
+    const identifier = await askingUser();
+    const report = await stack.inbox.sweep(identifier, { approvalTimeout: '2 seconds' });
+    expect(report.outcome).toBe('completed');
+    expect(report.approval).toMatchObject({ approved: [], timedOut: true });
+    expect(report.approval!.denied[0]!.reason).toMatch(/^no decision by /);
+    expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(0);
+    const [message] = stack.emulators.scalekit.emails(identifier);
+    expect(await stack.deps.state.handledAmong(identifier, [message!.id])).toMatchObject([{ disposition: 'denied' }]);
+  });
+
+  it('notifies through the signed webhook with approve and deny links; forged, other-user and replayed links are refused', async () => {
+    const identifier = await askingUser();
+    const other = await askingUser();
+    const handle = await stack.inbox.startSweep(identifier);
+    const otherHandle = await stack.inbox.startSweep(other);
+    const [proposal] = (await waitForStatus(handle, awaiting)).proposals!;
+    await waitForStatus(otherHandle, awaiting);
+    const notice = await vi.waitFor(
+      () => {
+        const found = stack.webhook.delivered(identifier).find((r) => (r.notice as Notice).event === 'approval.needed');
+        if (!found) throw new Error('no approval notice yet');
+        return found.notice as unknown as { proposal: { id: string }; approveLink: string; denyLink: string };
+      },
+      { timeout: 20_000 },
+    );
+    expect(notice.proposal.id).toBe(proposal!.id);
+    const otherNotice = await vi.waitFor(() => {
+      const found = stack.webhook.delivered(other).find((r) => (r.notice as Notice).event === 'approval.needed');
+      if (!found) throw new Error('no approval notice yet');
+      return found.notice as unknown as { approveLink: string };
+    });
+
+    const post = (url: string, body = '') =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    // A token with a flipped signature byte, and another user's token under this user's path.
+    const forged = new URL(notice.approveLink);
+    const token = forged.searchParams.get('token')!;
+    forged.searchParams.set('token', `${token.slice(0, -2)}${token.endsWith('A') ? 'B' : 'A'}${token.slice(-1)}`);
+    expect((await post(forged.toString())).status).toBe(400);
+    const crossed = new URL(otherNotice.approveLink);
+    crossed.pathname = `/approval/${identifier}`;
+    expect((await post(crossed.toString())).status).toBe(403);
+
+    // GET only shows the page; the POST from its button decides.
+    const page = await fetch(notice.denyLink);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(proposal!.title);
+    expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(0);
+    const denied = await post(notice.denyLink, 'reason=not+mine');
+    expect(denied.status).toBe(200);
+    // Replayed, or the other link of the pair: nothing left to decide.
+    expect((await post(notice.denyLink)).status).toBe(409);
+    expect((await post(notice.approveLink)).status).toBe(409);
+
+    const report = await handle.result();
+    expect(report.approval?.denied).toMatchObject([{ id: proposal!.id, reason: 'not mine' }]);
+    expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(0);
+    await stack.inbox.decideProposals(other, { decision: 'deny' });
+    await otherHandle.result();
+  });
+});
