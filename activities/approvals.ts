@@ -91,7 +91,11 @@ export function createRecordDecisions({ sealer, state }: ActivityDeps, provision
     }
     const records: HandledMessage[] = [
       ...events.map((e) => ({ messageId: e.messageId, disposition: 'event' as const, eventId: e.eventId })),
-      ...input.denied.map((d) => ({ messageId: d.proposal.messageId, disposition: 'denied' as const, reason: d.reason })),
+      ...input.denied.map((d) => ({
+        messageId: d.proposal.messageId,
+        disposition: 'denied' as const,
+        reason: d.reason,
+      })),
     ].map((r) => ({ ...r, handledAt, ...(runId ? { runId } : {}) }));
     await state.recordHandled(input.identifier, records);
     return { events };

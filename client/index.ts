@@ -314,7 +314,9 @@ export class InboxAgentClient {
   async userSettings(identifier: string, change: { approval?: ApprovalMode } = {}): Promise<UserSettings> {
     assertIdentifier(identifier);
     if (change.approval !== undefined && !APPROVAL_MODES.includes(change.approval)) {
-      throw new InvalidInputError(`invalid approval mode "${change.approval}": expected ${APPROVAL_MODES.join(' or ')}`);
+      throw new InvalidInputError(
+        `invalid approval mode "${change.approval}": expected ${APPROVAL_MODES.join(' or ')}`,
+      );
     }
     return this.client.workflow.execute<typeof userSettings>('userSettings', {
       taskQueue: this.taskQueue,

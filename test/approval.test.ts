@@ -148,9 +148,9 @@ describe('human approval (approval mode ask)', () => {
 
     const first = await stack.inbox.decideProposals(identifier, { decision: 'approve', ids: [invoice!.id] });
     expect(first).toMatchObject({ decided: [{ id: invoice!.id, decision: 'approve' }], pending: [contract!.id] });
-    await expect(
-      stack.inbox.decideProposals(identifier, { decision: 'deny', ids: [invoice!.id] }),
-    ).rejects.toThrow(`proposal ${invoice!.id} was already approved`);
+    await expect(stack.inbox.decideProposals(identifier, { decision: 'deny', ids: [invoice!.id] })).rejects.toThrow(
+      `proposal ${invoice!.id} was already approved`,
+    );
     // The approved one is booked at once, while the other still waits.
     await vi.waitFor(() => expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1), {
       timeout: 20_000,
@@ -160,7 +160,9 @@ describe('human approval (approval mode ask)', () => {
     await stack.inbox.decideProposals(identifier, { decision: 'deny', reason: 'already paid', by: 'test' });
     const report = await handle.result();
     expect(report.outcome).toBe('completed');
-    expect(report.approval?.denied).toEqual([{ id: contract!.id, messageId: contract!.messageId, reason: 'already paid' }]);
+    expect(report.approval?.denied).toEqual([
+      { id: contract!.id, messageId: contract!.messageId, reason: 'already paid' },
+    ]);
     expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
     expect(await stack.deps.state.handledAmong(identifier, [contract!.messageId])).toMatchObject([
       { disposition: 'denied', reason: 'already paid' },
