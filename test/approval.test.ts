@@ -1,4 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Context } from '@temporalio/activity';
+import { chromium } from 'playwright-core';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toProposal } from '../activities/approvals.js';
@@ -230,5 +233,48 @@ describe('human approval (approval mode ask)', () => {
     expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(0);
     await stack.inbox.decideProposals(other, { decision: 'deny' });
     await otherHandle.result();
+  });
+
+  it('the user approves through the signed link in a real browser (Chromium)', async () => {
+    const identifier = await askingUser();
+    const handle = await stack.inbox.startSweep(identifier);
+    const [proposal] = (await waitForStatus(handle, awaiting)).proposals!;
+    const link = await vi.waitFor(
+      () => {
+        const found = stack.webhook.delivered(identifier).find((r) => (r.notice as Notice).event === 'approval.needed');
+        if (!found) throw new Error('no approval notice yet');
+        return (found.notice as unknown as { approveLink: string }).approveLink;
+      },
+      { timeout: 20_000 },
+    );
+    const executablePath = execFileSync(
+      'bash',
+      [fileURLToPath(new URL('../scripts/ensure-chromium', import.meta.url))],
+      {
+        encoding: 'utf8',
+      },
+    ).trim();
+    const browser = await chromium.launch({
+      executablePath,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run'],
+    });
+    try {
+      const page = await browser.newPage();
+      await page.goto(link);
+      expect(await page.textContent('h1')).toBe('Approve this event?');
+      expect(await page.textContent('body')).toContain(proposal!.title);
+      await page.getByRole('button', { name: 'Approve' }).click();
+      await page.waitForLoadState();
+      expect(await page.textContent('h1')).toBe('Approved');
+      // Back and submit again: a replay, refused.
+      await page.goBack();
+      await page.reload();
+      expect(await page.textContent('h1')).toBe('Nothing left to decide');
+    } finally {
+      await browser.close();
+    }
+    const report = await handle.result();
+    expect(report.approval?.approved).toMatchObject([{ id: proposal!.id }]);
+    expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
   });
 });
