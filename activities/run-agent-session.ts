@@ -153,6 +153,8 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
     const retention = settings.sessionRetention ?? 'archive';
 
     let sessionId = previous?.sessionId;
+    /** Created by this attempt a moment ago: it has no history to catch up on. */
+    let createdHere = false;
     if (!sessionId) {
       const { agentId, version } = await provisioning.pinnedAgent();
       // Our own session, when an earlier attempt's create answer was lost (it never heartbeated);
@@ -160,6 +162,7 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
       const { own } = await endLeftovers(managedAgents, agentId, input.identifier, owner, retention, () =>
         ctx.heartbeat(),
       );
+      createdHere = !own;
       sessionId =
         own?.id ??
         (
@@ -186,7 +189,8 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
     });
     ctx.heartbeat(progress());
 
-    // The stream has no replay, so it is opened before reading history: nothing falls in between.
+    // The stream has no replay, so it is opened before reading history: nothing falls in between. A
+    // session this attempt created has no history yet (our message is what starts it): no list.
     const abort = new AbortController();
     const onCancel = () => abort.abort();
     ctx.cancellationSignal.addEventListener('abort', onCancel);
@@ -194,7 +198,7 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
     const keepAlive = setInterval(() => ctx.heartbeat(progress()), HEARTBEAT_EVERY_MS);
     try {
       const stream = await managedAgents.streamEvents(sessionId, abort.signal);
-      for await (const event of managedAgents.listEvents(sessionId)) tracker.add(event);
+      if (!createdHere) for await (const event of managedAgents.listEvents(sessionId)) tracker.add(event);
       if (!tracker.messageSent) {
         await managedAgents.sendUserMessage(sessionId, task());
         tracker.markMessageSent();

@@ -19,14 +19,18 @@ export function createUpsertVault(deps: ActivityDeps, provisioning: Provisioning
   const matches = (c: Credential, url: string) =>
     !c.archived_at && c.auth.type === 'static_bearer' && 'mcp_server_url' in c.auth && c.auth.mcp_server_url === url;
 
-  /** The remembered ids, if both still exist, are live, and belong to this user and URL. */
-  async function verifyRemembered(identifier: string, url: string) {
+  /**
+   * Writes the token into the remembered credential, trusting the ids (one call instead of reading
+   * vault and credential first): true when the update answered with a live credential for the URL.
+   * The ids are this user's own (the state store is keyed by identifier); a credential that is gone,
+   * archived or for another URL sends the caller to look the vault up again. Not caught here: a vault
+   * archived by hand around a live credential (the session create then fails, typed).
+   */
+  async function updateRemembered(identifier: string, url: string, token: string) {
     const remembered = await state.getVault(identifier);
     if (!remembered) return undefined;
-    const vault = await managedAgents.retrieveVault(remembered.vaultId);
-    if (!vault || vault.archived_at || vault.metadata?.[IDENTIFIER_METADATA_KEY] !== identifier) return undefined;
-    const credential = await managedAgents.retrieveCredential(remembered.vaultId, remembered.credentialId);
-    return credential && matches(credential, url) ? remembered : undefined;
+    const updated = await managedAgents.updateBearerToken(remembered.vaultId, remembered.credentialId, token);
+    return updated && matches(updated, url) ? remembered : undefined;
   }
 
   /** The user's live vault: the oldest, should two sweeps ever have raced to create one each. */
@@ -72,27 +76,29 @@ export function createUpsertVault(deps: ActivityDeps, provisioning: Provisioning
     const token = sealer.open(sealedToken, activityBinding(identifier));
     const { mcpServerUrl } = await provisioning.resolve();
 
-    let ids = await verifyRemembered(identifier, mcpServerUrl);
-    if (!ids) {
-      const vault = (await findVaultByMetadata(identifier)) ?? (await createVault(identifier));
-      let createdId: string | undefined;
-      if ((await credentialsFor(vault.id, mcpServerUrl)).length === 0) {
-        // Undefined: another sweep of this user created it a moment ago; use theirs, with our token.
-        const fresh = await managedAgents.createBearerCredential(vault.id, {
-          displayName: 'scalekit-virtual-mcp',
-          mcpServerUrl,
-          token,
-        });
-        createdId = fresh?.id;
-      }
-      const live = await convergeOnOldest(vault.id, mcpServerUrl);
-      if (!live) throw new Error(`credential for ${mcpServerUrl} vanished from vault ${vault.id}`);
-      ids = { vaultId: vault.id, credentialId: live.id };
-      await state.setVault(identifier, ids);
-      // Ours survived and holds our token; one that lost to an older credential gets ours below.
-      if (live.id === createdId) return { ...ids, created: true };
+    const trusted = await updateRemembered(identifier, mcpServerUrl, token);
+    if (trusted) return { ...trusted, created: false };
+
+    const vault = (await findVaultByMetadata(identifier)) ?? (await createVault(identifier));
+    let createdId: string | undefined;
+    if ((await credentialsFor(vault.id, mcpServerUrl)).length === 0) {
+      // Undefined: another sweep of this user created it a moment ago; use theirs, with our token.
+      const fresh = await managedAgents.createBearerCredential(vault.id, {
+        displayName: 'scalekit-virtual-mcp',
+        mcpServerUrl,
+        token,
+      });
+      createdId = fresh?.id;
     }
-    await managedAgents.updateBearerToken(ids.vaultId, ids.credentialId, token);
+    const live = await convergeOnOldest(vault.id, mcpServerUrl);
+    if (!live) throw new Error(`credential for ${mcpServerUrl} vanished from vault ${vault.id}`);
+    const ids = { vaultId: vault.id, credentialId: live.id };
+    await state.setVault(identifier, ids);
+    // Ours survived and holds our token; one that lost to an older credential gets ours now.
+    if (live.id === createdId) return { ...ids, created: true };
+    if (!(await managedAgents.updateBearerToken(ids.vaultId, ids.credentialId, token))) {
+      throw new Error(`credential ${ids.credentialId} of vault ${ids.vaultId} vanished while its token was written`);
+    }
     return { ...ids, created: false };
   };
 }

@@ -1,4 +1,5 @@
 import Anthropic, {
+  BadRequestError,
   APIConnectionError,
   APIError,
   APIUserAbortError,
@@ -36,7 +37,11 @@ export interface ManagedAgentsPort {
     vaultId: string,
     credential: { displayName: string; mcpServerUrl: string; token: string },
   ): Promise<wire.Credential | undefined>;
-  updateBearerToken(vaultId: string, credentialId: string, token: string): Promise<void>;
+  /**
+   * The updated credential; undefined when it is gone (404) or refused as archived (400: the
+   * emulator's reading, the docs name no code for it), so the caller looks it up again.
+   */
+  updateBearerToken(vaultId: string, credentialId: string, token: string): Promise<wire.Credential | undefined>;
   /** Archives the credential; one already gone is not an error. */
   archiveCredential(vaultId: string, credentialId: string): Promise<void>;
 
@@ -118,7 +123,15 @@ export function createManagedAgents(options: {
       }
     },
     updateBearerToken: async (vaultId, credentialId, token) => {
-      await vaults.credentials.update(credentialId, { vault_id: vaultId, auth: { type: 'static_bearer', token } });
+      try {
+        return await vaults.credentials.update(credentialId, {
+          vault_id: vaultId,
+          auth: { type: 'static_bearer', token },
+        });
+      } catch (err) {
+        if (err instanceof NotFoundError || err instanceof BadRequestError) return undefined;
+        throw err;
+      }
     },
     archiveCredential: async (vaultId, credentialId) => {
       await unlessNotFound(vaults.credentials.archive(credentialId, { vault_id: vaultId }));
