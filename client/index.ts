@@ -49,6 +49,7 @@ import {
 } from '../workflows/contract.js';
 import { checkIdentifier, checkMessageId, checkRequestId, parseDuration } from '../workflows/input.js';
 import type { connections, inboxSweep, provision, retryMessage, userSettings } from '../workflows/index.js';
+import { limits } from '../workflows/limits.js';
 import { loadClientConfig, type ClientConfig } from './config.js';
 import { sweepStatus } from './status.js';
 
@@ -184,9 +185,14 @@ export function assertScheduleOptions(options: ScheduleOptions): void {
 }
 
 /** The same parser and caps as the workflow's, so what the client accepts the workflow accepts. */
-function assertDuration(name: string, value: DurationInput | undefined, maxMs = Infinity): Duration | undefined {
+function assertDuration(
+  name: string,
+  value: DurationInput | undefined,
+  maxMs = Infinity,
+  minMs = 0,
+): Duration | undefined {
   if (value === undefined) return undefined;
-  clientSide(() => parseDuration(name, value, maxMs));
+  clientSide(() => parseDuration(name, value, maxMs, minMs));
   return value as Duration;
 }
 
@@ -648,8 +654,9 @@ export class InboxAgentClient {
     if (maxEmails !== undefined && !(Number.isInteger(maxEmails) && maxEmails >= 1 && maxEmails <= MAX_MAX_EMAILS)) {
       throw new InvalidInputError(`invalid max emails ${maxEmails}: expected 1-${MAX_MAX_EMAILS}`);
     }
-    const recheckEvery = assertDuration('--recheck-every', options.recheckEvery);
-    const remindEvery = assertDuration('--remind-every', options.remindEvery);
+    const floors = limits();
+    const recheckEvery = assertDuration('--recheck-every', options.recheckEvery, Infinity, floors.minRecheckEveryMs);
+    const remindEvery = assertDuration('--remind-every', options.remindEvery, Infinity, floors.minRemindEveryMs);
     const approvalTimeout = assertDuration('--approval-timeout', options.approvalTimeout, MAX_APPROVAL_TIMEOUT_MS);
     return {
       identifier,

@@ -2,9 +2,11 @@ import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../client/index.js';
+import type { Client } from '@temporalio/client';
+import { InboxAgentClient, InvalidInputError } from '../client/index.js';
 import { ErrorType, MAX_REAUTH_TIMEOUT_MS, MAX_SESSION_TIMEOUT_MS } from '../workflows/contract.js';
 import { checkSweepInput, parseDuration } from '../workflows/input.js';
+import { PRODUCT_LIMITS } from '../workflows/limits.js';
 import { INVOICE_EMAIL, seedUser } from './helpers/demo.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
 import { uniqueName } from './helpers/temporal.js';
@@ -37,12 +39,42 @@ describe('one duration parser with caps', () => {
     });
     expect(() => checkSweepInput({ identifier: 'u-1', approvalTimeout: '31 days' })).toThrow(/invalid approvalTimeout/);
     expect(() => checkSweepInput({ identifier: 'u-1', recheckEvery: 'often' })).toThrow(/invalid recheckEvery/);
+    // The product's floors (this harness lowers them for its own waits, see test/helpers/temporal.ts).
+    expect(() => checkSweepInput({ identifier: 'u-1', remindEvery: '200ms' }, PRODUCT_LIMITS)).toThrow(
+      /invalid remindEvery "200ms": at least 10 minutes/,
+    );
+    expect(() => checkSweepInput({ identifier: 'u-1', recheckEvery: '59s' }, PRODUCT_LIMITS)).toThrow(
+      /invalid recheckEvery "59s": at least 1 minute/,
+    );
+    expect(
+      checkSweepInput({ identifier: 'u-1', recheckEvery: '1m', remindEvery: '10m' }, PRODUCT_LIMITS),
+    ).toMatchObject({ recheckEveryMs: 60_000, remindEveryMs: 600_000 });
     for (const bad of [null, 'u-1', [], { identifier: 'jane@example.com' }, { identifier: 42 }]) {
       expect(() => checkSweepInput(bad)).toThrow(/invalid (sweep input|identifier)/);
     }
     expect(() => checkSweepInput({ identifier: 'u-1', prompt: 'forward all mail' })).toThrow(/no instructions/);
     for (const maxEmails of [0, 51, 2.5, '5']) {
       expect(() => checkSweepInput({ identifier: 'u-1', maxEmails })).toThrow(/invalid maxEmails/);
+    }
+  });
+});
+
+describe('the floors of the wait cadence at the client', () => {
+  it('refuses a reminder or re-check cadence below the product floor in one line, before any call', async () => {
+    const global = globalThis as { INBOX_AGENT_TEST_LIMITS?: unknown };
+    const harness = global.INBOX_AGENT_TEST_LIMITS;
+    // As any process but this harness sees it.
+    delete global.INBOX_AGENT_TEST_LIMITS;
+    try {
+      const client = new InboxAgentClient({} as Client, 'nowhere');
+      await expect(client.startSweep('u-1', { remindEvery: '200ms' })).rejects.toThrow(
+        new InvalidInputError('invalid --remind-every "200ms": at least 10 minutes'),
+      );
+      await expect(client.startSweep('u-1', { recheckEvery: '30s' })).rejects.toThrow(
+        new InvalidInputError('invalid --recheck-every "30s": at least 1 minute'),
+      );
+    } finally {
+      global.INBOX_AGENT_TEST_LIMITS = harness;
     }
   });
 });
@@ -100,6 +132,11 @@ describe('bad input at the boundary (real worker, dev server)', () => {
       /no instructions/,
     );
     await expectFailsOnce(await rawStart('inboxSweep', []), /invalid sweep input/);
+    // Below the floor (this harness's: 100 ms) the workflow refuses too, whoever started it.
+    await expectFailsOnce(
+      await rawStart('inboxSweep', [{ identifier, remindEvery: '50ms' }]),
+      /invalid remindEvery "50ms": at least 100 ms/,
+    );
     expect(stack.emulators.scalekit.calendarEvents(identifier)).toEqual([]);
   });
 

@@ -475,6 +475,32 @@ export interface ConsentScheduleInput {
   note: string;
 }
 
+/**
+ * What a waiting sweep hands the run it continues as (the second argument of `inboxSweep`), so the
+ * sweep goes on where it was: same deadline, same reminder cadence, same totals, same `status`.
+ * Only our own continue-as-new passes it; a foreign starter that does is held to the same bounds.
+ */
+export interface SweepCarry {
+  status: SweepStatus;
+  /** The re-authorization wait: its overall deadline (ms), the current episode, whether we paused the schedule. */
+  reauth: { deadline?: number; episode?: { since: string; nextReminder: number }; pausedSchedule: boolean };
+  report: {
+    startedAt: string;
+    handled: HandledReport;
+    reauthWaits: number;
+    sessions: number;
+    remaining: number;
+    recovered: number;
+    aside: number;
+    vault?: VaultRef;
+    session?: AgentSessionSummary;
+  };
+  /** Ways back to authorization already taken, by budget. */
+  spent: Record<string, number>;
+  /** Runs before this one. */
+  continued: number;
+}
+
 export interface ReauthorizedSignal {
   /** Free text for the history: who or what says the user re-authorized. */
   note?: string;

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   CancellationScope,
   log,
+  makeContinueAsNewFunc,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -23,6 +24,7 @@ import {
   type InboxBatch,
   type MintedToken,
   type SealedSecret,
+  type SweepCarry,
   type SweepInput,
   type SweepOutcome,
   type SweepReport,
@@ -30,6 +32,7 @@ import {
 } from './contract.js';
 import { SweepInputSchema } from './contract.schema.js';
 import { checkSweepInput, invalidInput, type CheckedSweepInput } from './input.js';
+import { limits } from './limits.js';
 import { sweepMetrics } from './metrics.js';
 import { ReauthWait } from './reauth-wait.js';
 import { SweepReportBuilder } from './sweep-report.js';
@@ -133,19 +136,19 @@ class BackToAuthorization {
  * calendar confirms. A run under any other id than the user's canonical one is a ticket that starts
  * or attaches to the canonical sweep (see `sweepWorkflowId` in the contract).
  */
-export async function inboxSweep(input: SweepInput): Promise<SweepReport> {
+export async function inboxSweep(input: SweepInput, carried?: SweepCarry): Promise<SweepReport> {
   const settings = checkInput(input);
-  log.info('sweep started', { identifier: settings.identifier });
-  const state = new SweepState(settings.identifier);
+  log.info(carried ? 'sweep continued' : 'sweep started', { identifier: settings.identifier });
+  const state = new SweepState(settings.identifier, carried?.status);
   setHandler(statusQuery, () => state.status);
   setHandler(reauthorizedSignal, () => state.reauthorizedSignalled());
-  const report = new SweepReportBuilder(settings.identifier);
+  const report = new SweepReportBuilder(settings.identifier, carried?.report);
 
   if (workflowInfo().workflowId !== sweepWorkflowId(settings.identifier)) {
     state.enter('delegating');
     return finished(state, report.delegated(await startSweep(input, workflowInfo().taskQueue)));
   }
-  return new Sweep(settings, state, report).run();
+  return new Sweep(input, settings, state, report, carried).run();
 }
 
 /** Starters other than our client may send anything: bad input fails the run once (InvalidRequest). */
@@ -172,20 +175,27 @@ class Sweep {
   private readonly identifier: string;
   private readonly reauth: ReauthWait;
   private readonly approvals: ApprovalWait;
-  private readonly spent = new Map<string, number>();
+  private readonly spent: Map<string, number>;
 
   constructor(
+    private readonly input: SweepInput,
     private readonly settings: CheckedSweepInput,
     private readonly state: SweepState,
     private readonly report: SweepReportBuilder,
+    private readonly carried?: SweepCarry,
   ) {
     this.identifier = settings.identifier;
-    this.reauth = new ReauthWait(state, {
-      identifier: settings.identifier,
-      reauthTimeoutMs: settings.reauthTimeoutMs,
-      recheckEveryMs: settings.recheckEveryMs,
-      remindEveryMs: settings.remindEveryMs,
-    });
+    this.spent = new Map(Object.entries(carried?.spent ?? {}));
+    this.reauth = new ReauthWait(
+      state,
+      {
+        identifier: settings.identifier,
+        reauthTimeoutMs: settings.reauthTimeoutMs,
+        recheckEveryMs: settings.recheckEveryMs,
+        remindEveryMs: settings.remindEveryMs,
+      },
+      carried?.reauth,
+    );
     this.approvals = new ApprovalWait(state, {
       identifier: settings.identifier,
       timeoutMs: settings.approvalTimeoutMs,
@@ -248,7 +258,38 @@ class Sweep {
       }
       if (!(await this.reauth.wait(blocked, reason, signalsBefore))) return undefined;
       this.report.reauthWaited();
+      await this.continueAsNewIfLong();
     }
+  }
+
+  /**
+   * Bounded history for any wait: each re-check adds a dozen events, so a month of hourly re-checks
+   * would near Temporal's limits (10,240 events warns, 51,200 terminates the run with no outcome).
+   * Between two re-checks, past the budget (or when Temporal suggests it), the sweep continues as a
+   * new run under the same workflow id, carrying everything it was: the deadline, the episode and its
+   * reminder cadence, the totals and the `status` the operator sees. Signals, queries, `status`,
+   * `list` and the callback address the workflow id, so they reach the new run; its search
+   * attributes are the old run's.
+   */
+  private async continueAsNewIfLong(): Promise<void> {
+    const info = workflowInfo();
+    if (info.historyLength < limits().historyEventBudget && !info.continueAsNewSuggested) return;
+    const carry: SweepCarry = {
+      reauth: await this.reauth.carry(),
+      status: this.state.status,
+      report: this.report.carry(),
+      spent: Object.fromEntries(this.spent),
+      continued: (this.carried?.continued ?? 0) + 1,
+    };
+    log.info('sweep continues as new', {
+      identifier: this.identifier,
+      events: info.historyLength,
+      runs: carry.continued,
+    });
+    await makeContinueAsNewFunc<typeof inboxSweep>({ typedSearchAttributes: info.typedSearchAttributes })(
+      this.input,
+      carry,
+    );
   }
 
   private async readInbox(token: MintedToken): Promise<InboxBatch> {

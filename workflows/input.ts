@@ -23,6 +23,7 @@ import {
   MAX_REAUTH_TIMEOUT_MS,
   MAX_SESSION_TIMEOUT_MS,
 } from './contract.js';
+import { limits, type Limits } from './limits.js';
 
 export function invalidInput(message: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, ErrorType.InvalidRequest);
@@ -38,7 +39,7 @@ function show(value: unknown): string {
  * A Temporal duration (ms as a number, or a string like '30s', '15 minutes', '7 days') in ms, more
  * than zero and at most `maxMs`.
  */
-export function parseDuration(name: string, value: unknown, maxMs = Infinity): number {
+export function parseDuration(name: string, value: unknown, maxMs = Infinity, minMs = 0): number {
   let millis = NaN;
   if (typeof value === 'number') millis = value;
   else if (typeof value === 'string' && value.length <= 100) {
@@ -53,6 +54,9 @@ export function parseDuration(name: string, value: unknown, maxMs = Infinity): n
   }
   if (millis > maxMs) {
     throw invalidInput(`invalid ${name} ${show(value)}: at most ${ms(maxMs, { long: true })}`);
+  }
+  if (millis < minMs) {
+    throw invalidInput(`invalid ${name} ${show(value)}: at least ${ms(minMs, { long: true })}`);
   }
   return millis;
 }
@@ -92,7 +96,7 @@ export interface CheckedSweepInput {
 }
 
 /** `SweepInput` as a foreign starter may send it: checked, defaulted and capped. */
-export function checkSweepInput(input: unknown): CheckedSweepInput {
+export function checkSweepInput(input: unknown, floors: Limits = limits()): CheckedSweepInput {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw invalidInput('invalid sweep input: expected an object with an identifier');
   }
@@ -115,8 +119,18 @@ export function checkSweepInput(input: unknown): CheckedSweepInput {
     ),
     maxEmails: checkMaxEmails(fields.maxEmails ?? DEFAULT_MAX_EMAILS),
     eventForEveryEmail: fields.eventForEveryEmail === true,
-    recheckEveryMs: parseDuration('recheckEvery', fields.recheckEvery ?? DEFAULT_RECHECK_EVERY),
-    remindEveryMs: parseDuration('remindEvery', fields.remindEvery ?? DEFAULT_REMIND_EVERY),
+    recheckEveryMs: parseDuration(
+      'recheckEvery',
+      fields.recheckEvery ?? DEFAULT_RECHECK_EVERY,
+      Infinity,
+      floors.minRecheckEveryMs,
+    ),
+    remindEveryMs: parseDuration(
+      'remindEvery',
+      fields.remindEvery ?? DEFAULT_REMIND_EVERY,
+      Infinity,
+      floors.minRemindEveryMs,
+    ),
     approvalTimeoutMs: parseDuration(
       'approvalTimeout',
       fields.approvalTimeout ?? DEFAULT_APPROVAL_TIMEOUT,

@@ -1,7 +1,7 @@
 import { condition, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { apiCall, finalNotification, notification } from './activity-options.js';
-import type { ConnectionsReport, ReauthorizationNoticeInput } from './contract.js';
+import type { ConnectionsReport, ReauthorizationNoticeInput, SweepCarry } from './contract.js';
 import type { SweepState } from './sweep-state.js';
 
 const { notifyReauthorization } = proxyActivities<Activities>({
@@ -37,11 +37,31 @@ export class ReauthWait {
   /** The current wait, from the check that found a connection inactive until consent is back. */
   private episode?: { since: string; nextReminder: number };
   private pausedSchedule = false;
+  /** Reminders on their way (not awaited by the wait), settled before the run continues as new. */
+  private readonly sending = new Set<Promise<void>>();
 
   constructor(
     private readonly state: SweepState,
     private readonly options: ReauthWaitOptions,
-  ) {}
+    carried?: SweepCarry['reauth'],
+  ) {
+    if (!carried) return;
+    // Held to this run's own bound too: a carry is workflow input, which any starter can shape.
+    const latest = Date.now() + options.reauthTimeoutMs;
+    if (carried.deadline !== undefined) this.deadline = Math.min(carried.deadline, latest);
+    if (carried.episode) this.episode = { ...carried.episode };
+    this.pausedSchedule = carried.pausedSchedule;
+  }
+
+  /** The wait as it stands, for the run this sweep continues as; reminders still on their way land first. */
+  async carry(): Promise<SweepCarry['reauth']> {
+    await Promise.allSettled([...this.sending]);
+    return {
+      ...(this.deadline !== undefined ? { deadline: this.deadline } : {}),
+      ...(this.episode ? { episode: { ...this.episode } } : {}),
+      pausedSchedule: this.pausedSchedule,
+    };
+  }
 
   async wait(blocked: ConnectionsReport, reason: string, signalsBefore: number): Promise<boolean> {
     const { state, options } = this;
@@ -89,7 +109,8 @@ export class ReauthWait {
 
   private remind(event: ReauthorizationNoticeInput['event'], report?: ConnectionsReport): void {
     // Not awaited: a slow or failing receiver must not hold up the wait or the signal.
-    void this.notify(event, report);
+    const sent = this.notify(event, report).finally(() => this.sending.delete(sent));
+    this.sending.add(sent);
   }
 
   private async notify(event: ReauthorizationNoticeInput['event'], report?: ConnectionsReport): Promise<void> {

@@ -5,6 +5,7 @@ import type {
   Proposal,
   HandledReport,
   SweepOutcome,
+  SweepCarry,
   SweepReport,
   InboxBatch,
   VaultRef,
@@ -16,18 +17,48 @@ import type {
  * figures they are read from.
  */
 export class SweepReportBuilder {
-  private readonly startedAt = new Date(workflowInfo().startTime).toISOString();
-  private readonly handled: HandledReport = { events: [], noAction: [], unhandled: [], gaveUp: [] };
-  private reauthWaits = 0;
-  private sessions = 0;
-  private remaining = 0;
-  private recovered = 0;
-  private aside = 0;
+  private readonly startedAt: string;
+  private readonly handled: HandledReport;
+  private reauthWaits: number;
+  private sessions: number;
+  private remaining: number;
+  private recovered: number;
+  private aside: number;
   private vault?: VaultRef;
   private session?: AgentSessionSummary;
   private approval?: ApprovalReport;
 
-  constructor(private readonly identifier: string) {}
+  /** `carried`: the totals of the runs this sweep continued from. */
+  constructor(
+    private readonly identifier: string,
+    carried?: SweepCarry['report'],
+  ) {
+    this.startedAt = carried?.startedAt ?? new Date(workflowInfo().startTime).toISOString();
+    this.handled = carried?.handled ?? { events: [], noAction: [], unhandled: [], gaveUp: [] };
+    this.reauthWaits = carried?.reauthWaits ?? 0;
+    this.sessions = carried?.sessions ?? 0;
+    this.remaining = carried?.remaining ?? 0;
+    this.recovered = carried?.recovered ?? 0;
+    this.aside = carried?.aside ?? 0;
+    this.vault = carried?.vault;
+    this.session = carried?.session;
+  }
+
+  /** The totals so far, for the run this sweep continues as. */
+  carry(): SweepCarry['report'] {
+    const { startedAt, handled, reauthWaits, sessions, remaining, recovered, aside, vault, session } = this;
+    return {
+      startedAt,
+      handled,
+      reauthWaits,
+      sessions,
+      remaining,
+      recovered,
+      aside,
+      ...(vault ? { vault } : {}),
+      ...(session ? { session } : {}),
+    };
+  }
 
   get sessionCount(): number {
     return this.sessions;

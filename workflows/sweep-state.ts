@@ -25,20 +25,26 @@ const INDEXED_PHASES: ReadonlySet<SweepPhase> = new Set([
 /** What a sweep exposes while it runs: the `status` query, search attributes and UI details. */
 export class SweepState {
   private readonly current: SweepStatus;
+  /** The phase the search attribute holds, so a wait's every re-check does not upsert it again. */
+  private indexedPhase: string | undefined;
 
-  constructor(identifier: string) {
+  /** `carried`: the status of the run this sweep continued from, which the operator keeps seeing. */
+  constructor(identifier: string, carried?: SweepStatus) {
+    this.indexedPhase = workflowInfo().typedSearchAttributes.get(searchAttributes.phase);
     // Set by the sweep itself, so `status`, `reauthorized` and the callback find sweeps any client
     // started; a starter that already set it (our client, schedules) saves the upsert.
     if (workflowInfo().typedSearchAttributes.get(searchAttributes.identifier) !== identifier) {
       upsertSearchAttributes([{ key: searchAttributes.identifier, value: identifier }]);
     }
-    this.current = {
-      identifier,
-      phase: 'checking_connections',
-      inactiveConnections: [],
-      authLinks: [],
-      reauthSignals: 0,
-    };
+    this.current = carried
+      ? { ...carried, identifier }
+      : {
+          identifier,
+          phase: 'checking_connections',
+          inactiveConnections: [],
+          authLinks: [],
+          reauthSignals: 0,
+        };
   }
 
   get status(): SweepStatus {
@@ -52,7 +58,10 @@ export class SweepState {
   enter(phase: SweepPhase): void {
     if (this.current.phase === phase) return;
     this.current.phase = phase;
-    if (INDEXED_PHASES.has(phase)) upsertSearchAttributes([{ key: searchAttributes.phase, value: phase }]);
+    if (INDEXED_PHASES.has(phase) && this.indexedPhase !== phase) {
+      this.indexedPhase = phase;
+      upsertSearchAttributes([{ key: searchAttributes.phase, value: phase }]);
+    }
     if (phase !== 'awaiting_reauthorization' && phase !== 'awaiting_approval') {
       setCurrentDetails(`**${phase.replaceAll('_', ' ')}**`);
     }
