@@ -67,15 +67,31 @@ describe('human approval (approval mode ask)', () => {
   let running: Promise<void>;
   const cli = (...args: string[]) => node('client/cli.ts', args, stack.clientEnv);
 
+  /** Set by a test: the next ledger write fails, as if the worker died between booking and recording. */
+  let failNextRecord = false;
+
   beforeAll(async () => {
     stack = await startConsentStack('approval');
+    const state = stack.deps.state;
+    const flaky: typeof state = Object.assign(Object.create(state) as typeof state, {
+      recordHandled: async (...args: Parameters<typeof state.recordHandled>) => {
+        if (failNextRecord) {
+          failNextRecord = false;
+          throw new Error('worker lost before recording');
+        }
+        return state.recordHandled(...args);
+      },
+    });
     worker = await Worker.create({
       connection: stack.temporal.nativeConnection,
       namespace: stack.temporal.namespace,
       taskQueue: stack.taskQueue,
       workflowBundle: await workflowBundle(),
       dataConverter: stack.temporal.dataConverter,
-      activities: { ...createActivities(stack.deps), runAgentSession: proposingSession(stack.deps) },
+      activities: {
+        ...createActivities({ ...stack.deps, state: flaky }),
+        runAgentSession: proposingSession(stack.deps),
+      },
       ...installTracing().workerOptions,
     });
     running = worker.run();
@@ -276,5 +292,20 @@ describe('human approval (approval mode ask)', () => {
     const report = await handle.result();
     expect(report.approval?.approved).toMatchObject([{ id: proposal!.id }]);
     expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
+  });
+
+  it('a worker lost after booking, before recording, does not book twice: the retry finds the event by its marker', async () => {
+    const identifier = await askingUser();
+    const handle = await stack.inbox.startSweep(identifier);
+    const [proposal] = (await waitForStatus(handle, awaiting)).proposals!;
+    failNextRecord = true;
+    await stack.inbox.decideProposals(identifier, { decision: 'approve', ids: [proposal!.id] });
+    const report = await handle.result();
+    expect(failNextRecord).toBe(false);
+    const events = stack.emulators.scalekit.calendarEvents(identifier);
+    expect(events).toHaveLength(1);
+    expect(report.approval?.approved).toEqual([
+      { id: proposal!.id, messageId: proposal!.messageId, eventId: events[0]!.id },
+    ]);
   });
 });
