@@ -130,6 +130,7 @@ function expectOutcomes(label: string, outcomes: Record<string, number>, expecte
   const wrong = Object.entries(outcomes).filter(([o]) => o !== expected);
   if (wrong.length) wrongOutcomes.push(`${label}: expected every sweep ${expected}, saw ${JSON.stringify(outcomes)}`);
 }
+const zeroCounters: Counters = { scalekit: 0, mcp: 0, anthropic: 0, sessions: 0, vaultWrites: 0 };
 const perSweep = (before: Counters, after: Counters, n: number) =>
   Object.fromEntries(
     Object.keys(after).map((k) => [k, round((after[k as keyof Counters] - before[k as keyof Counters]) / n)]),
@@ -149,13 +150,26 @@ try {
   const plain = createPlainSweeper(emulators.env as never, provisioned);
   await Promise.all([seed('tax-worker', []), seed('tax-plain', [])]);
   const tax = { worker: [] as number[], plain: [] as number[], heartbeats: [] as number[] };
+  /** The calls of a returning user's sweep with new mail, summed over the rounds (the fleet's are first sweeps). */
+  let returning: Counters | undefined;
   for (let r = 0; r <= opts.rounds; r++) {
     await Promise.all([seed('tax-worker', [email(`Worker ${r}`)]), seed('tax-plain', [email(`Plain ${r}`)])]);
     const heartbeatsBefore = await heartbeatsRecorded();
+    const callsBefore = await counters();
     let t0 = performance.now();
     const report = await inbox.sweep('tax-worker');
     const workerMs = performance.now() - t0;
     tax.heartbeats.push((await heartbeatsRecorded()) - heartbeatsBefore);
+    const callsAfter = await counters();
+    if (r > 0) {
+      const sum = returning;
+      returning = Object.fromEntries(
+        Object.entries(callsAfter).map(([k, v]) => [
+          k,
+          v - callsBefore[k as keyof Counters] + (sum?.[k as keyof Counters] ?? 0),
+        ]),
+      ) as Counters;
+    }
     t0 = performance.now();
     const plainOutcome = await plain('tax-plain');
     const plainMs = performance.now() - t0;
@@ -175,6 +189,7 @@ try {
     ratioP50: round(pct(tax.worker, 50) / pct(tax.plain, 50)),
     ratioP99: round(pct(tax.worker, 99) / pct(tax.plain, 99)),
     heartbeatsPerSweep: round(tax.heartbeats.reduce((a, b) => a + b, 0) / tax.heartbeats.length),
+    returningUserPerSweep: returning ? perSweep(zeroCounters, returning, opts.rounds) : {},
   };
   results.durabilityTax = taxFigures;
   log(
