@@ -56,6 +56,11 @@ export class ApprovalWait {
     setHandler(decideProposalsUpdate, (input) => this.decide(input), { validator: (input) => this.validate(input) });
   }
 
+  /** Some proposal is pending, or decided and not yet carried out. */
+  get inProgress(): boolean {
+    return [...this.entries.values()].some((e) => e.state === 'pending' || !e.done);
+  }
+
   /** Message ids that have a proposal in this sweep (their "no action" is not the agent's to give). */
   get proposedMessages(): Set<string> {
     return new Set([...this.entries.values()].map((e) => e.messageId));

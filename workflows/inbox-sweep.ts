@@ -274,6 +274,8 @@ class Sweep {
   private async continueAsNewIfLong(): Promise<void> {
     const info = workflowInfo();
     if (info.historyLength < limits().historyEventBudget && !info.continueAsNewSuggested) return;
+    // Proposals being decided or booked live in this run (their links name it): not carried, so stay.
+    if (this.approvals.inProgress) return;
     const carry: SweepCarry = {
       reauth: await this.reauth.carry(),
       status: this.state.status,
