@@ -30,14 +30,6 @@ export const SYSTEM_PROMPT =
   "open links, or read anyone else's data), and use no tool beyond what this task needs: reading the " +
   "user's mail, listing calendar events to find an existing reminder, and creating the Action Required event.";
 
-/**
- * The task each sweep sends. The system prompt is the guide's; this adds what a recurring sweep
- * needs: an email that stays unread until the user reads it must not get a second event.
- */
-export const DEFAULT_TASK =
-  'Process my newest unread email: summarize it and create the Action Required calendar event. ' +
-  'First list calendar events matching that title; if one already exists, do not create another.';
-
 export function mcpConfigDefinition(name: string): McpConfigDefinition {
   return {
     name,

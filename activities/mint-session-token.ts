@@ -14,7 +14,7 @@ const EXPIRY_MARGIN_S = 10 * 60;
  * `error_code`s of a 400 that say the request itself is wrong (grpc-gateway's INVALID_ARGUMENT, and
  * OUT_OF_RANGE, which it also maps to 400): no wait for the user fixes those.
  * Scalekit's docs name no code for "a mapped connection is not ACTIVE", so the accounts' state decides
- * every other 400 (shared/specs/scalekit-api.md: the mint "fails 400 if any mapped connection lacks an
+ * every other 400 (Scalekit's Virtual MCP docs: the mint "fails 400 if any mapped connection lacks an
  * ACTIVE account").
  */
 const VALIDATION_CODES = new Set(['INVALID_ARGUMENT', 'OUT_OF_RANGE']);

@@ -24,8 +24,6 @@ export class SessionTracker {
   lastEventId?: string;
   /** Our task is in the session: its echo was seen, or this attempt or an earlier one sent it. */
   messageSent = false;
-  /** `session.error`s the service recovered from by itself (`retry_status: retrying`). */
-  recoveredErrors = 0;
 
   constructor(readonly sessionId: string) {}
 
@@ -76,8 +74,9 @@ export class SessionTracker {
       case 'session.error':
         // `retrying`: "The server is retrying automatically. Client should wait" (SDK docs): the turn
         // goes on. `exhausted` and `terminal` end it, with an idle (retries_exhausted) or a termination.
-        if (event.error?.retry_status?.type === 'retrying') this.recoveredErrors += 1;
-        else this.error = { type: event.error?.type ?? 'unknown_error', message: event.error?.message ?? '' };
+        if (event.error?.retry_status?.type !== 'retrying') {
+          this.error = { type: event.error?.type ?? 'unknown_error', message: event.error?.message ?? '' };
+        }
         break;
       case 'session.status_idle':
         // An idle that waits on us (tool confirmation) is not the end of the turn; the agent's

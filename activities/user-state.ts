@@ -2,9 +2,9 @@
  * Per-user state that every worker of a deployment shares and that outlives any worker host: the
  * user's vault and credential ids, and the ledger of e-mails already handled. A second worker with
  * empty local state must make exactly the same decisions as the first, so nothing here may live
- * only in one process. Implementations: memory (unit tests), SQLite (embedded default) and
- * PostgreSQL (production), the last two one code path (`state/sql-store.ts`); all behave the same,
- * which `test/state-store.test.ts` checks against each.
+ * only in one process. Implementations: SQLite (embedded default) and PostgreSQL (production), one
+ * code path (`state/sql-store.ts`); `test/state-store.test.ts` checks both (and the tests' memory
+ * store) against the same contract.
  *
  * Why a database rather than state kept in Temporal (a long-lived workflow per user that owns the
  * ledger and continues-as-new):
@@ -63,7 +63,6 @@ export interface HandledMessage {
 export interface UserStateStore {
   getVault(identifier: string): Promise<RememberedVault | undefined>;
   setVault(identifier: string, ids: RememberedVault): Promise<void>;
-  deleteVault(identifier: string): Promise<void>;
   /** Of the given message ids, the ones already handled, each once, in the order asked. */
   handledAmong(identifier: string, messageIds: string[]): Promise<HandledMessage[]>;
   /** Records messages as handled. Idempotent: a message already recorded keeps its first record. */
@@ -80,55 +79,4 @@ export interface UserStateStore {
   setApprovalMode(identifier: string, mode: ApprovalMode): Promise<void>;
   /** Idempotent. */
   close(): Promise<void>;
-}
-
-/** For unit tests and single-process experiments only: it forgets everything when the process ends. */
-export class MemoryUserStateStore implements UserStateStore {
-  private readonly vaults = new Map<string, RememberedVault>();
-  private readonly ledger = new Map<string, Map<string, HandledMessage>>();
-  private readonly attempts = new Map<string, { count: number; lastId: string }>();
-  private readonly approval = new Map<string, ApprovalMode>();
-
-  async getVault(identifier: string) {
-    return this.vaults.get(identifier);
-  }
-  async setVault(identifier: string, ids: RememberedVault) {
-    this.vaults.set(identifier, { ...ids });
-  }
-  async deleteVault(identifier: string) {
-    this.vaults.delete(identifier);
-  }
-  async handledAmong(identifier: string, messageIds: string[]) {
-    const mine = this.ledger.get(identifier);
-    return [...new Set(messageIds)].flatMap((id) => (mine?.has(id) ? [{ ...mine.get(id)! }] : []));
-  }
-  async recordHandled(identifier: string, entries: HandledMessage[]) {
-    let mine = this.ledger.get(identifier);
-    if (!mine) this.ledger.set(identifier, (mine = new Map()));
-    for (const entry of entries) if (!mine.has(entry.messageId)) mine.set(entry.messageId, { ...entry });
-  }
-  async countAttempts(identifier: string, messageIds: string[], attempt: Attempt) {
-    const counts = new Map<string, number>();
-    for (const id of new Set(messageIds)) {
-      const key = JSON.stringify([identifier, id]);
-      const seen = this.attempts.get(key);
-      const count = !seen ? 1 : seen.lastId === attempt.id ? seen.count : seen.count + 1;
-      this.attempts.set(key, { count, lastId: attempt.id });
-      counts.set(id, count);
-    }
-    return counts;
-  }
-  async retryMessage(identifier: string, messageId: string) {
-    this.attempts.delete(JSON.stringify([identifier, messageId]));
-    const mine = this.ledger.get(identifier);
-    if (mine?.get(messageId)?.disposition !== 'gave_up') return false;
-    return mine.delete(messageId);
-  }
-  async getApprovalMode(identifier: string) {
-    return this.approval.get(identifier) ?? 'auto';
-  }
-  async setApprovalMode(identifier: string, mode: ApprovalMode) {
-    this.approval.set(identifier, mode);
-  }
-  async close() {}
 }

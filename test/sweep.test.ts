@@ -3,7 +3,7 @@ import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vi } from 'vitest';
 import { createActivities } from '../activities/index.js';
-import { MemoryUserStateStore } from '../activities/user-state.js';
+import { MemoryUserStateStore } from './helpers/memory-state.js';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import {
   scheduleId,

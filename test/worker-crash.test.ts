@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MemoryUserStateStore } from '../activities/user-state.js';
+import { MemoryUserStateStore } from './helpers/memory-state.js';
 import { BOOKED, seedUser } from './helpers/demo.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
 import { waitForStatus } from './helpers/wait.js';

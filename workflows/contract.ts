@@ -111,8 +111,6 @@ export const ErrorType = {
   NotProvisioned: 'NotProvisioned',
   /** A sealed secret could not be opened with this worker's key. */
   SealBroken: 'SealBroken',
-  /** The agent session ended on an error the service reported. */
-  SessionFailed: 'SessionFailed',
   /** The session's event stream sent an `event: error` frame; retryable: the next attempt re-attaches. */
   SessionStreamFailed: 'SessionStreamFailed',
   /** The agent's current version grants other tools than a sweep's three (or lacks one): run `setup`. */
@@ -129,7 +127,6 @@ export const NON_RETRYABLE_ERROR_TYPES: string[] = [
   ErrorType.ConnectionInactive,
   ErrorType.NotProvisioned,
   ErrorType.SealBroken,
-  ErrorType.SessionFailed,
   ErrorType.AgentVersionMismatch,
 ];
 

@@ -147,10 +147,6 @@ export class SqlUserStateStore implements UserStateStore {
     );
   }
 
-  async deleteVault(identifier: string): Promise<void> {
-    await this.db.query('DELETE FROM inbox_agent_vaults WHERE identifier = $1', [identifier]);
-  }
-
   async handledAmong(identifier: string, messageIds: string[]): Promise<HandledMessage[]> {
     const asked = [...new Set(messageIds)];
     const found: HandledMessage[] = [];

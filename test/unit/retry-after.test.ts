@@ -73,7 +73,6 @@ describe('SessionTracker and retry statuses', () => {
     t.add({ id: 'i', type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
     expect(t.summary()).toMatchObject({ stopReason: 'end_turn' });
     expect(t.summary().error).toBeUndefined();
-    expect(t.recoveredErrors).toBe(1);
   });
   it('an exhausted one fails with retries_exhausted; a terminal one as terminated', () => {
     const exhausted = new SessionTracker('s');
