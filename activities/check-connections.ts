@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import type { ConnectionsReport, ConnectionState } from '../workflows/contract.js';
+import { WorkflowType, type ConnectionsReport, type ConnectionState } from '../workflows/contract.js';
 import type { ActivityDeps } from './deps.js';
 import type { Provisioning } from './provisioning.js';
 
@@ -65,7 +65,7 @@ export function callingSweep(): string | undefined {
   } catch {
     return undefined; // called outside an activity (unit tests)
   }
-  return info.workflowType === 'inboxSweep' ? info.workflowExecution?.workflowId : undefined;
+  return info.workflowType === WorkflowType.inboxSweep ? info.workflowExecution?.workflowId : undefined;
 }
 
 export function createCheckConnections(report: ConnectionsReporter) {

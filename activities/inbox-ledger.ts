@@ -4,7 +4,7 @@ import type { ActivityDeps } from './deps.js';
 import { Mailbox } from './mailbox.js';
 import { activityBinding } from './seal.js';
 import type { Provisioning } from './provisioning.js';
-import type { TaskEmail } from './sweep-task.js';
+import { sealBatch, type TaskEmail } from './sweep-task.js';
 import { MAX_ATTEMPTS, type HandledMessage } from './user-state.js';
 
 export interface FindUnhandledInput {
@@ -75,7 +75,7 @@ export function createInboxLedger({ sealer, state }: ActivityDeps, provisioning:
       }
       return {
         messageIds: batch.map((m) => m.id),
-        ...(batch.length > 0 ? { batch: sealer.seal(JSON.stringify(batch), activityBinding(input.identifier)) } : {}),
+        ...(batch.length > 0 ? { batch: sealBatch(sealer, batch, input.identifier) } : {}),
         remaining: candidates.length - checked,
         unread: unread.length,
         recovered,
@@ -141,9 +141,4 @@ export function createInboxLedger({ sealer, state }: ActivityDeps, provisioning:
   }
 
   return { findUnhandled, confirmHandled, retryMessage };
-}
-
-/** The subjects of a batch, opened only inside the session activity. */
-export function openBatch(sealer: ActivityDeps['sealer'], batch: SealedSecret, identifier: string): TaskEmail[] {
-  return JSON.parse(sealer.open(batch, activityBinding(identifier))) as TaskEmail[];
 }

@@ -11,10 +11,9 @@ import type { ManagedAgentsPort } from './apis/managed-agents.js';
 import { SESSION_OWNER_KEYS, type Session } from './apis/managed-agents.wire.js';
 import type { ActivityDeps } from './deps.js';
 import { IDENTIFIER_METADATA_KEY } from './definitions.js';
-import { openBatch } from './inbox-ledger.js';
 import type { Provisioning } from './provisioning.js';
 import { SessionTracker } from './session-tracker.js';
-import { parseAgentReport, sweepTask } from './sweep-task.js';
+import { openBatch, parseAgentReport, sweepTask } from './sweep-task.js';
 
 /**
  * Heartbeats carry the progress `status` shows (read from the pending activity, no history event)

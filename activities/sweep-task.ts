@@ -16,6 +16,8 @@
  */
 
 import { cleanSubject } from '../common/subject.js';
+import type { SealedSecret } from '../workflows/contract.js';
+import { activityBinding, type Sealer } from './seal.js';
 
 export const MESSAGE_MARKER = 'inbox-agent-message-id:';
 export const markerFor = (messageId: string): string => `${MESSAGE_MARKER} ${messageId}`;
@@ -97,4 +99,13 @@ export function parseAgentReport(finalMessage: string): AgentReport {
   } catch {
     return empty;
   }
+}
+
+/** A batch crosses workflow history sealed: subjects are user mail. Sealed by the read, opened by the session. */
+export function sealBatch(sealer: Sealer, batch: TaskEmail[], identifier: string): SealedSecret {
+  return sealer.seal(JSON.stringify(batch), activityBinding(identifier));
+}
+
+export function openBatch(sealer: Sealer, batch: SealedSecret, identifier: string): TaskEmail[] {
+  return JSON.parse(sealer.open(batch, activityBinding(identifier))) as TaskEmail[];
 }

@@ -1,6 +1,6 @@
 import { InboxAgentClient } from '../client/index.js';
 import { loadClientConfig } from '../client/config.js';
-import { ConfigError } from '../common/errors.js';
+import { runMain } from '../common/run-main.js';
 import { parseCallbackConfig, startCallback } from './index.js';
 
 /** `npm run callback`: the consent callback as its own process, beside the workers. */
@@ -19,11 +19,4 @@ async function main(): Promise<void> {
   process.once('SIGTERM', () => void stop());
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    console.error(`inbox-agent callback: ${err.message}`);
-    process.exit(2);
-  }
-  console.error(err);
-  process.exit(1);
-});
+runMain('inbox-agent callback', main, { stack: true });

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
-import { ConfigError } from '../common/errors.js';
+import { runMain } from '../common/run-main.js';
 import {
   formatConnections,
   formatProposals,
@@ -16,7 +16,7 @@ import {
   assertIdentifier,
   assertMessageId,
   assertScheduleOptions,
-  sweepsQuery,
+  listSweepsQuery,
   type ListSweepsOptions,
   type ScheduleOptions,
   type SweepListing,
@@ -175,7 +175,7 @@ program
         () => {
           for (const p of options.phase ?? []) oneOf('--phase', p, SweepPhaseSchema.options);
           for (const v of options.outcome ?? []) oneOf('--outcome', v, SweepOutcomeSchema.options);
-          sweepsQuery(options);
+          listSweepsQuery(options);
         },
         async (c) => {
           const sweeps: SweepListing[] = [];
@@ -441,16 +441,7 @@ function oneOf(name: string, value: string, allowed: readonly string[]): void {
     throw new InvalidInputError(`invalid ${name} "${value}": expected one of ${allowed.join(', ')}`);
 }
 
-program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof CommanderError) {
-    if (err.exitCode === 0) process.exit(0);
-    console.error(`inbox-agent: ${err.message.replace(/^error: /, '')}`);
-    process.exit(2);
-  }
-  if (err instanceof InvalidInputError || err instanceof ConfigError) {
-    console.error(`inbox-agent: ${err.message}`);
-    process.exit(2);
-  }
-  console.error(`inbox-agent: ${(err as Error).message?.split('\n')[0] ?? String(err)}`);
-  process.exit(1);
+runMain('inbox-agent', async () => void (await program.parseAsync(process.argv)), {
+  exitCode: (err) =>
+    err instanceof CommanderError ? (err.exitCode === 0 ? 0 : 2) : err instanceof InvalidInputError ? 2 : undefined,
 });

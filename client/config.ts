@@ -5,6 +5,7 @@ import { dataConverter } from '../codec/data-converter.js';
 import { keySetSpec } from '../codec/env.js';
 import { z } from 'zod';
 import { TASK_QUEUE } from '../workflows/contract.js';
+import { parseEnv } from '../common/env.js';
 import { ConfigError } from '../common/errors.js';
 
 const clientEnvSchema = z
@@ -31,11 +32,7 @@ export interface ClientConfig {
 
 /** Temporal connection from envconfig (env vars or temporal.toml), checked before anything connects. */
 export function loadClientConfig(env: Record<string, string | undefined> = process.env): ClientConfig {
-  const parsed = clientEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new ConfigError(`${String(issue.path[0])} ${issue.message}`);
-  }
+  const parsed = parseEnv(clientEnvSchema, env, '');
   // Checked after the Temporal settings, so a missing address is still the first thing reported.
   const codecKeys = keySetSpec.safeParse(env.INBOX_AGENT_CODEC_KEYS ?? '');
   if (!codecKeys.success) {
@@ -51,7 +48,7 @@ export function loadClientConfig(env: Record<string, string | undefined> = proce
   return {
     connectionOptions: { ...loaded.connectionOptions, connectTimeout: '5 seconds' } as ConnectionOptions,
     namespace: loaded.namespace ?? 'default',
-    taskQueue: parsed.data.INBOX_AGENT_TASK_QUEUE,
+    taskQueue: parsed.INBOX_AGENT_TASK_QUEUE,
     dataConverter: dataConverter(codecKeys.data),
   };
 }

@@ -6,7 +6,7 @@ import type {
   SweepStatus,
 } from '../workflows/contract.js';
 import type { SweepListing } from './index.js';
-import type { ScheduleSummaryView, ScheduleView, UnscheduleResult } from './schedules.js';
+import type { ScheduleSummaryView, ScheduleView, UnscheduleResult } from './schedule-views.js';
 
 /** Plain-text renderings for people; `--json` prints the objects themselves. */
 export function formatProvision(r: ProvisionResult): string {

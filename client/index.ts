@@ -46,6 +46,8 @@ import {
   type SweepReport,
   type SweepStatus,
   sweepWorkflowId,
+  sweepsQuery,
+  WorkflowType,
 } from '../workflows/contract.js';
 import { checkIdentifier, checkMessageId, checkRequestId, parseDuration } from '../workflows/input.js';
 import type { connections, inboxSweep, provision, retryMessage, userSettings } from '../workflows/index.js';
@@ -61,10 +63,10 @@ import {
   type ScheduleSummaryView,
   type ScheduleView,
   type UnscheduleResult,
-} from './schedules.js';
+} from './schedule-views.js';
 
 export * from '../workflows/contract.js';
-export type { ScheduleRunView, ScheduleSummaryView, ScheduleView, UnscheduleResult } from './schedules.js';
+export type { ScheduleRunView, ScheduleSummaryView, ScheduleView, UnscheduleResult } from './schedule-views.js';
 
 /** Input a caller got wrong: the CLI reports it as one line with exit code 2. */
 export class InvalidInputError extends Error {
@@ -225,7 +227,7 @@ export class InboxAgentClient {
 
   /** Runs the one-time build on a worker: find-or-create the Virtual MCP config and the agent. */
   async setup(): Promise<ProvisionResult> {
-    return this.client.workflow.execute<typeof provision>('provision', {
+    return this.client.workflow.execute<typeof provision>(WorkflowType.provision, {
       taskQueue: this.taskQueue,
       workflowId: `${provisionWorkflowId}:${randomUUID()}`,
     });
@@ -234,7 +236,7 @@ export class InboxAgentClient {
   /** The user's connections, with links made just now for the inactive ones. */
   async authLinks(identifier: string): Promise<ConnectionsReport> {
     assertIdentifier(identifier);
-    return this.client.workflow.execute<typeof connections>('connections', {
+    return this.client.workflow.execute<typeof connections>(WorkflowType.connections, {
       taskQueue: this.taskQueue,
       workflowId: connectionsWorkflowId(identifier, randomUUID()),
       args: [identifier],
@@ -248,7 +250,7 @@ export class InboxAgentClient {
   async startSweep(identifier: string, options: SweepOptions = {}): Promise<SweepHandle> {
     const input = this.sweepInput(identifier, options);
     if (options.requestId === undefined) {
-      return this.client.workflow.start<typeof inboxSweep>('inboxSweep', {
+      return this.client.workflow.start<typeof inboxSweep>(WorkflowType.inboxSweep, {
         ...sweepStartOptions(identifier, this.taskQueue),
         args: [input],
       });
@@ -257,7 +259,10 @@ export class InboxAgentClient {
     const ticketOptions = sweepTicketStartOptions(identifier, options.requestId, this.taskQueue);
     let ticket: WorkflowHandle<typeof inboxSweep>;
     try {
-      ticket = await this.client.workflow.start<typeof inboxSweep>('inboxSweep', { ...ticketOptions, args: [input] });
+      ticket = await this.client.workflow.start<typeof inboxSweep>(WorkflowType.inboxSweep, {
+        ...ticketOptions,
+        args: [input],
+      });
     } catch (err) {
       // REJECT_DUPLICATE: this request id was served before; its closed ticket says by which run.
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -292,7 +297,7 @@ export class InboxAgentClient {
   async runningSweeps(identifier: string): Promise<string[]> {
     assertIdentifier(identifier);
     const ids: string[] = [];
-    const query = `WorkflowType = 'inboxSweep' AND ExecutionStatus = 'Running' AND ${searchAttributes.identifier.name} = '${identifier}'`;
+    const query = sweepsQuery({ running: true, identifier });
     for await (const execution of this.client.workflow.list({ query })) ids.push(execution.workflowId);
     return ids;
   }
@@ -403,7 +408,7 @@ export class InboxAgentClient {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       throw new InvalidInputError(`no workflow with --workflow-id "${workflowId}"`);
     }
-    if (type !== 'inboxSweep' || owner !== identifier) {
+    if (type !== WorkflowType.inboxSweep || owner !== identifier) {
       throw new InvalidInputError(`--workflow-id "${workflowId}" is not a sweep of ${identifier}`);
     }
     return workflowId;
@@ -430,7 +435,7 @@ export class InboxAgentClient {
     };
     const action = {
       type: 'startWorkflow' as const,
-      workflowType: 'inboxSweep',
+      workflowType: WorkflowType.inboxSweep,
       taskQueue: this.taskQueue,
       // Temporal appends the fire time to this id: the run is a ticket that attaches to the user's sweep.
       workflowId: scheduledSweepWorkflowId(identifier),
@@ -507,7 +512,7 @@ export class InboxAgentClient {
   async listSchedules(): Promise<ScheduleSummaryView[]> {
     const views: ScheduleSummaryView[] = [];
     for await (const s of this.client.schedule.list()) {
-      if (s.action?.workflowType !== 'inboxSweep') continue;
+      if (s.action?.workflowType !== WorkflowType.inboxSweep) continue;
       views.push({
         scheduleId: s.scheduleId,
         identifier: s.typedSearchAttributes?.get(searchAttributes.identifier),
@@ -595,7 +600,7 @@ export class InboxAgentClient {
    * sweeps also get their inactive connections and deadline from their `status` query.
    */
   async listSweeps(options: ListSweepsOptions = {}): Promise<{ sweeps: SweepListing[]; nextPageToken?: string }> {
-    const query = sweepsQuery(options);
+    const query = listSweepsQuery(options);
     const response = await this.client.workflowService.listWorkflowExecutions({
       namespace: this.client.options.namespace,
       query,
@@ -671,10 +676,10 @@ export class InboxAgentClient {
   }
 }
 
-/** The visibility query behind `listSweeps`, also shown in the README for the Temporal CLI and Web UI. */
-export function sweepsQuery(options: Pick<ListSweepsOptions, 'phase' | 'outcome' | 'since' | 'running'>): string {
+/** The visibility query behind `listSweeps`, also shown in docs/operating.md for the Temporal CLI and Web UI. */
+export function listSweepsQuery(options: Pick<ListSweepsOptions, 'phase' | 'outcome' | 'since' | 'running'>): string {
   const quoted = (values: string[]) => values.map((v) => `'${v}'`).join(', ');
-  const clauses = [`WorkflowType = 'inboxSweep'`];
+  const clauses: string[] = [];
   for (const [key, values] of [
     [searchAttributes.phase.name, options.phase],
     [searchAttributes.outcome.name, options.outcome],
@@ -694,8 +699,7 @@ export function sweepsQuery(options: Pick<ListSweepsOptions, 'phase' | 'outcome'
   const since = assertDuration('--since', options.since);
   if (since !== undefined)
     clauses.push(`StartTime > '${new Date(Date.now() - parseDuration('--since', since)).toISOString()}'`);
-  if (options.running !== undefined) clauses.push(`ExecutionStatus ${options.running ? '=' : '!='} 'Running'`);
-  return clauses.join(' AND ');
+  return sweepsQuery({ running: options.running }, ...clauses);
 }
 
 /** The server refused the spec (the SDK turns INVALID_ARGUMENT "Invalid schedule spec" into a TypeError). */

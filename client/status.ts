@@ -1,6 +1,6 @@
 import type { WorkflowHandle } from '@temporalio/client';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
-import { statusQuery, type SessionProgress, type SweepStatus } from '../workflows/contract.js';
+import { SESSION_ACTIVITY, statusQuery, type SessionProgress, type SweepStatus } from '../workflows/contract.js';
 
 /**
  * The sweep's `status` query, plus the running session's progress from its activity's last heartbeat
@@ -10,7 +10,7 @@ import { statusQuery, type SessionProgress, type SweepStatus } from '../workflow
 export async function sweepStatus(handle: WorkflowHandle): Promise<SweepStatus> {
   const [status, described] = await Promise.all([handle.query(statusQuery), handle.describe()]);
   if (status.phase !== 'running_session') return status;
-  const session = described.raw.pendingActivities?.find((a) => a.activityType?.name === 'runAgentSession');
+  const session = described.raw.pendingActivities?.find((a) => a.activityType?.name === SESSION_ACTIVITY);
   const payloads = session?.heartbeatDetails?.payloads;
   if (!payloads?.length) return status;
   const progress = await decodeFromPayloadsAtIndex<SessionProgress | undefined>(

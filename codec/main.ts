@@ -3,7 +3,8 @@
  * real deployment. It holds the codec keys only, never the seal keys.
  */
 import { z } from 'zod';
-import { ConfigError } from '../common/errors.js';
+import { parseEnv } from '../common/env.js';
+import { runMain } from '../common/run-main.js';
 import { keySetSpec } from './env.js';
 import { startCodecServer } from './server.js';
 
@@ -26,13 +27,7 @@ const codecServerEnvSchema = z.object({
 });
 
 async function main(): Promise<void> {
-  const parsed = codecServerEnvSchema.safeParse(process.env);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const name = String(issue.path[0]);
-    throw new ConfigError(`${name} ${process.env[name] ? issue.message : 'is not set'} (see .env.example)`);
-  }
-  const env = parsed.data;
+  const env = parseEnv(codecServerEnvSchema, process.env);
   const server = await startCodecServer({
     codecKeys: env.INBOX_AGENT_CODEC_KEYS,
     token: env.INBOX_AGENT_CODEC_SERVER_TOKEN,
@@ -46,7 +41,4 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-main().catch((err: unknown) => {
-  console.error(`inbox-agent codec server: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
-  process.exit(err instanceof ConfigError ? 2 : 1);
-});
+runMain('inbox-agent codec server', main);

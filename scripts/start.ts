@@ -14,7 +14,8 @@ import { formatProvision, formatStatus } from '../client/format.js';
 import { progressPrinter, watchSweep } from '../client/progress.js';
 import { DEMO_EXPIRED, DEMO_READY, seedDemoUsers } from '../emulators/demo.js';
 import { emulateManagedAgents, emulateScalekit } from '../emulators/stack.js';
-import { ConfigError, parseWorkerConfig } from '../worker/config.js';
+import { runMain } from '../common/run-main.js';
+import { parseWorkerConfig } from '../worker/config.js';
 import { createLogger, logSettings } from '../worker/logging.js';
 import { installRuntime, startInboxWorker } from '../worker/start.js';
 import { generateKeySpec } from '../codec/keys.js';
@@ -185,11 +186,4 @@ async function shutdown(): Promise<void> {
   for (const cleanup of cleanups.splice(0)) await cleanup().catch(() => {});
 }
 
-main()
-  .then(shutdown)
-  .catch(async (err: unknown) => {
-    await shutdown();
-    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    console.error(`inbox-agent start: ${message}`);
-    process.exit(err instanceof ConfigError ? 2 : 1);
-  });
+runMain('inbox-agent start', main, { finally: shutdown });

@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { toProposal } from '../activities/approvals.js';
 import type { Notice } from '../activities/notify.js';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
-import { openBatch } from '../activities/inbox-ledger.js';
-import { markerFor } from '../activities/sweep-task.js';
+import { markerFor, openBatch } from '../activities/sweep-task.js';
 import { InvalidInputError } from '../client/index.js';
 import { eventTitle } from '../common/subject.js';
 import {

@@ -8,7 +8,7 @@ import { createApprovalLinks } from '../consent/approval-links.js';
 import { logNotifier, webhookNotifier, type Notifier } from '../activities/notify.js';
 import { createSealer, sealKeys } from '../activities/seal.js';
 import { describeDatabaseUrl, openUserStateStore } from '../activities/state/index.js';
-import { sweepStartOptions } from '../workflows/contract.js';
+import { sweepStartOptions, WorkflowType } from '../workflows/contract.js';
 import type { inboxSweep } from '../workflows/index.js';
 import type { WorkerConfig } from './config.js';
 
@@ -46,7 +46,7 @@ export async function buildActivityDeps(config: WorkerConfig, temporal: Client):
     sealer: createSealer(sealKeys(config.INBOX_AGENT_SEAL_KEYS, config.INBOX_AGENT_SEAL_KEY)),
     state,
     startSweep: async (input, taskQueue) => {
-      const handle = await temporal.workflow.start<typeof inboxSweep>('inboxSweep', {
+      const handle = await temporal.workflow.start<typeof inboxSweep>(WorkflowType.inboxSweep, {
         ...sweepStartOptions(input.identifier, taskQueue),
         args: [input],
       });

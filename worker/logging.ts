@@ -1,6 +1,6 @@
 import { DefaultLogger, type LogEntry, type Logger, type LogLevel } from '@temporalio/worker';
 import { z } from 'zod';
-import { ConfigError } from '../common/errors.js';
+import { parseEnv } from '../common/env.js';
 
 export const logFormats = ['json', 'text'] as const;
 export type LogFormat = (typeof logFormats)[number];
@@ -20,12 +20,7 @@ export function logSettings(
   env: Record<string, string | undefined> = process.env,
   defaults: Partial<LogSettings> = {},
 ): LogSettings {
-  const result = logEnvSchema.safeParse(env);
-  if (!result.success) {
-    const issue = result.error.issues[0]!;
-    throw new ConfigError(`${String(issue.path[0])} ${issue.message}`);
-  }
-  const parsed = result.data;
+  const parsed = parseEnv(logEnvSchema, env, '');
   return {
     format: parsed.INBOX_AGENT_LOG_FORMAT ?? defaults.format ?? (env.NODE_ENV === 'production' ? 'json' : 'text'),
     level: parsed.INBOX_AGENT_LOG_LEVEL ?? defaults.level ?? 'INFO',

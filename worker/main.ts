@@ -1,5 +1,6 @@
 import { describeDatabaseUrl } from '../activities/state/index.js';
-import { ConfigError, parseWorkerConfig } from './config.js';
+import { runMain } from '../common/run-main.js';
+import { parseWorkerConfig } from './config.js';
 import { createLogger, logSettings } from './logging.js';
 import { startInboxWorker } from './start.js';
 import { installTracing } from './tracing.js';
@@ -30,11 +31,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  if (err instanceof ConfigError) {
-    console.error(`inbox-agent worker: ${err.message}`);
-    process.exit(2);
-  }
-  console.error(err);
-  process.exit(1);
-});
+runMain('inbox-agent worker', main, { stack: true });

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { Runtime } from '@temporalio/worker';
-import { metricNames, searchAttributes } from '../workflows/contract.js';
+import { metricNames, sweepsQuery } from '../workflows/contract.js';
 
 /**
  * The gauge of users waiting for re-authorization, refreshed from visibility: running sweeps on this
@@ -18,9 +18,7 @@ export function watchReauthorizationWaits(client: Client, taskQueue: string, int
     'users',
     'Users whose sweep waits for re-authorization',
   );
-  const query =
-    `WorkflowType = 'inboxSweep' AND ExecutionStatus = 'Running' AND TaskQueue = '${taskQueue}' ` +
-    `AND ${searchAttributes.phase.name} = 'awaiting_reauthorization'`;
+  const query = sweepsQuery({ running: true, taskQueue, phase: 'awaiting_reauthorization' });
   let stopped = false;
   const refresh = async () => {
     try {

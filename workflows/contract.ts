@@ -13,6 +13,16 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 
 export const TASK_QUEUE = 'inbox-agent';
 
+/** Workflow types: the names the worker registers (its exported workflow functions) and starters use. */
+export const WorkflowType = {
+  inboxSweep: 'inboxSweep',
+  provision: 'provision',
+  connections: 'connections',
+} as const;
+
+/** The one activity other code finds by name: `status` reads its heartbeat from the pending activities. */
+export const SESSION_ACTIVITY = 'runAgentSession';
+
 /**
  * Identifiers end up in workflow IDs, schedule IDs and search attributes, which no codec encrypts,
  * so they must be opaque app user IDs rather than e-mail addresses. At most 100 characters: Scalekit
@@ -94,6 +104,22 @@ export const searchAttributes = {
   phase: defineSearchAttributeKey('InboxSweepPhase', SearchAttributeType.KEYWORD),
   outcome: defineSearchAttributeKey('InboxSweepOutcome', SearchAttributeType.KEYWORD),
 } as const;
+
+/**
+ * The visibility query for sweeps (the CLI's `list`, the fan-out by identifier, the waiting-users
+ * gauge): the workflow type, then each condition given and any further clauses, ANDed.
+ */
+export function sweepsQuery(
+  where: { running?: boolean; taskQueue?: string; identifier?: string; phase?: SweepPhase } = {},
+  ...clauses: string[]
+): string {
+  const all = [`WorkflowType = '${WorkflowType.inboxSweep}'`];
+  if (where.running !== undefined) all.push(`ExecutionStatus ${where.running ? '=' : '!='} 'Running'`);
+  if (where.taskQueue) all.push(`TaskQueue = '${where.taskQueue}'`);
+  if (where.identifier) all.push(`${searchAttributes.identifier.name} = '${where.identifier}'`);
+  if (where.phase) all.push(`${searchAttributes.phase.name} = '${where.phase}'`);
+  return [...all, ...clauses].join(' AND ');
+}
 
 /** Failure `type`s: stable strings that retry policies, workflows and callers branch on. */
 export const ErrorType = {

@@ -1,2 +1,2 @@
 export { inboxSweep } from './inbox-sweep.js';
-export { connections, provision, retryMessage, userSettings } from './provision.js';
+export { connections, provision, retryMessage, userSettings } from './operator.js';

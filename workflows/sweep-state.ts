@@ -98,8 +98,8 @@ export class SweepState {
       [
         `**Waiting for re-authorization** since ${since}, until ${deadline.toISOString()}: ${reason}.`,
         links.join('\n'),
-        `Links live about a minute: \`npm run cli -- auth-links ${who}\` makes fresh ones (reminders carry fresh ones too).`,
-        `Connections are re-checked at ${nextRecheck.toISOString()}, or at once on the \`reauthorized\` signal (\`npm run cli -- reauthorized ${who}\`; the consent callback sends it).`,
+        `Links live about a minute: the inbox-agent CLI's \`auth-links ${who}\` makes fresh ones (reminders carry fresh ones too).`,
+        `Connections are re-checked at ${nextRecheck.toISOString()}, or at once on the \`reauthorized\` signal (the consent callback sends it; so does _Send a Signal_ here, or the CLI's \`reauthorized ${who}\`).`,
       ].join('\n\n'),
     );
   }

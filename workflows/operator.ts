@@ -1,3 +1,7 @@
+/**
+ * The workflows an operator runs through the CLI (setup, auth-links, retry, user settings). They run
+ * on a worker so that only workers hold Scalekit and Anthropic credentials.
+ */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { apiCall } from './activity-options.js';
