@@ -14,6 +14,13 @@ const noEmulators = {
   message: 'product code never imports the emulators; it reaches services through configured URLs',
 };
 
+// SDK internals change without notice between releases; where no public API does the job, a
+// disable comment at the import says why.
+const sdkInternals = {
+  group: ['@temporalio/*/lib/**'],
+  message: "SDK internals are not its API: use the package's public entry",
+};
+
 // Node builtins do not exist in the workflow sandbox (and break determinism where they would).
 const nodeBuiltins = {
   group: ['node:*', ...builtinModules.filter((m) => !m.startsWith('_'))],
@@ -65,11 +72,12 @@ export default tseslint.config(
           'the client talks to workers through Temporal only; shared code lives in workflows/contract.ts or common/',
       },
       noEmulators,
+      sdkInternals,
     ),
   },
   {
     files: ['activities/**/*.ts', 'worker/**/*.ts', 'common/**/*.ts'],
-    rules: restrict(noEmulators),
+    rules: restrict(noEmulators, sdkInternals),
   },
   {
     // The consent callback runs beside the workers with less (no Anthropic key, no seal keys): it
@@ -82,6 +90,7 @@ export default tseslint.config(
         message: 'the callback shares consent/, common/ and the client with the rest; not worker or activity code',
       },
       noEmulators,
+      sdkInternals,
     ),
   },
   {
@@ -93,6 +102,7 @@ export default tseslint.config(
         message: "consent/ is shared by worker and callback: it imports neither (only the Scalekit port's error type)",
       },
       noEmulators,
+      sdkInternals,
     ),
   },
   {
@@ -104,6 +114,7 @@ export default tseslint.config(
         message: 'common/ and codec/ are neutral ground: they import no product folder',
       },
       noEmulators,
+      sdkInternals,
     ),
   },
   // The emulators stand in for foreign services: they share only the wire types with the product.

@@ -13,6 +13,9 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
+// `listSweeps` pages with the raw visibility API (`workflow.list()` hides page tokens), and the SDK
+// exports no public decoder for a raw execution's memo and search attributes.
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers.js';
 import type { Duration } from '@temporalio/common';
 import { ApplicationFailure } from '@temporalio/common';

@@ -1,4 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
+// Heartbeat details come raw from `describe()`; the SDK's public API has no decoder that runs the
+// client's payload codec on them.
+// eslint-disable-next-line @typescript-eslint/no-restricted-imports
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { SESSION_ACTIVITY, statusQuery, type SessionProgress, type SweepStatus } from '../workflows/contract.js';
 
