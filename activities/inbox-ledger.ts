@@ -2,6 +2,7 @@ import { Context } from '@temporalio/activity';
 import { DEFAULT_MAX_EMAILS, type HandledReport, type InboxBatch, type SealedSecret } from '../workflows/contract.js';
 import type { ActivityDeps } from './deps.js';
 import { Mailbox } from './mailbox.js';
+import { endSessionsLeftBehind } from './run-agent-session.js';
 import { activityBinding } from './seal.js';
 import type { Provisioning } from './provisioning.js';
 import { sealBatch, type TaskEmail } from './sweep-task.js';
@@ -32,7 +33,8 @@ export interface ConfirmHandledInput {
  * just minted) minus the shared ledger. Afterwards it records only what it can confirm: an event
  * found on the calendar by the message id it carries, or the agent's no-action judgement.
  */
-export function createInboxLedger({ sealer, state }: ActivityDeps, provisioning: Provisioning) {
+export function createInboxLedger(deps: ActivityDeps, provisioning: Provisioning) {
+  const { sealer, state } = deps;
   const runId = () => Context.current().info.workflowExecution?.runId;
   const openMailbox = async <T>(identifier: string, token: SealedSecret, fn: (mailbox: Mailbox) => Promise<T>) => {
     const { mcpServerUrl } = await provisioning.resolve();
@@ -48,6 +50,8 @@ export function createInboxLedger({ sealer, state }: ActivityDeps, provisioning:
 
   async function findUnhandled(input: FindUnhandledInput): Promise<InboxBatch> {
     const cap = input.maxEmails ?? DEFAULT_MAX_EMAILS;
+    // No session outlives its sweep: one a terminated run left working is ended before the read.
+    await endSessionsLeftBehind(deps, provisioning, input.identifier);
     return openMailbox(input.identifier, input.token, async (mailbox) => {
       const unread = await mailbox.unread();
       const records = await state.handledAmong(

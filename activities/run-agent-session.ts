@@ -30,7 +30,7 @@ const CLOCK_SKEW_MS = 5 * 60_000;
  */
 const LEFTOVER_LOOKBACK_MS = 24 * 3600_000 + CLOCK_SKEW_MS;
 /** After `user.interrupt`, how long a session may take to go idle before the attempt fails (and is retried). */
-const IDLE_BOUND_MS = 60_000;
+const IDLE_BOUND_MS = 20_000;
 const IDLE_POLL_MS = 250;
 
 interface SessionOwner {
@@ -120,19 +120,44 @@ async function endLeftovers(
   agents: ManagedAgentsPort,
   agentId: string,
   identifier: string,
-  owner: SessionOwner,
+  ours: (session: Session) => boolean,
   retention: 'archive' | 'keep',
   heartbeat: () => void,
-): Promise<{ own: Session | undefined; ended: string[] }> {
+): Promise<{ own: Session[]; ended: string[] }> {
   const sessions = await userSessions(agents, agentId, identifier, new Date(Date.now() - LEFTOVER_LOOKBACK_MS));
   const ended: string[] = [];
   for (const session of sessions) {
-    if (ownedBy(session, owner)) continue;
+    if (ours(session)) continue;
     // Kept sessions stay idle once finished; only one still working (or parked) is a leftover then.
     if (retention === 'keep' && (session.status === 'idle' || session.status === 'terminated')) continue;
     if (await endSession(agents, session, retention, heartbeat)) ended.push(session.id);
   }
-  return { own: sessions.find((s) => ownedBy(s, owner)), ended };
+  return { own: sessions.filter(ours), ended };
+}
+
+/**
+ * The same clean-up at the start of every sweep's read (`findUnhandled`), before the mail is read: a
+ * sweep with nothing new runs no session, yet a terminated run's agent may still be at work, and the
+ * read must see what it booked. Sessions of the current run are its own; every other live one of the
+ * user was left behind. One session listing per sweep; nothing more unless something was left.
+ */
+export async function endSessionsLeftBehind(
+  { managedAgents, settings }: ActivityDeps,
+  provisioning: Provisioning,
+  identifier: string,
+): Promise<string[]> {
+  const ctx = Context.current();
+  const runId = ctx.info.workflowExecution?.runId;
+  const { agentId } = await provisioning.resolve();
+  const { ended } = await endLeftovers(
+    managedAgents,
+    agentId,
+    identifier,
+    (session) => session.metadata?.[SESSION_OWNER_KEYS.runId] === runId,
+    settings.sessionRetention ?? 'archive',
+    () => ctx.heartbeat(),
+  );
+  return ended;
 }
 
 /**
@@ -158,9 +183,16 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
       const { agentId, version } = await provisioning.pinnedAgent();
       // Our own session, when an earlier attempt's create answer was lost (it never heartbeated);
       // any other live session of this user was left behind by a run that is gone.
-      const { own } = await endLeftovers(managedAgents, agentId, input.identifier, owner, retention, () =>
-        ctx.heartbeat(),
-      );
+      const [own] = (
+        await endLeftovers(
+          managedAgents,
+          agentId,
+          input.identifier,
+          (s) => ownedBy(s, owner),
+          retention,
+          () => ctx.heartbeat(),
+        )
+      ).own;
       createdHere = !own;
       sessionId =
         own?.id ??

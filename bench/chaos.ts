@@ -27,7 +27,7 @@ import { controlPlane, startEmulatorProcess, startWorkerProcess, type Child } fr
 
 const list = (v: string) => {
   const ns = v.split(',').map(Number);
-  if (ns.some((n) => !Number.isInteger(n) || n < 1 || n > 6)) throw new InvalidArgumentError('scenario numbers 1-6');
+  if (ns.some((n) => !Number.isInteger(n) || n < 1 || n > 7)) throw new InvalidArgumentError('scenario numbers 1-7');
   return ns;
 };
 const opts = new Command('chaos')
@@ -228,6 +228,54 @@ async function scenario(n: number, name: string, body: () => Promise<void>) {
     await agents.call('PUT', '/_emulator/step-delay', { ms: 0 });
     await Promise.all([...workers].map((w) => w.stop()));
   }
+}
+
+/**
+ * A terminate (like a reset, or a history limit) runs no workflow code, so the sweep's own clean-up
+ * never runs: the agent goes on. The next sweep of the user must end that session before it starts
+ * its own, so every e-mail gets exactly one event and no session is left running (every session
+ * ends archived: the emulator refuses to archive a running one).
+ */
+async function terminatedMidSession(): Promise<void> {
+  const queue = 'chaos-terminate';
+  const inbox = new InboxAgentClient(client, queue);
+  const users = Array.from({ length: small ? 3 : 10 }, (_, i) => `terminate-${i}`);
+  await startWorker(queue);
+  // About 4 s per session, so a terminate within 0-4 s of its start lands anywhere in it.
+  await agents.call('PUT', '/_emulator/step-delay', { ms: 500 });
+  await newMail(users, 0);
+  const first = await Promise.all(users.map((id) => inbox.startSweep(id)));
+  let landed = 0;
+  await Promise.all(
+    first.map(async (handle) => {
+      await waitFor(() => anyPhase([handle], 'running_session'), 60_000, 'a running session');
+      await sleep(Math.random() * 4000);
+      landed += await handle.terminate('chaos: terminated mid-session').then(
+        () => 1,
+        () => 0,
+      );
+    }),
+  );
+  await agents.call('PUT', '/_emulator/step-delay', { ms: 0 });
+  const outcomes = await Promise.all(users.map((id) => inbox.startSweep(id).then((h) => outcomeOf(h))));
+  const t = await tallyOf(users);
+  const failures: string[] = [];
+  if (landed === 0) failures.push('no terminate landed: every sweep had finished first');
+  if (t.archivedSessions !== t.sessions) {
+    failures.push(`${t.sessions - t.archivedSessions} of ${t.sessions} sessions left unarchived (live)`);
+  }
+  judge(
+    '7. terminated mid-session',
+    users,
+    users.length,
+    outcomes,
+    t,
+    { events: users.length, duplicateEvents: 0, extraVaults: 0, extraCredentials: 0 },
+    { terminated: landed },
+    failures,
+    // A sweep whose terminated run had already booked its event finds it on the calendar: nothing new.
+    outcomes.map((o) => (o === 'nothing_new' ? o : 'completed')),
+  );
 }
 
 try {
@@ -477,6 +525,8 @@ try {
     const sweeps = users.length * rounds;
     judge('6. two workers, one killed', users, sweeps, outcomes, t, exactlyOnce(sweeps), { kills });
   });
+
+  await scenario(7, 'sweeps terminated at random points of their session, then swept again', terminatedMidSession);
 } finally {
   await writeFile(opts.out, JSON.stringify({ date: new Date().toISOString(), small, results }, null, 2) + '\n');
   await Promise.all([...workers].map((w) => w.stop()));
