@@ -82,7 +82,7 @@ export function createRecordDecisions({ sealer, state }: ActivityDeps, provision
       if (!input.token) throw new Error('approved proposals need a session token');
       const { mcpServerUrl } = await provisioning.resolve();
       const token = sealer.open(input.token, activityBinding(input.identifier));
-      await Mailbox.open(mcpServerUrl, token, async (mailbox) => {
+      await Mailbox.open(mcpServerUrl, token, provisioning.catalog, async (mailbox) => {
         for (const proposal of input.approved) {
           const eventId = (await mailbox.eventFor(proposal.messageId)) ?? (await mailbox.createEvent(proposal));
           events.push({ id: proposal.id, messageId: proposal.messageId, eventId });

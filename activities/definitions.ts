@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Agent, AgentCreateParams } from './apis/managed-agents.wire.js';
 import type { McpConfigDefinition } from './apis/scalekit.js';
+import { DOCUMENTED_NAMES, nameFor, TOOL_BASES, type ToolNames } from './tool-catalog.js';
 
 /**
  * Least privilege: the only tools a sweep needs, per Scalekit connection. Read the mail, look for an
@@ -41,8 +42,17 @@ export function mcpConfigDefinition(name: string): McpConfigDefinition {
   };
 }
 
-/** The agent carries the MCP server URL but no credential: sessions bring those through vaults. */
-export function agentDefinition(name: string, model: string, mcpServerUrl: string) {
+/**
+ * The agent carries the MCP server URL but no credential: sessions bring those through vaults. Its
+ * tools are named as the Virtual MCP server names them (`toolNames`, learned from `tools/list`), which
+ * may differ from the names the config's mappings use.
+ */
+export function agentDefinition(
+  name: string,
+  model: string,
+  mcpServerUrl: string,
+  toolNames: ToolNames = DOCUMENTED_NAMES,
+) {
   const definition = {
     name,
     model,
@@ -57,7 +67,7 @@ export function agentDefinition(name: string, model: string, mcpServerUrl: strin
         type: 'mcp_toolset' as const,
         mcp_server_name: MCP_SERVER_NAME,
         default_config: { enabled: false, permission_policy: { type: 'always_ask' as const } },
-        configs: AGENT_MCP_TOOLS.map((name) => ({
+        configs: AGENT_MCP_TOOLS.map((base) => toolNames[base as keyof ToolNames]).map((name) => ({
           name,
           enabled: true,
           permission_policy: { type: 'always_allow' as const },
@@ -90,8 +100,23 @@ export function enabledTools(tools: Agent['tools']): string[] {
   return [...new Set(names)].sort();
 }
 
-/** What `enabledTools` must return for an agent built by `agentDefinition`. */
-export const WANTED_TOOLS = AGENT_MCP_TOOLS.map((name) => `${MCP_SERVER_NAME}:${name}`).sort();
+/** What `enabledTools` must return for an agent built by `agentDefinition` with these tool names. */
+export const wantedTools = (toolNames: ToolNames = DOCUMENTED_NAMES): string[] =>
+  AGENT_MCP_TOOLS.map((base) => `${MCP_SERVER_NAME}:${toolNames[base as keyof ToolNames]}`).sort();
+
+/**
+ * The tool names an agent's grants stand for, when it grants exactly the three sweep tools on our MCP
+ * server under some names (plain or prefixed); undefined for any other grant.
+ */
+export function grantedToolNames(granted: string[]): ToolNames | undefined {
+  const prefix = `${MCP_SERVER_NAME}:`;
+  if (granted.length !== TOOL_BASES.length || !granted.every((g) => g.startsWith(prefix))) return undefined;
+  const names = granted.map((g) => g.slice(prefix.length));
+  const found = TOOL_BASES.map((base) => [base, nameFor(base, names).name] as const);
+  if (found.some(([, n]) => n === undefined) || new Set(found.map(([, n]) => n)).size !== found.length)
+    return undefined;
+  return Object.fromEntries(found) as ToolNames;
+}
 
 export const DEFINITION_DIGEST_KEY = 'inbox_agent_definition';
 export const IDENTIFIER_METADATA_KEY = 'inbox_agent_identifier';

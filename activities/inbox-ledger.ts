@@ -1,4 +1,4 @@
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { DEFAULT_MAX_EMAILS, type HandledReport, type InboxBatch, type SealedSecret } from '../workflows/contract.js';
 import type { ActivityDeps } from './deps.js';
 import { Mailbox } from './mailbox.js';
@@ -38,7 +38,15 @@ export function createInboxLedger(deps: ActivityDeps, provisioning: Provisioning
   const runId = () => Context.current().info.workflowExecution?.runId;
   const openMailbox = async <T>(identifier: string, token: SealedSecret, fn: (mailbox: Mailbox) => Promise<T>) => {
     const { mcpServerUrl } = await provisioning.resolve();
-    return Mailbox.open(mcpServerUrl, sealer.open(token, activityBinding(identifier)), fn);
+    return Mailbox.open(
+      mcpServerUrl,
+      sealer.open(token, activityBinding(identifier)),
+      provisioning.catalog,
+      async (mailbox, tools) => {
+        await provisioning.adoptToolNames(tools);
+        return fn(mailbox);
+      },
+    );
   };
   const eventRecord = (messageId: string, eventId: string): HandledMessage => ({
     messageId,
@@ -53,7 +61,13 @@ export function createInboxLedger(deps: ActivityDeps, provisioning: Provisioning
     // No session outlives its sweep: one a terminated run left working is ended before the read.
     await endSessionsLeftBehind(deps, provisioning, input.identifier);
     return openMailbox(input.identifier, input.token, async (mailbox) => {
-      const unread = await mailbox.unread();
+      const scan = await mailbox.unread();
+      const unread = scan.messages;
+      if (scan.capped) {
+        log.warn('unread scan stopped at its bound; the oldest unread mail waits until newer mail is read', {
+          scanned: unread.length,
+        });
+      }
       const records = await state.handledAmong(
         input.identifier,
         unread.map((m) => m.id),
@@ -82,6 +96,7 @@ export function createInboxLedger(deps: ActivityDeps, provisioning: Provisioning
         ...(batch.length > 0 ? { batch: sealBatch(sealer, batch, input.identifier) } : {}),
         remaining: candidates.length - checked,
         unread: unread.length,
+        ...(scan.capped ? { unreadCapped: true } : {}),
         recovered,
         gaveUp: records.filter((h) => h.disposition === 'gave_up').length,
         // Read here, with the ledger, so the mode costs the sweep no call of its own.

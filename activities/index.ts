@@ -3,6 +3,7 @@ import { checkIdentifier, checkMessageId, parseDuration } from '../workflows/inp
 import type { ActivityDeps } from './deps.js';
 import { createNotifyApproval, createRecordDecisions, createUserSettings } from './approvals.js';
 import { createCheckConnections, createConnectionsReport } from './check-connections.js';
+import { createDoctor } from './doctor.js';
 import { createInboxLedger } from './inbox-ledger.js';
 import { nonRetryable, withClassifiedFailures } from './failures.js';
 import { createMintSessionToken } from './mint-session-token.js';
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
   const userSettings = createUserSettings(deps);
   const notifyApproval = createNotifyApproval(deps.notifier ?? logNotifier, deps.approvalLinks);
   const recordDecisions = createRecordDecisions(deps, provisioning);
+  const doctorServices = createDoctor(deps);
   return withClassifiedFailures({
     ensureProvisioned: () => provisioning.ensure(),
     checkConnections: forUser(createCheckConnections(connectionsReport)),
@@ -66,6 +68,11 @@ export function createActivities(deps: ActivityDeps) {
       notifyApproval({ ...input, identifier: checkIdentifier(input?.identifier) }),
     recordDecisions: async (input: Parameters<typeof recordDecisions>[0]) =>
       recordDecisions({ ...input, identifier: checkIdentifier(input?.identifier) }),
+    doctorServices: async (input: Parameters<typeof doctorServices>[0]) =>
+      doctorServices({
+        read: input?.read === true,
+        ...(input?.identifier === undefined ? {} : { identifier: checkIdentifier(input.identifier) }),
+      }),
     startSweep: async (input: SweepInput, taskQueue: string) => {
       if (!deps.startSweep) throw nonRetryable(ErrorType.InvalidRequest, 'this worker cannot start sweeps');
       return deps.startSweep(input, taskQueue);

@@ -1,29 +1,40 @@
 import { z } from 'zod';
-import { withMcp, type CallTool } from './apis/mcp.js';
+import { parseAnswer, unexpectedAnswer } from './apis/answers.js';
+import { withMcp, type McpSession } from './apis/mcp.js';
 import { markerFor } from './sweep-task.js';
+import type { ToolCatalog, ToolNames } from './tool-catalog.js';
 
-/** Gmail `users.messages` as Scalekit's gmail_fetch_mails returns them; only what the worker reads. */
-const messageList = z.object({
-  messages: z
-    .array(
-      z.object({
-        id: z.string(),
-        internalDate: z.coerce.number().optional(),
-        payload: z
-          .object({ headers: z.array(z.object({ name: z.string(), value: z.string() })).optional() })
-          .optional(),
-      }),
-    )
-    .optional()
-    .default([]),
-  nextPageToken: z.string().optional(),
-});
+/**
+ * The outputs the worker reads, stating exactly the fields it uses (others are tolerated). Scalekit
+ * publishes no output shape for these tools (evidence D4/D5): these are Gmail's `users.messages.list`
+ * with message resources and Calendar's `events.list`, which is what the tools wrap. A reshaped
+ * answer fails as `UnexpectedServiceAnswer`; it is never read as an empty inbox.
+ */
+const messageList = z
+  .object({
+    // Gmail leaves `messages` out of an empty list; then its estimate must say so.
+    messages: z
+      .array(
+        z.object({
+          id: z.string().min(1),
+          internalDate: z.union([z.string().regex(/^\d+$/, 'expected epoch milliseconds'), z.number()]),
+          // format=metadata always carries the headers, Subject among them when the mail has one.
+          payload: z.object({ headers: z.array(z.object({ name: z.string(), value: z.string() })) }),
+        }),
+      )
+      .optional(),
+    resultSizeEstimate: z.number().optional(),
+    nextPageToken: z.string().optional(),
+  })
+  .refine((page) => page.messages !== undefined || page.resultSizeEstimate === 0, {
+    message: 'no messages list (and no resultSizeEstimate of 0)',
+    path: ['messages'],
+  });
 
 const eventList = z.object({
-  items: z
-    .array(z.object({ id: z.string(), description: z.string().optional().nullable() }))
-    .optional()
-    .default([]),
+  // Calendar always sends `items`, empty or not.
+  items: z.array(z.object({ id: z.string().min(1), description: z.string().nullish() })),
+  nextPageToken: z.string().optional(),
 });
 
 const createdEvent = z.object({ id: z.string() });
@@ -34,60 +45,90 @@ export interface UnreadMessage {
   receivedAt: number;
 }
 
+export interface UnreadScan {
+  messages: UnreadMessage[];
+  /** True when the scan stopped at its bound with more pages left: the oldest unread were not seen. */
+  capped: boolean;
+}
+
 /**
  * Gmail lists newest first and the worker never marks mail read, so handled mail stays in the unread
  * list: the scan must reach the oldest unread however many newer ones were handled already (a backlog
  * of 600 with 500 here skipped its oldest 100 for good). Beyond this, the oldest wait until mail is read.
  */
-const MAX_UNREAD_SCANNED = 5_000;
+export const MAX_UNREAD_SCANNED = 5_000;
 const PAGE = 100;
 
 /** The worker's own reads of the user's mailbox and calendar, through the Virtual MCP server. */
 export class Mailbox {
-  constructor(private readonly call: CallTool) {}
+  constructor(
+    private readonly mcp: McpSession,
+    private readonly tools: ToolNames,
+  ) {}
 
-  static open<T>(url: string, token: string, fn: (mailbox: Mailbox) => Promise<T>): Promise<T> {
-    return withMcp(url, token, (call) => fn(new Mailbox(call)));
+  /** Opens a connection; the tool names come from the server's own `tools/list`, learned once per process. */
+  static open<T>(
+    url: string,
+    token: string,
+    catalog: ToolCatalog,
+    fn: (mailbox: Mailbox, tools: ToolNames) => Promise<T>,
+  ): Promise<T> {
+    return withMcp(url, token, async (mcp) => {
+      const tools = await catalog.learn(mcp);
+      return fn(new Mailbox(mcp, tools), tools);
+    });
   }
 
   /** Unread messages, oldest first. Asks for metadata only: the worker never needs bodies. */
-  async unread(): Promise<UnreadMessage[]> {
+  async unread(): Promise<UnreadScan> {
+    const tool = this.tools.gmail_fetch_mails;
     const found: UnreadMessage[] = [];
+    const tokens = new Set<string>();
     let pageToken: string | undefined;
     do {
-      const page = messageList.parse(
-        await this.call('gmail_fetch_mails', {
+      const page = parseAnswer(
+        messageList,
+        await this.mcp.call(tool, {
           query: 'is:unread',
           max_results: PAGE,
           format: 'metadata',
           ...(pageToken ? { page_token: pageToken } : {}),
         }),
+        tool,
       );
-      for (const m of page.messages) {
-        const subject = m.payload?.headers?.find((h) => h.name.toLowerCase() === 'subject')?.value ?? '';
-        found.push({ id: m.id, subject, receivedAt: m.internalDate ?? 0 });
+      for (const m of page.messages ?? []) {
+        const subject = m.payload.headers.find((h) => h.name.toLowerCase() === 'subject')?.value ?? '';
+        found.push({ id: m.id, subject, receivedAt: Number(m.internalDate) });
       }
-      pageToken = page.nextPageToken;
+      pageToken = page.nextPageToken || undefined;
+      // A token seen before would page in a circle until the bound, reading the same mail again.
+      if (pageToken && tokens.has(pageToken)) throw unexpectedAnswer(tool, 'nextPageToken repeats an earlier page');
+      if (pageToken) tokens.add(pageToken);
     } while (pageToken && found.length < MAX_UNREAD_SCANNED);
-    return found.sort((a, b) => a.receivedAt - b.receivedAt || a.id.localeCompare(b.id));
+    return {
+      messages: found.sort((a, b) => a.receivedAt - b.receivedAt || a.id.localeCompare(b.id)),
+      capped: pageToken !== undefined,
+    };
   }
 
   /** The event carrying the message's marker line, if the calendar has one. */
   async eventFor(messageId: string): Promise<string | undefined> {
+    const tool = this.tools.googlecalendar_list_events;
     const marker = markerFor(messageId);
-    const listing = eventList.parse(await this.call('googlecalendar_list_events', { query: marker, max_results: 10 }));
+    const listing = parseAnswer(eventList, await this.mcp.call(tool, { query: marker, max_results: 10 }), tool);
     return listing.items.find((e) => (e.description ?? '').includes(marker))?.id;
   }
 
   /** Books an event exactly as given (an approved proposal): no attendees, no invitations. */
   async createEvent(event: { title: string; start: string; end: string; description: string }): Promise<string> {
     const minutes = Math.max(1, Math.round((Date.parse(event.end) - Date.parse(event.start)) / 60_000));
-    const created = await this.call('googlecalendar_create_event', {
+    const tool = this.tools.googlecalendar_create_event;
+    const created = await this.mcp.call(tool, {
       summary: event.title,
       start_datetime: event.start,
       event_duration_minutes: minutes,
       description: event.description,
     });
-    return createdEvent.parse(created).id;
+    return parseAnswer(createdEvent, created, tool).id;
   }
 }

@@ -13,9 +13,6 @@ const EXPIRY_MARGIN_S = 10 * 60;
 /**
  * `error_code`s of a 400 that say the request itself is wrong (grpc-gateway's INVALID_ARGUMENT, and
  * OUT_OF_RANGE, which it also maps to 400): no wait for the user fixes those.
- * Scalekit's docs name no code for "a mapped connection is not ACTIVE", so the accounts' state decides
- * every other 400 (Scalekit's Virtual MCP docs: the mint "fails 400 if any mapped connection lacks an
- * ACTIVE account").
  */
 const VALIDATION_CODES = new Set(['INVALID_ARGUMENT', 'OUT_OF_RANGE']);
 
@@ -24,9 +21,12 @@ export function tokenExpirySeconds(sessionTimeoutMs: number): number {
 }
 
 /**
- * Reads a 400 from the mint: a validation error fails the sweep; a refusal while a mapped connection
- * is inactive sends it back to the re-authorization wait; a refusal while every account is ACTIVE
- * (it went active since) is retried.
+ * Reads a 400 from the mint. Scalekit documents the refusal ("a connection has no active connected
+ * account", SK-OAS) but no `error_code` for it (evidence B12): it may come as FAILED_PRECONDITION, as
+ * INVALID_ARGUMENT like any validation error, as a code of its own, or bare. So the accounts' state
+ * decides first, whatever the code: a mapped connection that is not ACTIVE sends the sweep back to
+ * the re-authorization wait; with every account ACTIVE, a validation code fails the sweep and any
+ * other refusal (the account went active since) is retried.
  */
 async function classifyRefusal(
   scalekit: ScalekitApi,
@@ -34,13 +34,13 @@ async function classifyRefusal(
   mcpConfigId: string,
   identifier: string,
 ): Promise<Error> {
-  if (err.errorCode && VALIDATION_CODES.has(err.errorCode)) {
-    return nonRetryable(ErrorType.InvalidRequest, `${err.message} (${err.errorCode})`, err);
-  }
   const accounts = await scalekit.listConfigAccounts(mcpConfigId, identifier, false);
   const inactive = accounts.filter((a) => a.connected_account_status !== 'ACTIVE').map((a) => a.connection_name);
   if (inactive.length > 0) {
     return nonRetryable(ErrorType.ConnectionInactive, `${err.message}; inactive: ${inactive.join(', ')}`, err);
+  }
+  if (err.errorCode && VALIDATION_CODES.has(err.errorCode)) {
+    return nonRetryable(ErrorType.InvalidRequest, `${err.message} (${err.errorCode})`, err);
   }
   return new Error(`${err.message}, yet every connection is ACTIVE now; retrying`, { cause: err });
 }

@@ -4,11 +4,13 @@ import {
   agentDefinition,
   DEFINITION_DIGEST_KEY,
   enabledTools,
+  grantedToolNames,
   mcpConfigDefinition,
   sameMappings,
-  WANTED_TOOLS,
+  wantedTools,
 } from './definitions.js';
 import { nonRetryable } from './failures.js';
+import { ToolCatalog, type ToolNames } from './tool-catalog.js';
 
 export interface Provisioned {
   mcpConfigId: string;
@@ -30,6 +32,8 @@ export function createProvisioning({ scalekit, managedAgents, settings }: Activi
   let cached: Promise<Provisioned> | undefined;
   /** The last version that passed the tool check, per agent: a version never changes once made. */
   const checkedVersion = new Map<string, number>();
+  /** What the Virtual MCP server declares, learned on the first MCP use of this process. */
+  const catalog = new ToolCatalog();
 
   async function findAgent(name: string) {
     for await (const agent of managedAgents.listAgents()) {
@@ -54,9 +58,17 @@ export function createProvisioning({ scalekit, managedAgents, settings }: Activi
       throw nonRetryable(ErrorType.InvalidRequest, `Virtual MCP config ${config.id} has no mcp_server_url`);
     }
 
-    const { definition, digest } = agentDefinition(settings.agentName, settings.model, config.mcp_server_url);
+    let agent = await findAgent(settings.agentName);
+    // The names the server uses, once a sweep has read tools/list; else those the agent already grants
+    // (a setup in a fresh process must not undo what a sweep learned); else Scalekit's documented ones.
+    const toolNames = catalog.names ?? (agent && grantedToolNames(enabledTools(agent.tools)));
+    const { definition, digest } = agentDefinition(
+      settings.agentName,
+      settings.model,
+      config.mcp_server_url,
+      toolNames ?? undefined,
+    );
     const metadata = { [DEFINITION_DIGEST_KEY]: digest };
-    let agent = await findAgent(definition.name);
     const createdAgent = !agent;
     let agentUpdated = false;
     if (!agent) {
@@ -64,7 +76,7 @@ export function createProvisioning({ scalekit, managedAgents, settings }: Activi
     } else if (
       agent.metadata?.[DEFINITION_DIGEST_KEY] !== digest ||
       // A tool granted outside setup (console, another script) is taken back even if the digest matches.
-      JSON.stringify(enabledTools(agent.tools)) !== JSON.stringify(WANTED_TOOLS)
+      JSON.stringify(enabledTools(agent.tools)) !== JSON.stringify(wantedTools(toolNames ?? undefined))
     ) {
       agent = await managedAgents.updateAgent(agent.id, { ...definition, metadata, version: agent.version });
       agentUpdated = true;
@@ -90,7 +102,7 @@ export function createProvisioning({ scalekit, managedAgents, settings }: Activi
     }
     // Between deploying this code and running setup, the agent may still be an older, broader one.
     const granted = enabledTools(agent.tools);
-    if (JSON.stringify(granted) !== JSON.stringify(WANTED_TOOLS)) {
+    if (!grantedToolNames(granted)) {
       throw nonRetryable(
         ErrorType.NotProvisioned,
         `agent "${settings.agentName}" grants other tools than a sweep needs (${granted.join(', ')}): run setup`,
@@ -110,8 +122,11 @@ export function createProvisioning({ scalekit, managedAgents, settings }: Activi
     const agent = await managedAgents.retrieveAgent(agentId);
     if (checkedVersion.get(agentId) !== agent.version) {
       const granted = enabledTools(agent.tools);
-      const extra = granted.filter((tool) => !WANTED_TOOLS.includes(tool));
-      const missing = WANTED_TOOLS.filter((tool) => !granted.includes(tool));
+      // The tools under the names the MCP server serves them (tools/list), or, before this process
+      // has read it, under whichever names the agent grants the three (plain or prefixed).
+      const wanted = wantedTools(catalog.names ?? grantedToolNames(granted) ?? undefined);
+      const extra = granted.filter((tool) => !wanted.includes(tool));
+      const missing = wanted.filter((tool) => !granted.includes(tool));
       if (extra.length + missing.length > 0) {
         throw nonRetryable(
           ErrorType.AgentVersionMismatch,
@@ -139,10 +154,31 @@ export function createProvisioning({ scalekit, managedAgents, settings }: Activi
     return cached;
   }
 
+  /**
+   * Called with the names `tools/list` gave: when the agent grants its tools under other names (the
+   * server prefixes them), the agent is defined again with the real ones, so it is offered exactly
+   * its three tools; sweeps that resolve after this see the new version.
+   */
+  let adopted: string | undefined;
+  async function adoptToolNames(names: ToolNames): Promise<void> {
+    // Once per process and set of names: the agent is listed once, not on every sweep.
+    if (adopted === JSON.stringify(names)) return;
+    await adoptNow(names);
+    adopted = JSON.stringify(names);
+  }
+  async function adoptNow(names: ToolNames): Promise<void> {
+    const agent = await findAgent(settings.agentName);
+    if (agent && JSON.stringify(enabledTools(agent.tools)) === JSON.stringify(wantedTools(names))) return;
+    cached = undefined;
+    await ensure();
+  }
+
   return {
     ensure,
     resolve,
     pinnedAgent,
+    catalog,
+    adoptToolNames,
   };
 }
 

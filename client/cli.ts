@@ -23,6 +23,7 @@ import {
   type SweepPhase,
 } from './index.js';
 import { loadClientConfig } from './config.js';
+import { doctorExitCode, formatDoctor, temporalRows, workerRows } from './doctor.js';
 import { progressPrinter, watchSweep } from './progress.js';
 import { SweepOutcomeSchema, SweepPhaseSchema } from '../workflows/contract.schema.js';
 
@@ -70,6 +71,30 @@ program
     withClient(
       () => {},
       async (c) => print(await c.setup(), formatProvision),
+    ),
+  );
+
+program
+  .command('doctor')
+  .description(
+    'check the deployment end to end: Temporal here, credentials and services on a worker (exit 1 on a FAIL)',
+  )
+  .option('--identifier <identifier>', "also check this user's connections and the MCP server's tools/list")
+  .option('--read', 'with --identifier: one read of the unread mail and one marker lookup through MCP')
+  .action((o: { identifier?: string; read?: boolean }) =>
+    withClient(
+      () => {
+        if (o.identifier !== undefined) assertIdentifier(o.identifier);
+        if (o.read && o.identifier === undefined) throw new InvalidInputError('--read needs --identifier');
+      },
+      async (c) => {
+        const rows = await temporalRows(c.client);
+        if (rows.every((r) => r.status !== 'FAIL')) {
+          rows.push(...(await workerRows(c.client, c.taskQueue, { identifier: o.identifier, read: o.read === true })));
+        }
+        print(rows, formatDoctor);
+        process.exitCode = doctorExitCode(rows);
+      },
     ),
   );
 

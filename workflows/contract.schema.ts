@@ -216,6 +216,10 @@ export const SweepReportSchema = z
         .int()
         .optional()
         .meta({ description: 'unread messages set aside (gave_up) so far, by this sweep or earlier ones' }),
+      unreadCapped: z
+        .boolean()
+        .optional()
+        .meta({ description: 'the unread scan stopped at its bound: older unread mail was not seen' }),
     })
       .optional()
       .meta({ description: "what became of the e-mails, across the sweep's sessions" }),

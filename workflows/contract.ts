@@ -141,6 +141,11 @@ export const ErrorType = {
   SessionStreamFailed: 'SessionStreamFailed',
   /** The agent's current version grants other tools than a sweep's three (or lacks one): run `setup`. */
   AgentVersionMismatch: 'AgentVersionMismatch',
+  /**
+   * A service answered in a shape the product does not know (a tool output, an API body, a tool
+   * list): which call and which field, never the content. Not retried, never read as "nothing new".
+   */
+  UnexpectedServiceAnswer: 'UnexpectedServiceAnswer',
 } as const;
 export type ErrorTypeName = (typeof ErrorType)[keyof typeof ErrorType];
 
@@ -154,6 +159,7 @@ export const NON_RETRYABLE_ERROR_TYPES: string[] = [
   ErrorType.NotProvisioned,
   ErrorType.SealBroken,
   ErrorType.AgentVersionMismatch,
+  ErrorType.UnexpectedServiceAnswer,
 ];
 
 export type ConnectionStatus = 'ACTIVE' | 'EXPIRED' | 'PENDING_AUTH' | 'PENDING_VERIFICATION' | 'DISCONNECTED' | string;
@@ -228,6 +234,8 @@ export interface InboxBatch {
   /** Unhandled messages beyond the cap, left for the next sweep. */
   remaining: number;
   unread: number;
+  /** Set when the unread scan hit its bound (MAX_UNREAD_SCANNED) with pages left: older unread mail was not seen. */
+  unreadCapped?: boolean;
   /** Messages the ledger had lost but the calendar still showed an event for: recorded, not re-sent. */
   recovered: number;
   /** Unread messages set aside (`gave_up`) after MAX_ATTEMPTS sessions: skipped until `retry`. */
@@ -367,6 +375,20 @@ export interface SessionProgress {
   toolCalls?: number;
 }
 
+/** What `doctor` checks on a worker: with `identifier`, that user's connections and tools/list; with `read`, one read. */
+export interface DoctorInput {
+  identifier?: string;
+  read?: boolean;
+}
+
+/** One check of `doctor`: what was found and, unless it passed, what to do. */
+export interface DoctorRow {
+  check: string;
+  status: 'PASS' | 'WARN' | 'FAIL';
+  found: string;
+  fix?: string;
+}
+
 export interface ProvisionResult {
   mcpConfigId: string;
   mcpServerUrl: string;
@@ -474,7 +496,7 @@ export interface SweepReport {
   session?: AgentSessionSummary;
   sessions: number;
   /** What became of the e-mails, across the sweep's sessions. */
-  messages?: HandledReport & { remaining: number; recovered: number; setAside?: number };
+  messages?: HandledReport & { remaining: number; recovered: number; setAside?: number; unreadCapped?: boolean };
   /** For `delegated`: the sweep run this start attached to or started. */
   sweep?: { workflowId: string; runId: string };
   /** In approval mode `ask`, when the session proposed events: what the user decided. */

@@ -8,6 +8,8 @@ import { apiCall } from './activity-options.js';
 import {
   APPROVAL_MODES,
   type ConnectionsReport,
+  type DoctorInput,
+  type DoctorRow,
   type ProvisionResult,
   type UserSettings,
   type UserSettingsInput,
@@ -19,6 +21,7 @@ const {
   checkConnections,
   retryMessage: retryInLedger,
   userSettings: readOrWriteSettings,
+  doctorServices,
 } = proxyActivities<Activities>(apiCall);
 
 /**
@@ -51,4 +54,12 @@ export async function userSettings(input: UserSettingsInput): Promise<UserSettin
     );
   }
   return readOrWriteSettings({ identifier, ...(input.approval ? { approval: input.approval } : {}) });
+}
+
+/** `doctor`'s checks that need the worker's credentials, run on a worker (they change nothing). */
+export async function doctor(input: DoctorInput = {}): Promise<DoctorRow[]> {
+  return doctorServices({
+    read: input.read === true,
+    ...(input.identifier === undefined ? {} : { identifier: checkIdentifier(input.identifier) }),
+  });
 }

@@ -24,6 +24,8 @@ export class SweepReportBuilder {
   private remaining: number;
   private recovered: number;
   private aside: number;
+  /** Whether the last read's unread scan stopped at its bound (not carried: the next read says again). */
+  private capped = false;
   private vault?: VaultRef;
   private session?: AgentSessionSummary;
   private approval?: ApprovalReport;
@@ -73,7 +75,8 @@ export class SweepReportBuilder {
     return this.aside;
   }
 
-  inboxRead(inbox: Pick<InboxBatch, 'remaining' | 'recovered' | 'gaveUp'>): void {
+  inboxRead(inbox: Pick<InboxBatch, 'remaining' | 'recovered' | 'gaveUp' | 'unreadCapped'>): void {
+    this.capped = inbox.unreadCapped === true;
     this.remaining = inbox.remaining;
     this.recovered += inbox.recovered;
     this.aside = inbox.gaveUp;
@@ -138,7 +141,13 @@ export class SweepReportBuilder {
     return {
       ...this.common(outcome),
       sessions: this.sessions,
-      messages: { ...this.handled, remaining: this.remaining, recovered: this.recovered, setAside: this.aside },
+      messages: {
+        ...this.handled,
+        remaining: this.remaining,
+        recovered: this.recovered,
+        setAside: this.aside,
+        ...(this.capped ? { unreadCapped: true } : {}),
+      },
       ...(this.vault ? { vault: this.vault } : {}),
       ...(this.session ? { session: this.session } : {}),
       ...(this.approval ? { approval: this.approval } : {}),

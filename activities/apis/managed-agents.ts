@@ -57,6 +57,8 @@ export interface ManagedAgentsPort {
   /** The API has no interrupt endpoint: a `user.interrupt` event jumps the queue and ends the turn. */
   interrupt(sessionId: string): Promise<void>;
   archiveSession(sessionId: string): Promise<void>;
+  /** Undefined when there is no such environment. */
+  retrieveEnvironment(id: string): Promise<wire.Environment | undefined>;
 }
 
 /** `undefined` for a 404, the value otherwise. */
@@ -154,6 +156,7 @@ export function createManagedAgents(options: {
     archiveSession: async (sessionId) => {
       await sessions.archive(sessionId);
     },
+    retrieveEnvironment: (id) => unlessNotFound(sdk.beta.environments.retrieve(id)),
   };
 }
 

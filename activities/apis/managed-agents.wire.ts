@@ -19,6 +19,8 @@ export type SessionEvent = Anthropic.Beta.Sessions.BetaManagedAgentsSessionEvent
 export type StreamEvent = Anthropic.Beta.Sessions.BetaManagedAgentsStreamSessionEvents;
 export type EventParams = Anthropic.Beta.Sessions.BetaManagedAgentsEventParams;
 export type SessionStatus = Session['status'];
+/** Where sessions run; its networking decides whether they can reach the MCP server. */
+export type Environment = Anthropic.Beta.Environments.BetaEnvironment;
 
 /**
  * The fields of a session event that a sweep reads. The SDK's union has some forty members, each

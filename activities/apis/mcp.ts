@@ -3,8 +3,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { FetchLike } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { ErrorType } from '../../workflows/contract.js';
 import { nonRetryable } from '../failures.js';
+import { unexpectedAnswer } from './answers.js';
 
 /** A tool answered `isError: true`: a provider-side failure, not a protocol one. */
 export class McpToolError extends Error {
@@ -18,15 +20,35 @@ export class McpToolError extends Error {
 }
 
 /**
- * Scalekit answers a tool call for a connection that is no longer ACTIVE with a tool error naming
- * the status; those send the sweep back to the re-authorization wait instead of being retried.
+ * The wording of a tool error on an account that is no longer ACTIVE is undocumented (evidence D6):
+ * Scalekit's status names in either case, "not connected"/"not active"/"inactive" (scalekit-sdk-python
+ * says such an account "is reported as not connected"), and "re-authorize". Those send the sweep back
+ * to the re-authorization wait instead of being retried.
  */
-const INACTIVE = /\b(EXPIRED|PENDING_AUTH|PENDING_VERIFICATION|DISCONNECTED|NOT_CONNECTED|re-?authori[sz]e)\b/;
+const INACTIVE =
+  /\b(EXPIRED|PENDING[_ ]AUTH|PENDING[_ ]VERIFICATION|DISCONNECTED|NOT[_ ]CONNECTED|NOT[_ ]ACTIVE|INACTIVE|re-?authori[sz](e|ation))\b/i;
+
+export const isInactiveToolError = (text: string): boolean => INACTIVE.test(text);
 
 /** How the worker's own MCP calls introduce themselves (MCP client name and HTTP User-Agent). */
 export const WORKER_USER_AGENT = 'inbox-agent-worker';
 
 export type CallTool = (name: string, args: Record<string, unknown>) => Promise<unknown>;
+
+/** A tool as `tools/list` declares it (MCP's `inputSchema`/`outputSchema`, JSON Schema). */
+export interface DeclaredTool {
+  name: string;
+  inputSchema?: Record<string, unknown>;
+  outputSchema?: Record<string, unknown>;
+}
+
+export interface McpSession {
+  call: CallTool;
+  listTools(): Promise<DeclaredTool[]>;
+}
+
+/** Pages of `tools/list` followed at most this far: a server that keeps paging is answering wrongly. */
+const MAX_TOOL_PAGES = 20;
 
 /**
  * The SDK opens a standalone SSE stream (a GET) after initialize and has no switch to skip it; the
@@ -80,22 +102,48 @@ function clientFor(url: string, token: string): { key: string; client: Promise<C
 
 /**
  * Runs `fn` with a Streamable HTTP MCP connection to the Virtual MCP server, the bearer being the
- * user's session token (reused while the token is: see `clientFor`). Tool results are JSON text
- * (Scalekit's tools answer that way).
+ * user's session token (reused while the token is: see `clientFor`). A tool's result is its
+ * `structuredContent` when it declares an output schema (MCP 2025-06-18), else the JSON of its text
+ * block (how Scalekit's tools answer); anything else is an `UnexpectedServiceAnswer`, never an empty result.
  */
-export async function withMcp<T>(url: string, token: string, fn: (call: CallTool) => Promise<T>): Promise<T> {
+export async function withMcp<T>(url: string, token: string, fn: (mcp: McpSession) => Promise<T>): Promise<T> {
   const { key, client: connecting } = clientFor(url, token);
   try {
     const client = await connecting;
-    return await fn(async (name, args) => {
-      const result = await client.callTool({ name, arguments: args });
-      const blocks = Array.isArray(result.content) ? (result.content as Array<{ type: string; text?: string }>) : [];
-      const text = blocks.map((b) => (b.type === 'text' ? (b.text ?? '') : '')).join('\n');
-      if (result.isError) {
-        if (INACTIVE.test(text)) throw nonRetryable(ErrorType.ConnectionInactive, `${name}: ${text}`);
-        throw new McpToolError(name, text);
-      }
-      return JSON.parse(text) as unknown;
+    return await fn({
+      async call(name, args) {
+        const result = await client.callTool({ name, arguments: args }).catch((err: unknown) => {
+          // The SDK checks results against the output schema the tool declared in tools/list. Its
+          // validator names JSON paths and rules (ajv's errorsText), not values.
+          if (err instanceof McpError && /output schema|structured content/i.test(err.message)) {
+            throw unexpectedAnswer(name, err.message.replace(/^MCP error -?\d+: /, '').slice(0, 300));
+          }
+          throw err;
+        });
+        const blocks = Array.isArray(result.content) ? (result.content as Array<{ type: string; text?: string }>) : [];
+        const text = blocks.map((b) => (b.type === 'text' ? (b.text ?? '') : '')).join('\n');
+        if (result.isError) {
+          if (isInactiveToolError(text)) throw nonRetryable(ErrorType.ConnectionInactive, `${name}: ${text}`);
+          throw new McpToolError(name, text);
+        }
+        if (result.structuredContent !== undefined) return result.structuredContent;
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          throw unexpectedAnswer(name, `its text block is not JSON (${text.length} characters)`);
+        }
+      },
+      async listTools() {
+        const tools: DeclaredTool[] = [];
+        let cursor: string | undefined;
+        for (let page = 0; page < MAX_TOOL_PAGES; page++) {
+          const listed = await client.listTools(cursor === undefined ? undefined : { cursor });
+          tools.push(...listed.tools);
+          cursor = listed.nextCursor;
+          if (!cursor) return tools;
+        }
+        throw unexpectedAnswer('tools/list', `still paging after ${MAX_TOOL_PAGES} pages`);
+      },
     });
   } catch (err) {
     // A tool's own error leaves the connection sound; anything else may not have.

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { parseAnswer, unexpectedAnswer } from './answers.js';
 import { retryAfterMs } from './retry-after.js';
 import * as wire from './scalekit.wire.js';
 
@@ -79,8 +80,9 @@ export class ScalekitApi {
       this.accessToken = undefined;
       response = await this.send(method, path, body, await this.token());
     }
-    if (!response.ok) throw await toError(response, `${method} ${path.split('?')[0]}`);
-    return schema.parse(await response.json());
+    const what = `Scalekit ${method} ${path.split('?')[0]}`;
+    if (!response.ok) throw await toError(response, what.slice('Scalekit '.length));
+    return parseAnswer(schema, await jsonOf(response, what), what);
   }
 
   private send(method: string, path: string, body: unknown, token: string): Promise<Response> {
@@ -109,11 +111,20 @@ export class ScalekitApi {
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     if (!response.ok) throw await toError(response, 'POST /oauth/token');
-    const { access_token, expires_in } = wire.tokenResponse.parse(await response.json());
+    const what = 'Scalekit POST /oauth/token';
+    const { access_token, expires_in } = parseAnswer(wire.tokenResponse, await jsonOf(response, what), what);
     // Refresh a minute early so a token never expires between check and use.
     const lifetimeMs = Math.max((expires_in ?? 3600) - 60, 30) * 1000;
     this.accessToken = { value: access_token, expiresAt: Date.now() + lifetimeMs };
     return access_token;
+  }
+}
+
+async function jsonOf(response: Response, what: string): Promise<unknown> {
+  try {
+    return await response.json();
+  } catch {
+    throw unexpectedAnswer(what, `the body is not JSON (${response.headers.get('content-type') ?? 'no content type'})`);
   }
 }
 

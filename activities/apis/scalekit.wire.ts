@@ -26,7 +26,14 @@ export const listConfigsResponse = z.object({
 export const configAccount = z.object({
   connection_name: z.string(),
   connected_account_id: z.string().optional(),
-  connected_account_status: z.string().default(''),
+  /**
+   * Upper-cased here, once, so every comparison downstream is case-insensitive: the casing is
+   * undocumented and Scalekit's own Managed Agents demo lower-cases before comparing (evidence B9).
+   */
+  connected_account_status: z
+    .string()
+    .default('')
+    .transform((s) => s.toUpperCase()),
   authentication_link: z.string().optional(),
 });
 export type ConfigAccount = z.infer<typeof configAccount>;

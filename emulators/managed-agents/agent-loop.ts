@@ -46,6 +46,8 @@ export interface TurnContext {
   /** The configurable pause between steps; rejects once the turn is interrupted. */
   step(): Promise<void>;
   mcpToken(mcpServerUrl: string): string | undefined;
+  /** Why the session's environment lets no MCP traffic out, if it does not (its networking). */
+  mcpBlocked?: string;
   /** Goes idle with `requires_action` until the client confirms or denies the tool call. */
   confirm(toolUseId: string): Promise<Confirmation>;
   addUsage(usage: ModelUsage): void;
@@ -95,6 +97,7 @@ async function connectServers(ctx: TurnContext, into: ConnectedServer[]): Promis
       (t): t is McpToolset => t.type === 'mcp_toolset' && t.mcp_server_name === server.name,
     );
     if (!toolset || (!toolset.default_config.enabled && !toolset.configs.some((c) => c.enabled))) continue;
+    if (ctx.mcpBlocked) throw mcpFailure('mcp_connection_failed_error', server, ctx.mcpBlocked);
     const token = ctx.mcpToken(server.url);
     if (token === undefined) {
       throw mcpFailure(
@@ -149,8 +152,23 @@ async function converse(ctx: TurnContext, servers: ConnectedServer[]): Promise<v
   }
 }
 
-function findTool(servers: ConnectedServer[], name: string): ConnectedServer | undefined {
-  return servers.find((s) => s.connection.tools.includes(name) && mcpToolAccess(s.toolset, name).enabled);
+/**
+ * The model knows a tool by what it does: a server may list it under a prefix (`scalekit_gmail_fetch_mails`,
+ * emulators/scalekit/samples.ts), so the emulated model takes the offered tool whose name ends in the base name.
+ */
+function servedName(tools: string[], base: string): string {
+  return (
+    tools.find((t) => t === base) ??
+    tools.find((t) => t.endsWith(base) && /[._:/-]$/.test(t.slice(0, -base.length))) ??
+    base
+  );
+}
+
+function findTool(servers: ConnectedServer[], base: string): ConnectedServer | undefined {
+  return servers.find((s) => {
+    const name = servedName(s.connection.tools, base);
+    return s.connection.tools.includes(name) && mcpToolAccess(s.toolset, name).enabled;
+  });
 }
 
 async function act(ctx: TurnContext, servers: ConnectedServer[], meter: Meter): Promise<string> {
@@ -335,10 +353,11 @@ function evaluation(policy: PermissionPolicy): Record<string, unknown> {
 async function callTool(
   ctx: TurnContext,
   target: ConnectedServer,
-  name: string,
+  base: string,
   input: Record<string, unknown>,
   meter: Meter,
 ): Promise<{ isError: boolean; text: string }> {
+  const name = servedName(target.connection.tools, base);
   const refused = refusal(target.toolset, target.connection.tools, name);
   if (refused) return { isError: true, text: refused };
   await ctx.step();

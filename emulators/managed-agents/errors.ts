@@ -14,8 +14,8 @@ export function errorTypeFor(status: number): string {
       return 'permission_error';
     case 404:
       return 'not_found_error';
-    case 409:
-      return 'conflict_error';
+    // Anthropic's error table has no conflict type: a 409 is an `invalid_request_error` (AN-SK
+    // managed-agents-api-reference, error example "Event sent to an archived session").
     case 413:
       return 'request_too_large';
     case 429:

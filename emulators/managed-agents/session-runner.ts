@@ -3,7 +3,7 @@ import type { AgentBehaviour } from './behaviour.js';
 import { nowMicros, timestamp } from './clock.js';
 import type { SessionEvent } from './events.js';
 import type { SessionFaults } from './session-faults.js';
-import type { SessionRecord, Store } from './store.js';
+import type { EnvironmentObject, SessionRecord, Store } from './store.js';
 
 export interface RunnerDeps {
   store: Store;
@@ -159,6 +159,7 @@ export class SessionRunner {
       emit: (fields) => this.emit(fields),
       step: () => delay(this.deps.stepDelayMs(), signal),
       mcpToken: (url) => this.deps.store.mcpToken(this.session.vault_ids, url),
+      mcpBlocked: mcpBlockedBy(this.deps.store.environments.get(this.session.environment_id)),
       confirm: (toolUseId) => this.confirm(toolUseId, signal),
       addUsage: (usage) => this.addUsage(usage),
     };
@@ -217,4 +218,16 @@ export class SessionRunner {
     this.idleWaiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+/**
+ * `limited` networking lets a session reach MCP servers only with `allow_mcp_servers` (SDK
+ * `BetaCloudConfig` networking docs: "Permits outbound access to MCP server endpoints configured on
+ * the agent", default false); the connection then fails as any unreachable server does.
+ */
+function mcpBlockedBy(environment: EnvironmentObject | undefined): string | undefined {
+  const networking = (environment?.config.type === 'cloud' ? environment.config.networking : undefined) as
+    { type?: string; allow_mcp_servers?: boolean } | undefined;
+  if (networking?.type !== 'limited' || networking.allow_mcp_servers) return undefined;
+  return `environment ${environment!.id} has limited networking without allow_mcp_servers: MCP servers are unreachable`;
 }

@@ -8,6 +8,7 @@ import { parseRequest, writeRestError } from './errors.js';
 import { issueMagicLink, magicLinkUrl } from './magic-links.js';
 import { clientKey, requireApiToken } from './oauth.js';
 import { pathParam } from './request.js';
+import { statusAsSent } from './samples.js';
 import { CONNECTIONS, newId, type ConnectionName, type McpConfig, type ToolMapping } from './state.js';
 import { TOOLS } from './tools/index.js';
 
@@ -150,7 +151,7 @@ export function mountConfigRoutes(app: Express, ctx: Context): void {
         connection_name: connectionName,
         provider: CONNECTIONS[connectionName].provider,
         connected_account_id: account?.id ?? '',
-        connected_account_status: account?.status ?? '',
+        connected_account_status: statusAsSent(ctx.samples, account?.status ?? ''),
         authentication_link: authenticationLink,
       };
     });
@@ -175,10 +176,12 @@ export function mountConfigRoutes(app: Express, ctx: Context): void {
     const inactive = accounts.filter((a) => a.account?.status !== 'ACTIVE');
     if (inactive.length > 0) {
       const list = inactive.map((a) => `${a.connection} (${a.account?.status ?? 'NOT_CONNECTED'})`).join(', ');
+      // ASSUMED: the code (samples.ts `mintRefusalCode`); '' writes an error body without details.
+      const code = ctx.samples.mintRefusalCode;
       throw new HttpError(
         400,
         `connected accounts of ${identifier} are not ACTIVE: ${list}`,
-        'CONNECTED_ACCOUNT_NOT_ACTIVE',
+        code === 'none' ? '' : code,
       );
     }
     const iat = Math.floor(ctx.now() / 1000);

@@ -1,4 +1,5 @@
 import type { Control } from '../common/control.js';
+import type { Samples } from './samples.js';
 import type { ScalekitState } from './state.js';
 import type { Tokens } from './tokens.js';
 
@@ -19,5 +20,7 @@ export interface Context {
   readonly magicLinkTtlMs: number;
   readonly now: () => number;
   userVerification: UserVerificationMode;
+  /** The assumed answers served now (samples.ts); tests switch them. */
+  readonly samples: Samples;
   url: string;
 }

@@ -1,7 +1,8 @@
 import express, { type Express } from 'express';
 import { z } from 'zod';
-import { mountControlRoutes } from '../common/http.js';
+import { controlCommand, mountControlRoutes } from '../common/http.js';
 import type { ScalekitEmulator } from './index.js';
+import { samplesSchema } from './samples.js';
 import { ACCOUNT_STATUSES, CONNECTIONS, type ConnectionName } from './state.js';
 
 const emailSchema = z.object({
@@ -23,6 +24,7 @@ const userSchema = z.object({
 export function mountEmulatorControlRoutes(app: Express, emulator: ScalekitEmulator): void {
   mountControlRoutes(app, emulator.control, () => emulator.reset());
   app.use('/_emulator', express.json());
+  controlCommand(app, 'put', '/_emulator/samples', samplesSchema.partial(), (samples) => emulator.configure(samples));
 
   app.post('/_emulator/users', (req, res) => {
     const parsed = userSchema.safeParse(req.body);

@@ -19,6 +19,7 @@ const GRPC_CODE_BY_STATUS: Record<number, Code> = {
 /** Error codes whose gRPC code is not the default for their HTTP status (400 covers 3, 9 and 11). */
 const GRPC_CODE_BY_ERROR_CODE: Record<string, Code> = {
   CONNECTED_ACCOUNT_NOT_ACTIVE: Code.FailedPrecondition,
+  FAILED_PRECONDITION: Code.FailedPrecondition,
 };
 
 export function grpcCode(status: number, errorCode?: string): Code {
@@ -33,13 +34,18 @@ export function defaultErrorCode(status: number): string {
   return Code[grpcCode(status)].replace(/([a-z])([A-Z])/g, '$1_$2').toUpperCase();
 }
 
-/** grpc-gateway's error body: `{code, message, details:[ErrorInfo]}` with the gRPC code as a number. */
+/**
+ * grpc-gateway's error body: `{code, message, details:[ErrorInfo]}` with the gRPC code as a number.
+ * An empty `type` writes no details (an answer that names no error code).
+ */
 export const writeRestError: ErrorWriter = (res, status, message, type) => {
   const errorCode = type ?? defaultErrorCode(status);
   res.status(status).json({
-    code: grpcCode(status, errorCode),
+    code: grpcCode(status, errorCode || undefined),
     message,
-    details: [{ '@type': 'type.googleapis.com/scalekit.v1.errdetails.ErrorInfo', error_code: errorCode }],
+    details: errorCode
+      ? [{ '@type': 'type.googleapis.com/scalekit.v1.errdetails.ErrorInfo', error_code: errorCode }]
+      : [],
   });
 };
 

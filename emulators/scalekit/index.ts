@@ -10,12 +10,14 @@ import { grpcHandler } from './grpc.js';
 import { magicLinkUrl, mountMagicLinkRoutes } from './magic-links.js';
 import { mountMcpRoutes } from './mcp.js';
 import { mountOAuthRoutes } from './oauth.js';
+import { DEFAULT_SAMPLES, type Samples } from './samples.js';
 import { createMultiplexServer } from './server.js';
 import { connectionNamed, ScalekitState, type AccountStatus, type CalendarEvent, type SeedEmail } from './state.js';
 import { Tokens } from './tokens.js';
 
 export type { AccountStatus, CalendarEvent, SeedEmail } from './state.js';
 export type { UserVerificationMode } from './context.js';
+export type { Samples } from './samples.js';
 
 export interface ScalekitEmulatorOptions {
   port?: number;
@@ -33,6 +35,8 @@ export interface ScalekitEmulatorOptions {
   rateLimit?: RateLimitInput;
   /** Default `custom`, Scalekit's production mode: links without a `user_verify_url` fail at the exchange. */
   userVerification?: UserVerificationMode;
+  /** Assumed answers to serve (samples.ts); `reset()` restores these. */
+  samples?: Partial<Samples>;
 }
 
 export interface ScalekitEmulator {
@@ -43,6 +47,8 @@ export interface ScalekitEmulator {
   control: Control;
   /** The environment's user-verification mode; tests switch it. */
   userVerification: UserVerificationMode;
+  /** Switches assumed answers on the running emulator (samples.ts). */
+  configure(samples: Partial<Samples>): void;
   seedUser(
     identifier: string,
     seed: { connections?: Partial<Record<'gmail' | 'googlecalendar', AccountStatus>>; emails?: SeedEmail[] },
@@ -70,6 +76,7 @@ export async function startScalekitEmulator(opts: ScalekitEmulatorOptions = {}):
     magicLinkTtlMs: opts.magicLinkTtlMs ?? 60_000,
     now,
     userVerification: opts.userVerification ?? 'custom',
+    samples: { ...DEFAULT_SAMPLES, ...opts.samples },
     url: '',
   };
   const { state } = ctx;
@@ -88,6 +95,7 @@ export async function startScalekitEmulator(opts: ScalekitEmulatorOptions = {}):
     set userVerification(mode) {
       ctx.userVerification = mode;
     },
+    configure: (samples) => Object.assign(ctx.samples, samples),
     seedUser(identifier, seed) {
       for (const [connection, status] of Object.entries(seed.connections ?? {})) {
         state.setStatus(identifier, connectionNamed(connection), status);
@@ -125,6 +133,7 @@ export async function startScalekitEmulator(opts: ScalekitEmulatorOptions = {}):
     reset() {
       state.reset();
       ctx.userVerification = opts.userVerification ?? 'custom';
+      Object.assign(ctx.samples, DEFAULT_SAMPLES, opts.samples);
       ctx.control.reset();
       ctx.control.rateLimit(opts.rateLimit);
     },

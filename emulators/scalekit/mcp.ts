@@ -22,8 +22,8 @@ export function mountMcpRoutes(app: Express, ctx: Context): void {
     const claims = authenticate(ctx, config, req.get('authorization'));
 
     const server = new McpServer({ name: `scalekit-${config.name}`, version: '1.0.0' });
-    for (const tool of servedTools(config))
-      tool.register(server, { state: ctx.state, identifier: claims.sub, now: ctx.now });
+    const toolCtx = { state: ctx.state, identifier: claims.sub, now: ctx.now, samples: ctx.samples };
+    for (const tool of servedTools(config)) tool.register(server, toolCtx, ctx.samples.toolNamePrefix + tool.name);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => {
       void transport.close();

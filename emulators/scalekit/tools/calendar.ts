@@ -16,6 +16,18 @@ const eventFields = {
   visibility: z.string().optional(),
 };
 
+/** Google Calendar's event resource, as `toResource` writes it. */
+const eventOutput = z.looseObject({
+  kind: z.string(),
+  id: z.string(),
+  status: z.string(),
+  htmlLink: z.string(),
+  summary: z.string(),
+  description: z.string().optional(),
+  start: z.looseObject({ dateTime: z.string() }),
+  end: z.looseObject({ dateTime: z.string() }),
+});
+
 export const listCalendars = defineTool({
   name: 'googlecalendar_list_calendars',
   connection: 'googlecalendar',
@@ -26,6 +38,10 @@ export const listCalendars = defineTool({
     min_access_role: z.string().optional(),
     show_hidden: z.boolean().optional(),
   },
+  output: z.looseObject({
+    kind: z.string(),
+    items: z.array(z.looseObject({ id: z.string(), summary: z.string(), primary: z.boolean().optional() })),
+  }),
   run: (_args, ctx) => ({
     kind: 'calendar#calendarList',
     items: [
@@ -55,6 +71,7 @@ export const listEvents = defineTool({
     query: z.string().optional(),
     single_events: z.boolean().optional(),
   },
+  output: z.looseObject({ kind: z.string(), items: z.array(eventOutput), nextPageToken: z.string().optional() }),
   run(args, ctx) {
     const calendarId = calendarOf(ctx, args.calendar_id);
     const min = args.time_min === undefined ? -Infinity : parseTime(args.time_min).getTime();
@@ -87,6 +104,7 @@ export const getEventById = defineTool({
     time_min: z.string().optional(),
     time_max: z.string().optional(),
   },
+  output: eventOutput,
   run: (args, ctx) => toResource(findEvent(ctx, args.calendar_id, args.event_id), ctx),
 });
 
@@ -100,6 +118,7 @@ export const createEvent = defineTool({
     calendar_id: z.string().optional(),
     ...eventFields,
   },
+  output: eventOutput,
   run(args, ctx) {
     const start = parseTime(args.start_datetime, args.timezone);
     const now = new Date(ctx.now()).toISOString();
@@ -134,6 +153,7 @@ export const updateEvent = defineTool({
     end_datetime: z.string().optional(),
     ...eventFields,
   },
+  output: eventOutput,
   run(args, ctx) {
     const event = findEvent(ctx, args.calendar_id, args.event_id);
     const oldStart = parseTime(event.start);

@@ -1,6 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { inactiveToolText, type Samples } from '../samples.js';
 import type { ConnectionName, ScalekitState } from '../state.js';
 
 /** Whom a tool call acts for: the identifier inside the session token. */
@@ -8,6 +9,7 @@ export interface ToolContext {
   state: ScalekitState;
   identifier: string;
   now: () => number;
+  samples: Samples;
 }
 
 /** A provider-side failure, answered as an MCP tool error (`isError: true`) rather than a protocol error. */
@@ -16,7 +18,8 @@ export class ToolError extends Error {}
 export interface Tool {
   name: string;
   connection: ConnectionName;
-  register(server: McpServer, ctx: ToolContext): void;
+  /** Registers the tool under `name` (the served name, prefixed or not). */
+  register(server: McpServer, ctx: ToolContext, name: string): void;
 }
 
 /** Every Scalekit tool also takes these (spec §4). */
@@ -27,27 +30,42 @@ export function defineTool<S extends z.ZodRawShape>(def: {
   connection: ConnectionName;
   description: string;
   input: S;
+  /**
+   * The output's JSON Schema as `tools/list` declares it: Scalekit documents an `output_schema` on
+   * every tool definition, but not its content for these tools (ASSUMED: the Google API resource).
+   */
+  output: z.ZodType;
+  /** An alternative output (samples.ts) with the schema it would be declared under. */
+  alternative?: (ctx: ToolContext) => { output: z.ZodType; map: (result: unknown) => unknown } | undefined;
   run: (args: z.output<z.ZodObject<S>>, ctx: ToolContext) => unknown;
 }): Tool {
   return {
     name: def.name,
     connection: def.connection,
-    register(server, ctx) {
+    register(server, ctx, name) {
       const inputSchema: z.ZodRawShape = { ...def.input, ...versionFields };
-      server.registerTool(def.name, { description: def.description, inputSchema }, (args) =>
-        call(ctx, def.connection, () => def.run(args as z.output<z.ZodObject<S>>, ctx)),
+      const alternative = def.alternative?.(ctx);
+      const outputSchema = ctx.samples.outputSchemas === 'declared' ? (alternative?.output ?? def.output) : undefined;
+      server.registerTool(name, { description: def.description, inputSchema, outputSchema }, (args) =>
+        call(ctx, def.connection, outputSchema !== undefined, () => {
+          const result = def.run(args as z.output<z.ZodObject<S>>, ctx);
+          return alternative ? alternative.map(result) : result;
+        }),
       );
     },
   };
 }
 
-function call(ctx: ToolContext, connection: ConnectionName, run: () => unknown): CallToolResult {
-  const status = ctx.state.account(ctx.identifier, connection)?.status ?? 'NOT_CONNECTED';
-  if (status !== 'ACTIVE') {
-    return errorResult(`connected account for ${connection} is ${status}; the user must re-authorize`);
-  }
+/** A result is JSON text (how Scalekit's tools answer) and, with an output schema, structured content too (MCP). */
+function call(ctx: ToolContext, connection: ConnectionName, structured: boolean, run: () => unknown): CallToolResult {
+  const status = ctx.state.account(ctx.identifier, connection)?.status ?? '';
+  if (status !== 'ACTIVE') return errorResult(inactiveToolText(ctx.samples, connection, status));
   try {
-    return { content: [{ type: 'text', text: JSON.stringify(run()) }] };
+    const result = run();
+    return {
+      content: [{ type: 'text', text: JSON.stringify(result) }],
+      ...(structured ? { structuredContent: result as Record<string, unknown> } : {}),
+    };
   } catch (err) {
     if (err instanceof ToolError) return errorResult(err.message);
     throw err;

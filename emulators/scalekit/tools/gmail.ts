@@ -2,6 +2,35 @@ import { z } from 'zod';
 import type { StoredEmail } from '../state.js';
 import { defineTool } from './define.js';
 
+/** Gmail's `users.messages.list` with message resources (format=metadata keeps the headers). */
+const messagesOutput = z.looseObject({
+  messages: z.array(
+    z.looseObject({
+      id: z.string(),
+      threadId: z.string(),
+      labelIds: z.array(z.string()),
+      snippet: z.string(),
+      internalDate: z.string().describe('epoch milliseconds'),
+      payload: z.looseObject({
+        mimeType: z.string(),
+        headers: z.array(z.object({ name: z.string(), value: z.string() })),
+      }),
+    }),
+  ),
+  resultSizeEstimate: z.number(),
+  nextPageToken: z.string().optional(),
+});
+
+/** ASSUMED alternative (samples.ts `gmailOutput: flat`): one flat object per mail. */
+const flatOutput = z.looseObject({
+  emails: z.array(z.object({ id: z.string(), from: z.string(), subject: z.string(), date: z.string() })),
+  next_page_token: z.string().optional(),
+});
+
+type MessagesOutput = z.output<typeof messagesOutput>;
+const header = (m: MessagesOutput['messages'][number], name: string): string =>
+  m.payload.headers.find((h) => h.name.toLowerCase() === name)?.value ?? '';
+
 export const gmailFetchMails = defineTool({
   name: 'gmail_fetch_mails',
   connection: 'gmail',
@@ -16,6 +45,25 @@ export const gmailFetchMails = defineTool({
     include_spam_trash: z.boolean().optional(),
     format: z.string().optional(),
   },
+  output: messagesOutput,
+  alternative: (ctx) =>
+    ctx.samples.gmailOutput === 'flat'
+      ? {
+          output: flatOutput,
+          map: (result) => {
+            const { messages, nextPageToken } = result as MessagesOutput;
+            return {
+              emails: messages.map((m) => ({
+                id: m.id,
+                from: header(m, 'from'),
+                subject: header(m, 'subject'),
+                date: header(m, 'date'),
+              })),
+              ...(nextPageToken && { next_page_token: nextPageToken }),
+            };
+          },
+        }
+      : undefined,
   run(args, ctx) {
     const matches = ctx.state
       .mailbox(ctx.identifier)
