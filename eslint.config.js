@@ -85,8 +85,9 @@ export default tseslint.config(
     files: ['callback/**/*.ts'],
     rules: restrict(
       {
-        // The Scalekit port's error type is the one exception: the callback tells Scalekit's refusals apart.
-        regex: String.raw`^(\.\./)+(worker|activities(?!/apis/scalekit\.js$))(/|$)`,
+        // Exceptions: the Scalekit port's error type (the callback tells Scalekit's refusals apart) and
+        // the shared state store, where the callback records spent consent states.
+        regex: String.raw`^(\.\./)+(worker|activities(?!/apis/scalekit\.js$|/state/index\.js$|/user-state\.js$))(/|$)`,
         message: 'the callback shares consent/, common/ and the client with the rest; not worker or activity code',
       },
       noEmulators,

@@ -3,9 +3,12 @@ import { WorkflowType, type ConnectionsReport, type ConnectionState } from '../w
 import type { ActivityDeps } from './deps.js';
 import type { Provisioning } from './provisioning.js';
 
-/** The user-facing URL Scalekit sends the browser to after consent: the callback, per user (it checks the pair). */
-export const userVerifyUrl = (callbackUrl: string, identifier: string): string =>
-  new URL(`verify/${encodeURIComponent(identifier)}`, callbackUrl.endsWith('/') ? callbackUrl : `${callbackUrl}/`).href;
+/**
+ * The user-facing URL Scalekit sends the browser to after consent: the callback's verify route. It
+ * names nobody: the callback takes the user from its own sign-in, the flow from `state`.
+ */
+export const userVerifyUrl = (callbackUrl: string): string =>
+  new URL('verify', callbackUrl.endsWith('/') ? callbackUrl : `${callbackUrl}/`).href;
 
 /**
  * The user's connections with a link made just now for each inactive one. Links live about a minute,
@@ -28,12 +31,12 @@ export function createConnectionsReport(deps: ActivityDeps, provisioning: Provis
         if (status === 'ACTIVE') return { connection, status };
         if (consent) {
           // The verification flow, through the SDK: after consent Scalekit redirects the browser to our
-          // callback with a signed state naming this user, connection and sweep.
-          const state = await consent.state.sign({ identifier, connection, workflowId: waitingSweep });
+          // callback with a signed, single-use state naming this user and connection.
+          const state = await consent.state.sign({ identifier, connection });
           const link = await deps.connectedAccounts.authorizationLink({
             identifier,
             connection,
-            userVerifyUrl: userVerifyUrl(consent.callbackUrl, identifier),
+            userVerifyUrl: userVerifyUrl(consent.callbackUrl),
             state,
           });
           return { connection, status, authLink: link.url, linkCreatedAt: checkedAt, linkExpiresAt: link.expiresAt };

@@ -77,6 +77,8 @@ export interface UserStateStore {
   /** The user's approval mode; `auto` for a user never set. */
   getApprovalMode(identifier: string): Promise<ApprovalMode>;
   setApprovalMode(identifier: string, mode: ApprovalMode): Promise<void>;
+  /** Records a consent state as used; true the first time only (the callback's single-use check). */
+  spendConsentState(stateId: string, expiresAt: Date): Promise<boolean>;
   /** Idempotent. */
   close(): Promise<void>;
 }

@@ -1,21 +1,33 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import cookieParser from 'cookie-parser';
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import type { UserStateStore } from '../activities/user-state.js';
+import { InvalidInputError, type InboxAgentClient } from '../client/index.js';
 import { ScalekitApiError } from '../activities/apis/scalekit.js';
 import type { ScalekitConnectedAccounts } from '../consent/connected-accounts.js';
-import { ConsentStateError, type ConsentBinding, type ConsentStateCodec } from '../consent/state.js';
 import { resumeAfterConsent } from '../consent/schedules.js';
-import { InvalidInputError, type InboxAgentClient } from '../client/index.js';
+import { ConsentStateError, type ConsentStateCodec, type VerifiedConsentState } from '../consent/state.js';
+import { isValidIdentifier } from '../workflows/contract.js';
 import type { ApprovalLinks } from '../consent/approval-links.js';
 import { createApprovalHandler, type ApprovalOutcome } from './approval.js';
-import { page, refuse } from './pages.js';
+import type { IdentitySource } from './identity.js';
+import { page, refuse as reject } from './pages.js';
 
 export interface CallbackDeps {
   state: ConsentStateCodec;
   accounts: Pick<ScalekitConnectedAccounts, 'verifyUser' | 'isActive'>;
   inbox: InboxAgentClient;
+  /** Where spent states are recorded (the workers' shared state store). */
+  store: Pick<UserStateStore, 'spendConsentState'>;
   /** Approve/deny links of proposed events (approval mode ask), signed with the same key. */
   approvals?: ApprovalLinks;
+  /** Who is signed in: OIDC, a trusted proxy header, or the integrator's own session. */
+  identity: IdentitySource;
+  /** Verify attempts per user per minute (default 10): a flood of redirects cannot flood Scalekit. */
+  attemptsPerMinute?: number;
   log?: (line: string) => void;
+  onOutcome?: (outcome: CallbackOutcome) => void;
 }
 
 /** What happened on one redirect; the tests and the log read it. */
@@ -25,40 +37,75 @@ export type CallbackOutcome =
   | ApprovalOutcome;
 
 /**
- * The consent callback: Scalekit's `user_verify_url`. After the user consents at the provider,
- * Scalekit sends the browser to `/verify/<identifier>?auth_request_id=…&state=…`. The user and
- * connection come only from our signed `state`, which must name the same user as the path; then
- * Scalekit is asked to verify that user, and that user's waiting sweeps are signalled. A second
- * visit finds the request used but the account active, and shows the same confirmation.
+ * The consent callback as an Express router: Scalekit's `user_verify_url` is `<mount>/verify`. After
+ * the user consents at the provider, Scalekit sends the browser to `/verify?auth_request_id=…&state=…`.
+ * Scalekit's guide (agentkit/user-verification) is followed to the letter: the user is whoever is
+ * signed in to the app (`identity`), never anyone the link names; `state` only correlates. So:
+ * the state must be ours and fresh; the signed-in user must be the user the flow is for (else 403,
+ * nothing called); the state is spent (a replay gets a page, no Scalekit call, no signal); then
+ * Scalekit verifies that user and their waiting sweeps are signalled.
  */
-export function createCallbackHandler(deps: CallbackDeps) {
+export function createConsentRouter(deps: CallbackDeps): Router {
   const log = deps.log ?? ((line: string) => console.log(line));
+  // In memory, per process: a bound on what one user's redirects can cost, not an accounting.
+  const limiter = new RateLimiterMemory({ points: deps.attemptsPerMinute ?? 10, duration: 60 });
+  const router = express.Router();
+  router.use(cookieParser());
+  if (deps.identity.routes) router.use(deps.identity.routes);
+
+  router.get('/healthz', (_req, res) => {
+    res.type('text/plain').send('ok');
+  });
+
   const approval = deps.approvals && createApprovalHandler({ links: deps.approvals, inbox: deps.inbox, log });
+  if (approval) {
+    router.all('/approval/:identifier', async (req, res, next) => {
+      try {
+        const url = new URL(req.originalUrl, 'http://callback.invalid');
+        deps.onOutcome?.(await approval(req, res, url, String(req.params.identifier)));
+      } catch (err) {
+        next(err);
+      }
+    });
+  }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<CallbackOutcome | undefined> {
-    const url = new URL(req.url ?? '/', 'http://callback.invalid');
-    if (url.pathname === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
-      return undefined;
+  router.get('/verify/login-expired', (_req, res) => {
+    reject(res, 400, 'Sign-in took too long', [
+      'Your sign-in could not be matched to the link you opened. Nothing was changed.',
+      'Open the authorization link you were sent again.',
+    ]);
+  });
+
+  router.get('/verify', async (req, res, next) => {
+    try {
+      const outcome = await verify(req, res);
+      if (outcome) deps.onOutcome?.(outcome);
+    } catch (err) {
+      next(err);
     }
-    const approvalPath = /^\/approval\/([^/]+)$/.exec(url.pathname);
-    if (approvalPath && approval) return approval(req, res, url, safeDecode(approvalPath[1]!));
-    const match = /^\/verify\/([^/]+)$/.exec(url.pathname);
-    if (!match) return reject(res, 404, 'Not found', ['There is nothing here.']);
-    if (req.method !== 'GET' && req.method !== 'HEAD')
-      return reject(res, 405, 'Method not allowed', ['Open the link in a browser.']);
+  });
 
-    const authRequestId = url.searchParams.get('auth_request_id');
-    const state = url.searchParams.get('state');
-    if (!authRequestId || !state) {
+  router.use((_req, res) => {
+    reject(res, 404, 'Not found', ['There is nothing here.']);
+  });
+  router.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
+    log(`consent callback: ${err.message}`);
+    if (!res.headersSent) page(res, 500, 'Something went wrong', ['Please reload this page in a moment.']);
+    else res.end();
+  });
+
+  async function verify(req: Request, res: Response): Promise<CallbackOutcome | undefined> {
+    const authRequestId = typeof req.query.auth_request_id === 'string' ? req.query.auth_request_id : '';
+    const stateParam = typeof req.query.state === 'string' ? req.query.state : '';
+    if (!authRequestId || !stateParam) {
       return reject(res, 400, 'Incomplete link', [
         'This address is where Scalekit sends you back after you allow access; it lacks the details it adds.',
         'Open the authorization link you were sent again.',
       ]);
     }
-    let binding: ConsentBinding;
+    let state: VerifiedConsentState;
     try {
-      binding = await deps.state.verify(state);
+      state = await deps.state.verify(stateParam);
     } catch (err) {
       if (!(err instanceof ConsentStateError)) throw err;
       return reject(res, err.status, err.reason === 'expired' ? 'This link has expired' : 'This link is not valid', [
@@ -66,58 +113,86 @@ export function createCallbackHandler(deps: CallbackDeps) {
         'Nothing was changed. Ask for a fresh authorization link (the reminder you get carries one).',
       ]);
     }
-    if (safeDecode(match[1]!) !== binding.identifier) {
-      return reject(res, 403, 'This link belongs to someone else', [
-        'The authorization was started for another account. Nothing was changed.',
+    const { identifier, connection } = state;
+
+    try {
+      await limiter.consume(identifier);
+    } catch (err) {
+      if (!(err instanceof RateLimiterRes)) throw err;
+      const seconds = Math.ceil(err.msBeforeNext / 1000);
+      return reject(res, 429, 'Too many attempts', [`Please wait ${seconds} seconds and reload this page.`], {
+        'retry-after': String(seconds),
+      });
+    }
+
+    const signedIn = await deps.identity.identify(req);
+    if (signedIn === undefined) {
+      if (deps.identity.login) {
+        // Back to this very URL once signed in; the state is not spent until then.
+        await deps.identity.login(req, res, req.originalUrl);
+        return { result: 'rejected', status: 303, reason: 'Sign-in needed' };
+      }
+      return reject(res, 401, 'Please sign in first', [
+        `Sign in to the app as the account that asked to connect ${connection}, then open this page again.`,
+        'Nothing was changed.',
+      ]);
+    }
+    if (!isValidIdentifier(signedIn) || signedIn !== identifier) {
+      return reject(res, 403, 'Signed in as another account', [
+        `This authorization was started for another account than the one you are signed in as. Nothing was changed.`,
+        'If this link was forwarded to you, ask its owner to open it themselves.',
       ]);
     }
 
-    const { identifier, connection } = binding;
+    if (!(await deps.store.spendConsentState(state.id, state.expiresAt))) {
+      return reject(res, 409, 'This link was already used', [
+        `This confirmation for ${connection} was already handled; opening it again changes nothing.`,
+        'If you are not connected yet, ask for a fresh authorization link.',
+      ]);
+    }
+
     let result: 'verified' | 'already_verified' = 'verified';
     try {
-      await deps.accounts.verifyUser(authRequestId, identifier);
+      await deps.accounts.verifyUser(authRequestId, signedIn);
     } catch (err) {
       if (!(err instanceof ScalekitApiError)) throw err;
-      // A used or unknown request: the same redirect opened twice finds the account already active.
-      if (err.status === 404 && (await deps.accounts.isActive(identifier, connection))) {
+      if (err.status === 404 && (await deps.accounts.isActive(signedIn, connection))) {
         result = 'already_verified';
       } else if (err.status === 403 || err.status === 404 || err.status === 400) {
-        log(`consent callback: Scalekit refused verification for ${identifier}/${connection}: ${err.status}`);
+        log(`consent callback: Scalekit refused verification for ${signedIn}/${connection}: ${err.status}`);
         return reject(res, err.status === 403 ? 403 : 410, 'Authorization not confirmed', [
           `We could not confirm ${connection} for this account (Scalekit answered ${err.status}).`,
           'Nothing was changed. Ask for a fresh authorization link and try again.',
         ]);
       } else {
-        log(`consent callback: verification for ${identifier}/${connection} failed: ${err.message}`);
+        log(`consent callback: verification for ${signedIn}/${connection} failed: ${err.message}`);
         return reject(res, 502, 'Please try again', [
-          'We could not reach the authorization service. Reload this page in a moment.',
+          'We could not reach the authorization service. Ask for a fresh authorization link in a moment.',
         ]);
       }
     }
 
-    const signalled = await resume(binding);
+    const signalled = await resume(signedIn, connection);
     page(res, 200, `${connection} is connected`, [
       result === 'verified'
         ? `Thank you: ${connection} is connected again.`
         : `${connection} was already connected; nothing else to do.`,
       'Your inbox assistant picks up where it stopped. You can close this page.',
     ]);
-    log(`consent callback: ${identifier}/${connection} ${result}; signalled ${signalled.join(', ') || 'no sweep'}`);
-    return { result, identifier, connection, signalled };
+    log(`consent callback: ${signedIn}/${connection} ${result}; signalled ${signalled.join(', ') || 'no sweep'}`);
+    return { result, identifier: signedIn, connection, signalled };
   }
 
   /**
-   * Wakes the user's waiting sweeps (the one the link was made for, and any other running one). With
-   * none left waiting (it gave up), the schedule it paused is unpaused: consent is back. A Temporal
-   * outage is logged, not shown: the sweep's periodic re-check notices the consent anyway.
+   * Wakes the user's waiting sweeps. With none left waiting (it gave up), the schedule it paused is
+   * unpaused: consent is back. A Temporal outage is logged, not shown: the sweep's periodic re-check
+   * and the schedule reconciler notice the consent anyway.
    */
-  async function resume({ identifier, connection, workflowId }: ConsentBinding): Promise<string[]> {
+  async function resume(identifier: string, connection: string): Promise<string[]> {
     const note = `${connection} consent verified by the consent callback`;
     const signalled: string[] = [];
     try {
-      const ids = new Set(await deps.inbox.runningSweeps(identifier));
-      if (workflowId) ids.add(workflowId);
-      for (const id of ids) {
+      for (const id of await deps.inbox.runningSweeps(identifier)) {
         try {
           await deps.inbox.reauthorized(identifier, { workflowId: id, note });
           signalled.push(id);
@@ -135,30 +210,5 @@ export function createCallbackHandler(deps: CallbackDeps) {
     return signalled;
   }
 
-  const reject = refuse;
-
-  return handle;
-}
-
-function safeDecode(segment: string): string | undefined {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return undefined;
-  }
-}
-
-/** node:http is enough for two GET routes; no framework to keep in step with. */
-export function createCallbackServer(deps: CallbackDeps, onOutcome?: (outcome: CallbackOutcome) => void): Server {
-  const handle = createCallbackHandler(deps);
-  return createServer((req, res) => {
-    handle(req, res).then(
-      (outcome) => outcome && onOutcome?.(outcome),
-      (err: unknown) => {
-        (deps.log ?? console.error)(`consent callback: ${(err as Error).message}`);
-        if (!res.headersSent) page(res, 500, 'Something went wrong', ['Please reload this page in a moment.']);
-        else res.end();
-      },
-    );
-  });
+  return router;
 }

@@ -1,18 +1,26 @@
+import { randomBytes } from 'node:crypto';
 import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import { isValidIdentifier } from '../workflows/contract.js';
 
 /**
  * The `state` we hand Scalekit with each authorization link; Scalekit gives it back on the redirect
- * to our callback. It is a compact JWT signed with HMAC-SHA256 (HS256, through `jose`) under a key
- * the workers and the callback share, so the callback can trust what it names without a lookup:
- * the user (`sub`), the connection, the waiting sweep, and an expiry. Nothing in it is secret.
+ * to our callback. It only correlates (Scalekit's user-verification guide: never take identity from
+ * it): the callback checks that the signed-in user is the user it names, then spends it. A compact
+ * JWT signed with HMAC-SHA256 (HS256, through `jose`) under a key the workers and the callback share:
+ * the user (`sub`), the connection (`c`), a random id (`jti`) the callback records so the state works
+ * once, and an expiry. No issuer, audience or sweep id: it must stay under Scalekit's 512 characters
+ * for any valid identifier (about 300 at 100 characters); the callback finds the user's sweeps itself.
  */
 export interface ConsentBinding {
   identifier: string;
   connection: string;
-  /** The sweep waiting for this consent, when a sweep made the link. */
-  workflowId?: string;
+}
+
+/** A verified state: what it binds, plus its id and expiry for the single-use record. */
+export interface VerifiedConsentState extends ConsentBinding {
+  id: string;
+  expiresAt: Date;
 }
 
 /** Why a state was refused; `status` is what the callback answers. */
@@ -44,23 +52,23 @@ export const DEFAULT_STATE_TTL_SECONDS = 3600;
 
 export interface ConsentStateCodec {
   sign(binding: ConsentBinding, ttlSeconds?: number): Promise<string>;
-  verify(state: string): Promise<ConsentBinding>;
+  verify(state: string): Promise<VerifiedConsentState>;
 }
 
 export function createConsentState(keyBase64: string): ConsentStateCodec {
   const key = Buffer.from(keyBase64, 'base64');
   if (key.length < 32) throw new Error('consent state key must be at least 32 bytes');
   return {
-    async sign({ identifier, connection, workflowId }, ttlSeconds = DEFAULT_STATE_TTL_SECONDS) {
-      const claims = { conn: connection, ...(workflowId ? { wf: workflowId } : {}) };
+    async sign({ identifier, connection }, ttlSeconds = DEFAULT_STATE_TTL_SECONDS) {
+      const claims = { c: connection, jti: randomBytes(12).toString('base64url') };
       return signFor(claims, identifier, AUDIENCE, Math.floor(Date.now() / 1000) + ttlSeconds, key);
     },
     async verify(state) {
-      const { sub, conn, wf } = await verifySigned(state, key, AUDIENCE);
-      if (typeof sub !== 'string' || !isValidIdentifier(sub) || typeof conn !== 'string') {
+      const { sub, c, jti, exp } = await verifySigned(state, key, AUDIENCE);
+      if (typeof sub !== 'string' || !isValidIdentifier(sub) || typeof c !== 'string' || typeof jti !== 'string') {
         throw new ConsentStateError('malformed', 'this link names no user or connection');
       }
-      return { identifier: sub, connection: conn, ...(typeof wf === 'string' ? { workflowId: wf } : {}) };
+      return { identifier: sub, connection: c, id: jti, expiresAt: new Date(exp! * 1000) };
     },
   };
 }

@@ -13,6 +13,7 @@ import { InboxAgentClient, statusQuery, type SweepStatus } from '../client/index
 import { formatProvision, formatStatus } from '../client/format.js';
 import { progressPrinter, watchSweep } from '../client/progress.js';
 import { DEMO_EXPIRED, DEMO_READY, seedDemoUsers } from '../emulators/demo.js';
+import { startLocalOidcProvider } from '../emulators/oidc/index.js';
 import { emulateManagedAgents, emulateScalekit } from '../emulators/stack.js';
 import { runMain } from '../common/run-main.js';
 import { parseWorkerConfig } from '../worker/config.js';
@@ -110,16 +111,36 @@ async function main(): Promise<void> {
   log(`  Codec      ${codecLine}`);
   log();
 
-  // The consent callback: Scalekit sends the browser here after the user allows access.
+  // The consent callback: Scalekit sends the browser here after the user allows access. It signs the
+  // person in first: against your OIDC provider when INBOX_AGENT_OIDC_ISSUER is set, otherwise
+  // against a local one that knows the demo users (its login page takes any password).
   const callbackInbox = await InboxAgentClient.connect(loadClientConfig(env));
   cleanups.unshift(() => callbackInbox.close());
+  const callbackPort = port('INBOX_AGENT_CALLBACK_PORT', 8788);
+  const callbackUrl = env.INBOX_AGENT_CALLBACK_URL ?? `http://127.0.0.1:${callbackPort}`;
+  let loginLine = `your OIDC provider, ${env.INBOX_AGENT_OIDC_ISSUER}`;
+  if (!env.INBOX_AGENT_OIDC_ISSUER && (env.INBOX_AGENT_CALLBACK_IDENTITY ?? 'oidc') === 'oidc') {
+    const oidc = await startLocalOidcProvider({
+      users: [DEMO_READY, DEMO_EXPIRED],
+      redirectUris: [new URL('login/callback', `${callbackUrl}/`).href],
+      port: port('INBOX_AGENT_OIDC_PORT', 0),
+    });
+    cleanups.push(() => oidc.close());
+    Object.assign(env, {
+      INBOX_AGENT_OIDC_ISSUER: oidc.issuer,
+      INBOX_AGENT_OIDC_CLIENT_ID: oidc.clientId,
+      INBOX_AGENT_OIDC_CLIENT_SECRET: oidc.clientSecret,
+    });
+    loginLine = `local OIDC provider on ${oidc.issuer} (sign in as ${DEMO_EXPIRED}, any password)`;
+  }
   const callback = await startCallback(
-    parseCallbackConfig({ ...env, INBOX_AGENT_CALLBACK_PORT: String(port('INBOX_AGENT_CALLBACK_PORT', 8788)) }),
+    parseCallbackConfig({ ...env, INBOX_AGENT_CALLBACK_PORT: String(callbackPort) }),
     callbackInbox,
   );
   cleanups.unshift(() => callback.close());
   env.INBOX_AGENT_CALLBACK_URL ??= callback.url;
   log(`  Callback   consent callback on ${callback.url}, links lead back to ${env.INBOX_AGENT_CALLBACK_URL}`);
+  log(`  Sign-in    ${loginLine}`);
   log();
 
   const config = parseWorkerConfig(env);
@@ -161,8 +182,8 @@ async function main(): Promise<void> {
     log(formatStatus(waiting.workflowId, status));
     log();
     log('Try next:');
-    log(`  open the gmail link above within a minute (or a fresh one from auth-links) and click Allow:`);
-    log(`    the consent callback verifies ${DEMO_EXPIRED} and the waiting sweep runs, with nothing else to do`);
+    log(`  open the gmail link above within a minute (or a fresh one from auth-links) and click Allow;`);
+    log(`    sign in as ${DEMO_EXPIRED} (any password): the callback verifies you and the waiting sweep runs`);
     log(`  npm run cli -- auth-links ${DEMO_EXPIRED}       # fresh links (they live about a minute)`);
     log(`  npm run cli -- status ${DEMO_EXPIRED}`);
     log(`  npm run cli -- reauthorized ${DEMO_EXPIRED}     # or make the waiting sweep re-check at once by hand`);

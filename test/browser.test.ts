@@ -10,6 +10,19 @@ import { waitForStatus } from './helpers/wait.js';
 
 const ensureChromium = fileURLToPath(new URL('../scripts/ensure-chromium', import.meta.url));
 
+const shot = (name: string) => fileURLToPath(new URL(`../test-results/${name}`, import.meta.url));
+
+/** The page is laid out by its own stylesheet (the CSP let it apply) and fits a phone's width. */
+async function checkStyled(page: import('playwright-core').Page): Promise<void> {
+  const box = await page.locator('main').boundingBox();
+  expect(box).not.toBeNull();
+  expect(box!.x).toBeGreaterThan(0);
+  expect(box!.x + box!.width).toBeLessThanOrEqual(page.viewportSize()!.width);
+  // Strings, not functions: they run in the page, whose DOM types this project does not load.
+  expect(await page.evaluate("getComputedStyle(document.querySelector('main')).borderTopStyle")).toBe('solid');
+  expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+}
+
 /** What a person does: open the link in a browser and click Allow; what an operator sees in the Web UI. */
 let browser: Browser;
 beforeAll(async () => {
@@ -82,9 +95,11 @@ describe('in a real browser', () => {
 /** Nobody operates anything: the app's webhook gets the link, the user consents, our callback resumes the sweep. */
 describe('the consent loop in a real browser', () => {
   let stack: ConsentStack;
+  /** The people the local OIDC provider knows. */
+  const oidcUsers: string[] = [];
 
   beforeAll(async () => {
-    stack = await startConsentStack('browser-consent');
+    stack = await startConsentStack('browser-consent', { identity: 'oidc', oidcUsers });
     await stack.startWorker();
     await stack.inbox.setup();
   });
@@ -92,8 +107,9 @@ describe('the consent loop in a real browser', () => {
     await stack?.close();
   });
 
-  it('a scheduled sweep waits with its schedule paused; the user follows the reminder link, consents, lands on the callback; the sweep finishes', async () => {
+  it('a scheduled sweep waits with its schedule paused; the user follows the reminder link, consents, signs in, lands on the callback; the sweep finishes', async () => {
     const identifier = seedUser(stack, { gmail: 'EXPIRED' });
+    oidcUsers.push(identifier);
     const schedule = await stack.inbox.schedule(identifier, { every: '1 hour', reauthTimeout: '10 minutes' });
     try {
       await schedule.trigger();
@@ -115,15 +131,29 @@ describe('the consent loop in a real browser', () => {
 
       const page = await browser.newPage();
       try {
+        await page.setViewportSize({ width: 390, height: 844 }); // a phone, where these links are opened
         await page.goto(notice.link!);
         expect(await page.textContent('body')).toContain(identifier);
+        await page.screenshot({ path: shot('consent-emulated-provider.png') });
         await page.getByRole('button', { name: 'Allow' }).click();
-        await page.waitForURL((url) => url.href.startsWith(`${stack.callback.url}/verify/`));
+        // No session at the callback: it sends the browser to sign in (the local OIDC provider's page).
+        await page.locator('input[name="login"]').waitFor();
+        expect(stack.outcomes.filter((o) => o.result !== 'rejected')).toHaveLength(0);
+        await page.screenshot({ path: shot('consent-login.png') });
+        await page.fill('input[name="login"]', identifier);
+        await page.fill('input[name="password"]', 'any password');
+        await page.click('button[type="submit"]');
+        // ... and back to the verify URL, which now finishes.
         await page.getByRole('heading', { name: 'gmail is connected' }).waitFor();
+        expect(page.url().startsWith(`${stack.callback.url}/verify?`)).toBe(true);
         expect(await page.textContent('body')).toMatch(/connected again/);
-        await page.screenshot({
-          path: fileURLToPath(new URL('../test-results/consent-callback.png', import.meta.url)),
-        });
+        await checkStyled(page);
+        await page.screenshot({ path: shot('consent-callback.png') });
+        // The same page opened again (back button, reload): the state is spent, a clear page.
+        await page.reload();
+        await page.getByRole('heading', { name: 'This link was already used' }).waitFor();
+        await checkStyled(page);
+        await page.screenshot({ path: shot('consent-callback-used.png') });
       } finally {
         await page.close();
       }

@@ -1,5 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { createConsentRouter, embeddedIdentity } from '../callback/index.js';
+import { ScalekitConnectedAccounts } from '../consent/connected-accounts.js';
 import { createConsentState } from '../consent/state.js';
 import { scheduleId, searchAttributes, statusQuery, sweepWorkflowId } from '../workflows/contract.js';
 import { startConsentStack, type ConsentStack } from './helpers/consent.js';
@@ -130,7 +135,7 @@ describe('the consent loop', () => {
     }
   });
 
-  it('refuses a forged, expired or other-user state with a 4xx page: no verification, no signal', async () => {
+  it('refuses a forged, expired, unsigned-in or other-user visit with a 4xx page: no verification, no signal', async () => {
     const identifier = seedUser(stack, { gmail: 'EXPIRED' });
     const other = seedUser(stack, { gmail: 'EXPIRED' });
     const handle = await stack.inbox.startSweep(identifier, { reauthTimeout: '10 minutes' });
@@ -138,25 +143,34 @@ describe('the consent loop', () => {
     const verifiesBefore = stack.emulators.scalekit.control.calls(VERIFY);
     const ours = createConsentState(stack.consentKey);
     const forger = createConsentState(Buffer.alloc(32, 7).toString('base64'));
-    const binding = { identifier, connection: 'gmail', workflowId: handle.workflowId };
-    const visit = (state: string, who = identifier) =>
-      fetch(`${stack.callback.url}/verify/${who}?auth_request_id=ar_whatever&state=${encodeURIComponent(state)}`);
+    const binding = { identifier, connection: 'gmail' };
+    const visit = async (state: string, as: string | null = identifier) =>
+      stack.visit(
+        `${stack.callback.url}/verify?auth_request_id=ar_whatever&state=${encodeURIComponent(state)}`,
+        as ?? undefined,
+      );
 
     const forged = await visit(await forger.sign(binding));
     expect(forged.status).toBe(400);
     expect(await forged.text()).toMatch(/not valid/);
     const tampered = (await ours.sign(binding)).replace(
       /\.[^.]+\./,
-      `.${Buffer.from(JSON.stringify({ sub: other, conn: 'gmail' })).toString('base64url')}.`,
+      `.${Buffer.from(JSON.stringify({ sub: other, c: 'gmail', jti: 'x' })).toString('base64url')}.`,
     );
     expect((await visit(tampered)).status).toBe(400);
     const expired = await visit(await ours.sign(binding, -10));
     expect(expired.status).toBe(410);
     expect(await expired.text()).toMatch(/expired/);
-    // A genuine state of another user, brought to this user's verify URL (or the reverse).
+    // Nobody signed in: the link alone proves nothing.
+    const anonymous = await visit(await ours.sign(binding), null);
+    expect(anonymous.status).toBe(401);
+    expect(await anonymous.text()).toMatch(/sign in/i);
+    // A session for another user, whichever user the state names: refused, nothing called.
+    const forwarded = await visit(await ours.sign(binding), other);
+    expect(forwarded.status).toBe(403);
+    expect(await forwarded.text()).toMatch(/another account/);
     expect((await visit(await ours.sign({ identifier: other, connection: 'gmail' }))).status).toBe(403);
-    expect((await visit(await ours.sign(binding), other)).status).toBe(403);
-    expect((await fetch(`${stack.callback.url}/verify/${identifier}?state=x`)).status).toBe(400);
+    expect((await stack.visit(`${stack.callback.url}/verify?state=x`, identifier)).status).toBe(400);
 
     expect(stack.emulators.scalekit.control.calls(VERIFY)).toBe(verifiesBefore);
     expect((await handle.query(statusQuery)).reauthSignals).toBe(0);
@@ -164,33 +178,114 @@ describe('the consent loop', () => {
     await handle.terminate('test done');
   });
 
-  it('the redirect verifies the user and wakes the sweep; opened twice, it confirms again and changes nothing', async () => {
+  it('a forwarded link opened by another signed-in user is refused; its owner then verifies once; a replay changes nothing', async () => {
     const identifier = seedUser(stack, { gmail: 'EXPIRED' });
+    const mallory = seedUser(stack, { gmail: 'ACTIVE' });
     const handle = await stack.inbox.startSweep(identifier, { reauthTimeout: '10 minutes' });
     const waiting = await waitForStatus(handle, (s) => s.phase === 'awaiting_reauthorization');
     const consented = await followMagicLink(waiting.authLinks[0]!.url);
     expect(consented.status).toBe(302);
     const back = consented.headers.get('location')!;
-    expect(back.startsWith(`${stack.callback.url}/verify/${identifier}?`)).toBe(true);
+    expect(back.startsWith(`${stack.callback.url}/verify?`)).toBe(true);
+    expect(new URL(back).searchParams.get('state')!.length).toBeLessThan(512);
+    const verifiesBefore = stack.emulators.scalekit.control.calls(VERIFY);
 
-    const first = await fetch(back);
+    // Mallory got the link (forwarded, or read over a shoulder) and is signed in as herself.
+    const stolen = await stack.visit(back, mallory);
+    expect(stolen.status).toBe(403);
+    expect(stack.emulators.scalekit.control.calls(VERIFY)).toBe(verifiesBefore);
+    expect((await handle.query(statusQuery)).reauthSignals).toBe(0);
+
+    const first = await stack.visit(back, identifier);
     expect(first.status).toBe(200);
     expect(await first.text()).toMatch(/gmail is connected/);
     await expect(handle.result()).resolves.toMatchObject({ outcome: 'completed' });
-    const again = await fetch(back);
-    expect(again.status).toBe(200);
-    expect(await again.text()).toMatch(/already connected/);
+    const verifies = stack.emulators.scalekit.control.calls(VERIFY);
+    const events = (await handle.fetchHistory()).events!.length;
+
+    // The same redirect replayed, many times, even with made-up auth request ids: a page, nothing else.
+    for (const url of [back, back.replace(/auth_request_id=[^&]+/, 'auth_request_id=ar_madeup')]) {
+      const again = await stack.visit(url, identifier);
+      expect(again.status).toBe(409);
+      expect(await again.text()).toMatch(/already used/);
+    }
+    expect(stack.emulators.scalekit.control.calls(VERIFY)).toBe(verifies);
+    expect((await handle.fetchHistory()).events!.length).toBe(events);
     expect(stack.outcomes.filter((o) => 'identifier' in o && o.identifier === identifier).map((o) => o.result)).toEqual(
-      ['verified', 'already_verified'],
+      ['verified'],
     );
     expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
-    // Scalekit, not the state, decides whose auth request it is: another user's valid state is refused there.
-    const other = seedUser(stack, { gmail: 'EXPIRED' });
-    const request = new URL(back).searchParams.get('auth_request_id')!;
-    const theirs = await createConsentState(stack.consentKey).sign({ identifier: other, connection: 'gmail' });
-    const swapped = await fetch(`${stack.callback.url}/verify/${other}?auth_request_id=${request}&state=${theirs}`);
-    expect(swapped.status).toBeGreaterThanOrEqual(400);
-    expect(swapped.status).toBeLessThan(500);
+  });
+
+  it("embedded: the router mounted in the app's own Express app takes the user from the app's session", async () => {
+    // The integrator's app: its own sign-in (here a header standing in for its session cookie).
+    const app = express();
+    app.use((req, _res, next) => {
+      (req as express.Request & { user?: string }).user = req.get('x-demo-session');
+      next();
+    });
+    app.use(
+      '/inbox-agent',
+      createConsentRouter({
+        state: createConsentState(stack.consentKey),
+        accounts: new ScalekitConnectedAccounts({
+          envUrl: stack.emulators.scalekit.url,
+          clientId: stack.emulators.scalekit.clientId,
+          clientSecret: stack.emulators.scalekit.clientSecret,
+        }),
+        inbox: stack.inbox,
+        store: stack.deps.state,
+        identity: embeddedIdentity((req) => (req as express.Request & { user?: string }).user),
+        log: () => {},
+      }),
+    );
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/inbox-agent`;
+    try {
+      const identifier = seedUser(stack, { gmail: 'EXPIRED' });
+      const handle = await stack.inbox.startSweep(identifier, { reauthTimeout: '10 minutes' });
+      const waiting = await waitForStatus(handle, (s) => s.phase === 'awaiting_reauthorization');
+      const consented = await followMagicLink(waiting.authLinks[0]!.url);
+      // Where the integrator mounted it: INBOX_AGENT_CALLBACK_URL would be `${base}`.
+      const back = new URL(consented.headers.get('location')!);
+      const mine = `${base}/verify${back.search}`;
+      const as = (who?: string) => fetch(mine, { headers: who ? { 'x-demo-session': who } : {} });
+      expect((await as()).status).toBe(401);
+      expect((await as(seedUser(stack))).status).toBe(403);
+      const done = await as(identifier);
+      expect(done.status).toBe(200);
+      expect(await done.text()).toMatch(/gmail is connected/);
+      await expect(handle.result()).resolves.toMatchObject({ outcome: 'completed' });
+    } finally {
+      server.close();
+      server.closeAllConnections();
+    }
+  });
+
+  it('the trusted-proxy header is ignored from an address not configured as a proxy', async () => {
+    const { startCallback, parseCallbackConfig } = await import('../callback/index.js');
+    const strict = await startCallback(
+      parseCallbackConfig({
+        ...stack.workerEnv,
+        INBOX_AGENT_CONSENT_KEY: stack.consentKey,
+        INBOX_AGENT_CALLBACK_PORT: '0',
+        INBOX_AGENT_CALLBACK_IDENTITY: 'proxy',
+        INBOX_AGENT_CALLBACK_TRUSTED_PROXIES: '10.0.0.0/8',
+      }),
+      stack.inbox,
+      { log: () => {}, store: stack.deps.state },
+    );
+    try {
+      const identifier = seedUser(stack, { gmail: 'EXPIRED' });
+      const state = await createConsentState(stack.consentKey).sign({ identifier, connection: 'gmail' });
+      const verifiesBefore = stack.emulators.scalekit.control.calls(VERIFY);
+      const res = await stack.visit(`${strict.url}/verify?auth_request_id=ar_x&state=${state}`, identifier);
+      expect(res.status).toBe(401);
+      expect(stack.emulators.scalekit.control.calls(VERIFY)).toBe(verifiesBefore);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('a scheduled sweep that gives up leaves its schedule paused with a note; the next consent through the callback unpauses it', async () => {
@@ -220,7 +315,7 @@ describe('the consent loop', () => {
         return notice.notice;
       });
       const consented = await followMagicLink(gaveUp.link!);
-      const page = await fetch(consented.headers.get('location')!);
+      const page = await stack.visit(consented.headers.get('location')!, identifier);
       expect(page.status).toBe(200);
       await vi.waitFor(async () => expect((await schedule.describe()).state.paused).toBe(false));
       expect((await schedule.describe()).state.note).toMatch(/consent verified/);

@@ -81,6 +81,13 @@ const MIGRATIONS: ReadonlyArray<string | readonly string[]> = [
      approval   TEXT NOT NULL CHECK (approval IN ('auto', 'ask')),
      updated_at TEXT NOT NULL
    )`,
+  // The consent states the callback has spent: each works once (a replayed redirect causes no
+  // Scalekit call and no signal). Rows outlive their state's expiry only until the next spend.
+  `CREATE TABLE inbox_agent_consent_states (
+     state_id   TEXT PRIMARY KEY,
+     expires_at TEXT NOT NULL,
+     used_at    TEXT NOT NULL
+   )`,
 ];
 
 /** Rows per statement: far below both databases' bound-parameter limits (SQLite 32766, PostgreSQL 65535). */
@@ -246,6 +253,18 @@ export class SqlUserStateStore implements UserStateStore {
        ON CONFLICT (identifier) DO UPDATE SET approval = excluded.approval, updated_at = excluded.updated_at`,
       [identifier, mode, new Date().toISOString()],
     );
+  }
+
+  /** The insert decides, atomically in both databases: two callbacks spending one state agree on one winner. */
+  async spendConsentState(stateId: string, expiresAt: Date): Promise<boolean> {
+    const now = new Date().toISOString();
+    await this.db.query('DELETE FROM inbox_agent_consent_states WHERE expires_at < $1', [now]);
+    const rows = await this.db.query<{ state_id: string }>(
+      `INSERT INTO inbox_agent_consent_states (state_id, expires_at, used_at) VALUES ($1, $2, $3)
+       ON CONFLICT (state_id) DO NOTHING RETURNING state_id`,
+      [stateId, expiresAt.toISOString(), now],
+    );
+    return rows.length > 0;
   }
 
   close(): Promise<void> {

@@ -100,12 +100,20 @@ function connectedPage(res: Response, link: MagicLink): void {
 
 const writeHtmlError: ErrorWriter = (res, status, message) => page(res, status, `Error ${status}`, escape(message));
 
+/**
+ * The emulated provider's own small look (it stands in for another site than ours): readable on a
+ * phone, light and dark, a large Allow button with a visible focus ring; inline, nothing fetched.
+ */
+const STYLE = `:root{color-scheme:light dark}body{margin:0;min-height:100vh;display:grid;place-items:center;font:1.0625rem/1.5 system-ui,sans-serif;background:Canvas;color:CanvasText;padding:1rem}
+main{max-width:30rem;width:100%;border:1px solid GrayText;border-radius:10px;padding:1.5rem}h1{font-size:1.4rem;margin:0 0 .75rem}
+button{font:inherit;font-weight:600;min-height:44px;padding:.6rem 1.6rem;border:0;border-radius:6px;background:#1a73e8;color:#fff;cursor:pointer}button:focus-visible{outline:3px solid #1a73e8;outline-offset:3px}`;
+
 function page(res: Response, status: number, title: string, body: string): void {
   res
     .status(status)
     .type('html')
     .send(
-      `<!doctype html><html><head><title>${escape(title)}</title></head><body><h1>${escape(title)}</h1>${body}</body></html>`,
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escape(title)}</title><style>${STYLE}</style></head><body><main><h1>${escape(title)}</h1>${body}</main></body></html>`,
     );
 }
 

@@ -8,6 +8,8 @@ import {
   type CallbackOutcome,
   type RunningCallback,
 } from '../../callback/index.js';
+import { oidcIdentity, sessionKey } from '../../callback/identity.js';
+import { startLocalOidcProvider } from '../../emulators/oidc/index.js';
 import { parseWorkerConfig } from '../../worker/config.js';
 import { buildActivityDeps } from '../../worker/deps.js';
 import { startTestStack, type TestStack } from './stack.js';
@@ -74,9 +76,24 @@ export interface ConsentStack extends TestStack {
   consentKey: string;
   webhookSecret: string;
   outcomes: CallbackOutcome[];
+  /**
+   * Opens a callback URL as a person signed in as `as` (through the trusted-proxy header the stack's
+   * callback believes from loopback), or as nobody.
+   */
+  visit(url: string, as?: string): Promise<Response>;
 }
 
-export async function startConsentStack(name: string): Promise<ConsentStack> {
+/** The header the stack's callback takes the signed-in user from (as behind oauth2-proxy). */
+export const SIGNED_IN_HEADER = 'x-forwarded-user';
+
+/**
+ * `identity: 'oidc'` signs people in against a local OIDC provider (the one `npm start` runs) that
+ * knows `oidcUsers`; the default believes the trusted-proxy header from loopback (`visit`).
+ */
+export async function startConsentStack(
+  name: string,
+  options: { identity?: 'proxy' | 'oidc'; oidcUsers?: string[] } = {},
+): Promise<ConsentStack> {
   const stack = await startTestStack(name);
   // With the callback deployed, the Scalekit environment runs in its production mode.
   stack.emulators.scalekit.userVerification = 'custom';
@@ -85,10 +102,38 @@ export async function startConsentStack(name: string): Promise<ConsentStack> {
   const consentKey = randomBytes(32).toString('base64');
   const webhookSecret = randomBytes(24).toString('hex');
   const outcomes: CallbackOutcome[] = [];
+  let closeOidc = async () => {};
   const callback = await startCallback(
-    parseCallbackConfig({ ...stack.workerEnv, INBOX_AGENT_CONSENT_KEY: consentKey, INBOX_AGENT_CALLBACK_PORT: '0' }),
+    parseCallbackConfig({
+      ...stack.workerEnv,
+      INBOX_AGENT_CONSENT_KEY: consentKey,
+      INBOX_AGENT_CALLBACK_PORT: '0',
+      INBOX_AGENT_CALLBACK_IDENTITY: 'proxy',
+      INBOX_AGENT_CALLBACK_TRUSTED_PROXIES: 'loopback',
+    }),
     stack.inbox,
-    { log: () => {}, onOutcome: (o) => outcomes.push(o) },
+    {
+      log: () => {},
+      onOutcome: (o) => outcomes.push(o),
+      store: stack.deps.state,
+      ...(options.identity === 'oidc' && {
+        identity: async (publicUrl: string) => {
+          const provider = await startLocalOidcProvider({
+            users: options.oidcUsers ?? [],
+            redirectUris: [`${publicUrl}/login/callback`],
+          });
+          closeOidc = () => provider.close();
+          return oidcIdentity({
+            issuer: provider.issuer,
+            clientId: provider.clientId,
+            clientSecret: provider.clientSecret,
+            claim: 'sub',
+            publicUrl,
+            key: sessionKey(consentKey),
+          });
+        },
+      }),
+    },
   );
   const workerEnv = {
     ...productionEnv,
@@ -111,8 +156,10 @@ export async function startConsentStack(name: string): Promise<ConsentStack> {
     consentKey,
     webhookSecret,
     outcomes,
+    visit: (url, as) => fetch(url, { redirect: 'manual', headers: as ? { [SIGNED_IN_HEADER]: as } : {} }),
     async close() {
       await callback.close();
+      await closeOidc();
       await webhook.close();
       await stack.close();
     },
