@@ -71,6 +71,18 @@ describe.each([
     await backend?.dispose();
   });
 
+  it('spends a consent state once, even when two connections spend it at once', async () => {
+    const expires = new Date(Date.now() + 60_000);
+    const other = await connect();
+    const results = await Promise.all([
+      store.spendConsentState('st-1', expires),
+      other.spendConsentState('st-1', expires),
+    ]);
+    expect(results.sort()).toEqual([false, true]);
+    expect(await store.spendConsentState('st-1', expires)).toBe(false);
+    expect(await store.spendConsentState('st-2', expires)).toBe(true);
+  });
+
   it('remembers and replaces a vault per identifier', async () => {
     const [alice, bob] = [uniqueName('alice'), uniqueName('bob')];
     expect(await store.getVault(alice)).toBeUndefined();

@@ -46,5 +46,11 @@ export class MemoryUserStateStore implements UserStateStore {
   async setApprovalMode(identifier: string, mode: ApprovalMode) {
     this.approval.set(identifier, mode);
   }
+  private readonly spentStates = new Set<string>();
+  async spendConsentState(stateId: string) {
+    if (this.spentStates.has(stateId)) return false;
+    this.spentStates.add(stateId);
+    return true;
+  }
   async close() {}
 }

@@ -21,9 +21,18 @@ const worker = {
 describe('consent state', () => {
   const codec = createConsentState(key);
 
-  it('round-trips the user, connection and waiting sweep', async () => {
-    const binding = { identifier: 'u-1', connection: 'gmail', workflowId: 'inbox-sweep:u-1:r' };
-    await expect(codec.verify(await codec.sign(binding))).resolves.toEqual(binding);
+  it('round-trips the user and connection, with a fresh id each time', async () => {
+    const binding = { identifier: 'u-1', connection: 'gmail' };
+    const a = await codec.verify(await codec.sign(binding));
+    const b = await codec.verify(await codec.sign(binding));
+    expect(a).toMatchObject(binding);
+    expect(a.id).not.toBe(b.id);
+    expect(a.expiresAt.getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it("stays under Scalekit's 512 characters for the longest identifier", async () => {
+    const state = await codec.sign({ identifier: 'x'.repeat(100), connection: 'googlecalendar' });
+    expect(state.length).toBeLessThan(512);
   });
 
   it.each([
@@ -79,10 +88,17 @@ describe('consent configuration', () => {
     ).toBe('custom');
   });
 
-  it('the callback needs Scalekit and the consent key, not Anthropic', () => {
-    expect(parseCallbackConfig({ ...scalekit, INBOX_AGENT_CONSENT_KEY: key })).toMatchObject({
+  it('the callback needs Scalekit, the consent key and an identity source, not Anthropic', () => {
+    const proxy = { INBOX_AGENT_CALLBACK_IDENTITY: 'proxy', INBOX_AGENT_CALLBACK_TRUSTED_PROXIES: '10.0.0.1' };
+    expect(parseCallbackConfig({ ...scalekit, INBOX_AGENT_CONSENT_KEY: key, ...proxy })).toMatchObject({
       INBOX_AGENT_CALLBACK_PORT: 8788,
     });
+    expect(() => parseCallbackConfig({ ...scalekit, INBOX_AGENT_CONSENT_KEY: key })).toThrow(
+      /^INBOX_AGENT_OIDC_ISSUER is not set \(INBOX_AGENT_CALLBACK_IDENTITY=oidc needs it\)/,
+    );
+    expect(() =>
+      parseCallbackConfig({ ...scalekit, INBOX_AGENT_CONSENT_KEY: key, INBOX_AGENT_CALLBACK_IDENTITY: 'proxy' }),
+    ).toThrow(/^INBOX_AGENT_CALLBACK_TRUSTED_PROXIES is not set/);
     expect(() => parseCallbackConfig(scalekit)).toThrow(/^INBOX_AGENT_CONSENT_KEY is not set/);
     expect(() => parseCallbackConfig({ ...scalekit, INBOX_AGENT_CONSENT_KEY: 'short' })).toThrow(
       /^INBOX_AGENT_CONSENT_KEY must be/,
