@@ -1,5 +1,31 @@
 import type { AgentSessionSummary } from '../workflows/contract.js';
 import type { SessionEventView } from './apis/managed-agents.wire.js';
+import type { GateDecision, ToolUse } from './tool-policy.js';
+
+/** Judges a tool use the service holds for us (`evaluated_permission: ask`), made in turn `turn`. */
+export type ToolJudge = (use: ToolUse, turn: number, booked: ReadonlySet<string>) => GateDecision;
+
+export interface PendingConfirmation {
+  toolUseId: string;
+  decision: GateDecision;
+}
+
+interface SeenToolUse extends ToolUse {
+  turn: number;
+}
+
+const CREATE_EVENT = 'googlecalendar_create_event';
+
+/** The calendar event id in a create_event result (a Google Calendar event resource), if any. */
+function createdEventId(content: SessionEventView['content']): string | undefined {
+  const text = (content ?? []).map((b) => b.text ?? '').join('');
+  try {
+    const id = (JSON.parse(text) as { id?: unknown }).id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** Stop reasons that end a turn without its work done; the SDK's `BetaManagedAgentsSessionStatusIdleEvent`. */
 const FAILED_STOP_REASONS: Record<string, string> = {
@@ -11,21 +37,84 @@ const FAILED_STOP_REASONS: Record<string, string> = {
 /**
  * Folds the events of one session into its summary. Events may arrive twice (history, then the
  * live stream after a re-attach), so it keeps the ids it has seen and ignores repeats.
+ *
+ * A session runs `turns` turns, one per batch message (see run-agent-session.ts); a turn ends with
+ * an idle that does not wait on us. Tool uses the service holds for confirmation are judged by
+ * `judge` as they are seen, in event order, so a re-attached attempt that replays the history
+ * reaches the same decisions (and the same "already booked" set) as the attempt before it.
  */
 export class SessionTracker {
   private readonly seen = new Set<string>();
   private readonly toolCalls: string[] = [];
   private finalMessage = '';
+  private readonly turnMessages: string[] = [];
+  private readonly uses = new Map<string, SeenToolUse>();
+  private readonly decisions = new Map<string, GateDecision>();
+  /** Confirmations the service has (their echo was seen) or this attempt sent. */
+  private readonly answered = new Set<string>();
+  /** Tool uses the last `requires_action` idle waits on. */
+  private waiting: string[] = [];
+  /** Batch messages with an allowed (or proposed) creation that did not fail. */
+  private readonly booked = new Set<string>();
+  private readonly createdEvents = new Map<string, string>();
+  private echoes = 0;
+  /** Turns whose message is in the session (echo seen, running seen, or sent per a heartbeat). */
+  turnsSent = 0;
+  turnsEnded = 0;
   private inputTokens = 0;
   private outputTokens = 0;
   private error?: { type: string; message: string };
   private toolErrors = 0;
   stopReason?: string;
   lastEventId?: string;
-  /** Our task is in the session: its echo was seen, or this attempt or an earlier one sent it. */
-  messageSent = false;
 
-  constructor(readonly sessionId: string) {}
+  constructor(
+    readonly sessionId: string,
+    private readonly turns = 1,
+    private readonly judge?: ToolJudge,
+  ) {}
+
+  /** Our task is in the session: its echo was seen, or this attempt or an earlier one sent it. */
+  get messageSent(): boolean {
+    return this.turnsSent > 0;
+  }
+
+  /** The turn whose message must be sent next, if the previous one ended and turns are left. */
+  get nextTurn(): number | undefined {
+    return !this.done && this.turnsSent === this.turnsEnded && this.turnsEnded < this.turns
+      ? this.turnsEnded
+      : undefined;
+  }
+
+  /** Held tool uses not yet answered, with the decision to send. */
+  pendingConfirmations(): PendingConfirmation[] {
+    if (this.done) return [];
+    return this.waiting
+      .filter((id) => !this.answered.has(id))
+      .map((id) => ({
+        toolUseId: id,
+        decision: this.decisions.get(id) ?? {
+          tool: this.uses.get(id)?.name ?? 'unknown',
+          decision: 'deny',
+          reason: 'tool use not seen',
+          denyMessage: 'Denied: the worker did not see this tool use.',
+        },
+      }));
+  }
+
+  markAnswered(toolUseId: string): void {
+    this.answered.add(toolUseId);
+  }
+
+  /** The final message of each ended turn, in turn order. */
+  get turnReplies(): readonly string[] {
+    return this.turnMessages;
+  }
+
+  /** The tool uses that were judged, with their inputs (for proposals), in event order. */
+  judgedUses(): Array<SeenToolUse & { decision: GateDecision }> {
+    return [...this.decisions].map(([id, decision]) => ({ ...this.uses.get(id)!, decision }));
+  }
 
   get eventsSeen(): number {
     return this.seen.size;
@@ -48,24 +137,32 @@ export class SessionTracker {
     this.lastEventId = event.id;
     switch (event.type) {
       case 'user.message':
+        this.echoes += 1;
+        this.turnsSent = Math.max(this.turnsSent, this.echoes);
+        break;
       // Only our task makes this session run, so a running status proves it arrived, even where the
       // service lists a user.message only once processed, or a re-attached stream missed its echo.
       case 'session.status_running':
-        this.messageSent = true;
+        this.turnsSent = Math.max(this.turnsSent, this.turnsEnded + 1);
+        break;
+      case 'user.tool_confirmation':
+        if (event.tool_use_id) this.answered.add(event.tool_use_id);
         break;
       case 'agent.mcp_tool_use':
       case 'agent.tool_use':
         this.toolCalls.push(event.name ?? 'unknown');
+        this.judgeUse(event);
         break;
       case 'agent.mcp_tool_result':
       case 'agent.tool_result':
-        if (event.is_error) this.toolErrors += 1;
+        this.noteResult(event);
         break;
       case 'agent.message':
         this.finalMessage = (event.content ?? [])
           .map((b) => (b.type === 'text' ? (b.text ?? '') : ''))
           .join('')
           .trim();
+        this.turnMessages[this.turnsEnded] = this.finalMessage;
         break;
       case 'span.model_request_end':
         this.inputTokens += event.model_usage?.input_tokens ?? 0;
@@ -78,13 +175,23 @@ export class SessionTracker {
           this.error = { type: event.error?.type ?? 'unknown_error', message: event.error?.message ?? '' };
         }
         break;
-      case 'session.status_idle':
-        // An idle that waits on us (tool confirmation) is not the end of the turn; the agent's
-        // MCP toolset is always_allow, so this only happens if that policy is changed.
-        if (this.messageSent && event.stop_reason?.type !== 'requires_action') {
-          this.stopReason = event.stop_reason?.type ?? 'end_turn';
+      case 'session.status_idle': {
+        // An idle that waits on us (tool confirmation) is not the end of the turn.
+        const stop = event.stop_reason?.type ?? 'end_turn';
+        if (stop === 'requires_action') {
+          this.waiting = [...(event.stop_reason?.event_ids ?? [])];
+          break;
         }
+        this.waiting = [];
+        if (this.turnsSent <= this.turnsEnded) break;
+        if (stop !== 'end_turn') {
+          this.stopReason = stop;
+          break;
+        }
+        this.turnsEnded += 1;
+        if (this.turnsEnded >= this.turns) this.stopReason = stop;
         break;
+      }
       case 'session.status_terminated':
       case 'session.deleted':
         this.stopReason = event.type === 'session.deleted' ? 'deleted' : 'terminated';
@@ -93,9 +200,35 @@ export class SessionTracker {
     return true;
   }
 
-  /** This attempt (or an earlier one, per its heartbeat) sent the task. */
-  markMessageSent(): void {
-    this.messageSent = true;
+  /** This attempt (or an earlier one, per its heartbeat) sent the task of turns up to `turns`. */
+  markMessageSent(turns = 1): void {
+    this.turnsSent = Math.max(this.turnsSent, turns);
+  }
+
+  private judgeUse(event: SessionEventView): void {
+    if (!event.id) return;
+    const use: SeenToolUse = { id: event.id, name: event.name ?? 'unknown', input: event.input ?? {}, turn: this.turnsEnded };
+    this.uses.set(use.id, use);
+    // Only what the service holds for us is ours to decide; the rest already ran (definitions.ts).
+    if (!this.judge || event.evaluated_permission !== 'ask') return;
+    const decision = this.judge(use, use.turn, this.booked);
+    this.decisions.set(use.id, decision);
+    if (use.name === CREATE_EVENT && decision.decision !== 'deny' && decision.messageId) {
+      this.booked.add(decision.messageId);
+    }
+  }
+
+  private noteResult(event: SessionEventView): void {
+    const useId = event.mcp_tool_use_id ?? event.tool_use_id;
+    const decision = useId ? this.decisions.get(useId) : undefined;
+    // A denial comes back as an error result; it is the gate working, not a failing tool.
+    if (decision?.decision === 'deny') return;
+    if (event.is_error) this.toolErrors += 1;
+    if (!useId || this.uses.get(useId)?.name !== CREATE_EVENT || decision?.decision !== 'allow') return;
+    const eventId = event.is_error ? undefined : createdEventId(event.content);
+    // A failed creation books nothing: the message may get its one event from a later attempt.
+    if (eventId) this.createdEvents.set(useId, eventId);
+    else if (decision.messageId) this.booked.delete(decision.messageId);
   }
 
   summary(): AgentSessionSummary {
@@ -111,6 +244,15 @@ export class SessionTracker {
       usage: { inputTokens: this.inputTokens, outputTokens: this.outputTokens },
       toolErrors: this.toolErrors,
       reportedNoAction: [],
+      toolDecisions: [...this.decisions.values()].map(({ tool, decision, reason, messageId }) => ({
+        tool,
+        decision,
+        reason,
+        ...(messageId ? { messageId } : {}),
+      })),
+      allowedEvents: [...this.decisions]
+        .filter(([id, d]) => d.decision === 'allow' && d.tool === CREATE_EVENT && d.messageId && this.createdEvents.has(id))
+        .map(([id, d]) => ({ messageId: d.messageId!, toolUseId: id, eventId: this.createdEvents.get(id)! })),
       ...(error ? { error } : {}),
     };
   }

@@ -55,6 +55,8 @@ function proposingSession(deps: ActivityDeps) {
       usage: { inputTokens: 0, outputTokens: 0 },
       toolErrors: 0,
       reportedNoAction: [],
+      toolDecisions: [],
+      allowedEvents: [],
       proposals: input.approval === 'ask' ? proposals : [],
     } as AgentSessionSummary;
   };

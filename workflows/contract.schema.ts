@@ -185,7 +185,22 @@ export const AgentSessionSummarySchema = z.object({
   usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }),
   error: z.object({ type: z.string(), message: z.string() }).optional(),
   toolErrors: z.number().int().meta({ description: 'MCP tool results with is_error' }),
-  reportedNoAction: z.array(z.string()).meta({ description: 'message ids the agent judged to need no action' }),
+  reportedNoAction: z.array(z.string()).meta({
+    description: 'message ids the agent judged to need no action, each in the turn about that message',
+  }),
+  toolDecisions: z
+    .array(
+      z.object({
+        tool: z.string(),
+        decision: z.enum(['allow', 'deny', 'propose']),
+        reason: z.string(),
+        messageId: z.string().optional(),
+      }),
+    )
+    .meta({ description: "the tool policy's decision for each tool call held for confirmation; never mail text" }),
+  allowedEvents: z
+    .array(z.object({ messageId: z.string(), toolUseId: z.string(), eventId: z.string().optional() }))
+    .meta({ description: 'event creations the tool policy allowed, with the event id they returned' }),
   proposals: z.array(ProposalSchema).optional(),
 });
 

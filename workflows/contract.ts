@@ -262,14 +262,37 @@ export interface AgentSessionSummary {
   error?: { type: string; message: string };
   /** MCP tool results with `is_error` (a revoked consent, a provider failure). */
   toolErrors: number;
-  /** Message ids the agent reported as needing no action (parsed from its final message). */
+  /**
+   * Message ids the agent judged to need no action, each in the turn about that message (another
+   * turn's report cannot speak for it; see run-agent-session.ts).
+   */
   reportedNoAction: string[];
   /**
    * In approval mode `ask`: the events the tool policy allowed but the worker did not let the agent
    * create; they wait for the user (`decideProposals`), and the worker creates the approved ones.
    */
   proposals?: Proposal[];
+  /** What the tool policy (activities/tool-policy.ts) decided for each call held for confirmation. */
+  toolDecisions: ToolDecisionRecord[];
+  /** Event creations the gate allowed and that returned an event id: the only events that may count. */
+  allowedEvents: AllowedEvent[];
 }
+
+/** One tool-policy decision: the tool, the decision and a fixed reason; never mail text. */
+export interface ToolDecisionRecord {
+  tool: string;
+  decision: 'allow' | 'deny' | 'propose';
+  reason: string;
+  messageId?: string;
+}
+
+export interface AllowedEvent {
+  messageId: string;
+  toolUseId: string;
+  /** The id the creation returned; confirmHandled records only this event for the message. */
+  eventId?: string;
+}
+
 
 /**
  * Per user, stored with the user's state: `auto` (the default) lets the worker confirm the events
@@ -369,6 +392,8 @@ export interface ApprovalReport {
 export interface SessionProgress {
   sessionId: string;
   messageSent: boolean;
+  /** Turns (one per batch message) whose message this attempt or an earlier one sent. */
+  turnsSent?: number;
   lastEventId?: string;
   eventsSeen: number;
   /** Tool calls the agent made so far (the status query shows it). */

@@ -31,7 +31,13 @@ export interface SessionEventView {
   type: string;
   name?: string;
   content?: Array<{ type: string; text?: string }>;
-  stop_reason?: { type: string } | null;
+  stop_reason?: { type: string; event_ids?: string[] } | null;
+  /** Tool uses: what the agent wants to run, and whether the service holds it for us (`ask`). */
+  input?: Record<string, unknown>;
+  evaluated_permission?: string | null;
+  /** Tool results and confirmations name the tool use they answer. */
+  mcp_tool_use_id?: string;
+  tool_use_id?: string;
   model_usage?: { input_tokens?: number; output_tokens?: number };
   error?: { type?: string; message?: string; retry_status?: { type?: string } };
   is_error?: boolean | null;
