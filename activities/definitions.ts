@@ -16,6 +16,24 @@ export const AGENT_MCP_TOOLS = [...GMAIL_TOOLS, ...GCAL_TOOLS];
 
 export const MCP_SERVER_NAME = 'email-calendar-mcp';
 
+/**
+ * Which calls the service holds for the worker's tool policy (activities/tool-policy.ts) before they
+ * run (`always_ask`), and which run at once (`always_allow`):
+ * - `googlecalendar_create_event`: always held. It writes, and through attendees it can mail anyone.
+ * - `gmail_fetch_mails`: held. A read is the first half of every exfiltration: with any query the
+ *   agent could read mail the sweep never handed out (a bank's reset code), so only `is:unread` runs.
+ * - `googlecalendar_list_events`: not held. It only reads the user's own calendar, and whatever it
+ *   returns can reach nobody but the model, whose only way out is a held create_event (no
+ *   attendees, the user's own calendar) or its final message, which only the worker reads. The
+ *   marker lookup it serves is made once per message, so holding it would add a confirmation round
+ *   trip per message (measured in docs/security.md) and stop nothing.
+ */
+export const TOOL_PERMISSIONS: Record<string, 'always_ask' | 'always_allow'> = {
+  gmail_fetch_mails: 'always_ask',
+  googlecalendar_list_events: 'always_allow',
+  googlecalendar_create_event: 'always_ask',
+};
+
 export const SYSTEM_PROMPT =
   'You are an email and calendar assistant. When invoked, you will:\n' +
   '1. Fetch the unread emails the task names from Gmail, oldest first.\n' +
@@ -60,18 +78,19 @@ export function agentDefinition(
     mcp_servers: [{ type: 'url' as const, name: MCP_SERVER_NAME, url: mcpServerUrl }],
     // No agent toolset (shell, files, web): a sweep needs none of it. The MCP toolset offers nothing
     // by default and enables the needed tools by name, so a tool the Virtual MCP server gains later
-    // stays off. Sweeps run unattended, so nobody could answer `always_ask`: the explicit policy is
-    // `always_allow`, bounded by the list.
+    // stays off. Held calls are answered by the worker's tool policy (TOOL_PERMISSIONS above).
     tools: [
       {
         type: 'mcp_toolset' as const,
         mcp_server_name: MCP_SERVER_NAME,
         default_config: { enabled: false, permission_policy: { type: 'always_ask' as const } },
-        configs: AGENT_MCP_TOOLS.map((base) => toolNames[base as keyof ToolNames]).map((name) => ({
-          name,
-          enabled: true,
-          permission_policy: { type: 'always_allow' as const },
-        })),
+        configs: AGENT_MCP_TOOLS.map((base) => [base, toolNames[base as keyof ToolNames]] as const).map(
+          ([base, name]) => ({
+            name,
+            enabled: true,
+            permission_policy: { type: TOOL_PERMISSIONS[base] ?? ('always_ask' as const) },
+          }),
+        ),
       },
     ],
   } satisfies AgentCreateParams;
@@ -81,8 +100,9 @@ export function agentDefinition(
 }
 
 /**
- * The tools an agent as the service stores it (toolsets fully resolved) lets the model call. The
- * digest only notices changes made through this code; this notices a grant made anywhere else.
+ * The tools an agent as the service stores it (toolsets fully resolved) lets the model call, MCP
+ * tools with their permission policy (`server:tool@always_ask`). The digest only notices changes
+ * made through this code; this notices a grant, or a gate switched off, made anywhere else.
  */
 export function enabledTools(tools: Agent['tools']): string[] {
   const names: string[] = [];

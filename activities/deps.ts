@@ -4,6 +4,7 @@ import type { ScalekitConnectedAccounts } from '../consent/connected-accounts.js
 import type { ScalekitApi } from './apis/scalekit.js';
 import type { ConsentStateCodec } from '../consent/state.js';
 import type { ApprovalLinks } from '../consent/approval-links.js';
+import type { SessionPolicyOverride } from './run-agent-session.js';
 import type { Notifier } from './notify.js';
 import type { Sealer } from './seal.js';
 import type { UserStateStore } from './user-state.js';
@@ -29,6 +30,11 @@ export interface ActivityDeps {
   state: UserStateStore;
   /** Starts (or attaches to) the user's one sweep: `sweepStartOptions` with USE_EXISTING. For tickets. */
   startSweep?: (input: SweepInput, taskQueue: string) => Promise<{ workflowId: string; runId: string }>;
+  /**
+   * Tests only, never set by worker/deps.ts: a stand-in tool policy, so a flow test can show what the
+   * attacks achieve without the gate (and so that its assertions can fail).
+   */
+  toolPolicy?: SessionPolicyOverride;
   settings: {
     mcpConfigName: string;
     agentName: string;

@@ -1,5 +1,11 @@
 import { Context, log } from '@temporalio/activity';
-import { DEFAULT_MAX_EMAILS, type HandledReport, type InboxBatch, type SealedSecret } from '../workflows/contract.js';
+import {
+  DEFAULT_MAX_EMAILS,
+  type AllowedEvent,
+  type HandledReport,
+  type InboxBatch,
+  type SealedSecret,
+} from '../workflows/contract.js';
 import type { ActivityDeps } from './deps.js';
 import { Mailbox } from './mailbox.js';
 import { endSessionsLeftBehind } from './run-agent-session.js';
@@ -18,8 +24,10 @@ export interface ConfirmHandledInput {
   identifier: string;
   token: SealedSecret;
   messageIds: string[];
-  /** Ids the agent judged to need no action; ignored when every e-mail must get an event. */
+  /** Ids the agent judged to need no action, each in its own turn; ignored when every e-mail must get an event. */
   noAction: string[];
+  /** The creations the tool policy allowed in the session (`AgentSessionSummary.allowedEvents`). */
+  allowedEvents?: AllowedEvent[];
   eventForEveryEmail: boolean;
   /**
    * The session that tried these messages, and what went wrong with it in the worker's words (never
@@ -109,9 +117,11 @@ export function createInboxLedger(deps: ActivityDeps, provisioning: Provisioning
     return openMailbox(input.identifier, input.token, async (mailbox) => {
       const report: HandledReport = { events: [], noAction: [], unhandled: [], gaveUp: [] };
       const records: HandledMessage[] = [];
+      const recorded = new Set<string>();
       for (const messageId of input.messageIds) {
-        const eventId = await mailbox.eventFor(messageId);
+        const eventId = await verifiedEvent(mailbox, messageId, input.allowedEvents ?? [], recorded);
         if (eventId) {
+          recorded.add(eventId);
           report.events.push({ messageId, eventId });
           records.push(eventRecord(messageId, eventId));
         } else if (!input.eventForEveryEmail && input.noAction.includes(messageId)) {
@@ -160,4 +170,24 @@ export function createInboxLedger(deps: ActivityDeps, provisioning: Provisioning
   }
 
   return { findUnhandled, confirmHandled, retryMessage };
+}
+
+/**
+ * What is recorded is what the worker verified: an event counts for a message only if the tool
+ * policy allowed its creation for that message in this session (the gate knew which message the
+ * turn was about) and the calendar has it, created by the user, with the message's marker as the
+ * description's own last line; and an event id counts for one message at most. The agent's report
+ * of events is not read at all. An event made outside the gate (an earlier sweep that crashed before
+ * recording) is left to the next sweep's read, which recovers it from the calendar.
+ */
+async function verifiedEvent(
+  mailbox: Mailbox,
+  messageId: string,
+  allowedEvents: readonly AllowedEvent[],
+  recorded: ReadonlySet<string>,
+): Promise<string | undefined> {
+  const allowed = allowedEvents.filter((a) => a.messageId === messageId);
+  if (allowed.length === 0) return undefined;
+  const onCalendar = (await mailbox.eventsFor(messageId)).filter((id) => !recorded.has(id));
+  return onCalendar.find((id) => allowed.some((a) => a.eventId === undefined || a.eventId === id));
 }

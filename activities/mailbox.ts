@@ -33,7 +33,13 @@ const messageList = z
 
 const eventList = z.object({
   // Calendar always sends `items`, empty or not.
-  items: z.array(z.object({ id: z.string().min(1), description: z.string().nullish() })),
+  items: z.array(
+    z.object({
+      id: z.string().min(1),
+      description: z.string().nullish(),
+      creator: z.object({ self: z.boolean().optional() }).nullish(),
+    }),
+  ),
   nextPageToken: z.string().optional(),
 });
 
@@ -113,10 +119,23 @@ export class Mailbox {
 
   /** The event carrying the message's marker line, if the calendar has one. */
   async eventFor(messageId: string): Promise<string | undefined> {
-    const tool = this.tools.googlecalendar_list_events;
+    return (await this.eventsFor(messageId))[0];
+  }
+
+  /**
+   * The events whose description ends with the message's marker as its own last line, created by
+   * the user (the agent books with the user's token). Not a substring match: an email quoting
+   * another message's marker, summarized into its own event, must not make that event count for
+   * the other message; nor may an invitation from someone else (Google puts those on the calendar
+   * too, with the inviter as creator).
+   */
+  async eventsFor(messageId: string): Promise<string[]> {
     const marker = markerFor(messageId);
+    const tool = this.tools.googlecalendar_list_events;
     const listing = parseAnswer(eventList, await this.mcp.call(tool, { query: marker, max_results: 10 }), tool);
-    return listing.items.find((e) => (e.description ?? '').includes(marker))?.id;
+    return listing.items
+      .filter((e) => e.creator?.self !== false && lastLine(e.description ?? '') === marker)
+      .map((e) => e.id);
   }
 
   /** Books an event exactly as given (an approved proposal): no attendees, no invitations. */
@@ -132,3 +151,5 @@ export class Mailbox {
     return parseAnswer(createdEvent, created, tool).id;
   }
 }
+
+const lastLine = (text: string): string | undefined => text.trimEnd().split('\n').at(-1)?.trim();

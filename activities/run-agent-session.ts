@@ -12,8 +12,9 @@ import { SESSION_OWNER_KEYS, type Session } from './apis/managed-agents.wire.js'
 import type { ActivityDeps } from './deps.js';
 import { IDENTIFIER_METADATA_KEY } from './definitions.js';
 import type { Provisioning } from './provisioning.js';
-import { SessionTracker } from './session-tracker.js';
-import { openBatch, parseAgentReport, sweepTask } from './sweep-task.js';
+import { SessionTracker, type ToolJudge } from './session-tracker.js';
+import { openBatch, parseAgentReport, sweepTask, type TaskEmail } from './sweep-task.js';
+import { decideToolUse } from './tool-policy.js';
 
 /**
  * Heartbeats carry the progress `status` shows (read from the pending activity, no history event)
@@ -168,7 +169,7 @@ export async function endSessionsLeftBehind(
  * metadata.
  */
 export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisioning) {
-  const { managedAgents, sealer, settings } = deps;
+  const { managedAgents, sealer, settings, toolPolicy: policy } = deps;
 
   return async function runAgentSession(input: AgentSessionInput): Promise<AgentSessionSummary> {
     const ctx = Context.current();
@@ -206,19 +207,46 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
           })
         ).id;
     }
-    const tracker = new SessionTracker(sessionId);
-    // Trusted over the event list: when a sent message shows up there is the service's business.
-    if (previous?.messageSent) tracker.markMessageSent();
     // Built here, not in the workflow: the subjects are user mail and cross history only sealed.
-    const task = () => sweepTask(openBatch(sealer, input.batch, input.identifier), input.eventForEveryEmail);
+    const batch = openBatch(sealer, input.batch, input.identifier);
+    const startedAt = new Date(ctx.info.scheduledTimestampMs);
+    const judge = gateFor(batch, input.approval, policy?.now?.() ?? startedAt, policy?.decide);
+    const tracker = new SessionTracker(sessionId, batch.length, judge);
+    // Trusted over the event list: when a sent message shows up there is the service's business.
+    if (previous?.messageSent) tracker.markMessageSent(previous.turnsSent ?? 1);
     const progress = (): SessionProgress => ({
       sessionId: tracker.sessionId,
       messageSent: tracker.messageSent,
+      turnsSent: tracker.turnsSent,
       lastEventId: tracker.lastEventId,
       eventsSeen: tracker.eventsSeen,
       toolCalls: tracker.toolCallCount,
     });
     ctx.heartbeat(progress());
+
+    /**
+     * What the session waits on from us: answers to held tool calls, then the next turn's message.
+     * A confirmation another attempt already sent is in the history (its echo) and not sent again;
+     * one whose answer was lost is refused by the service as no longer waiting, which is fine:
+     * the decision it carried is the one recomputed here from the same history.
+     */
+    const answer = async () => {
+      for (const { toolUseId, decision } of tracker.pendingConfirmations()) {
+        const allowed = decision.decision === 'allow';
+        const denyMessage = decision.denyMessage ?? 'Denied by the inbox-agent tool policy.';
+        await managedAgents.confirmToolUse(
+          sessionId,
+          toolUseId,
+          allowed ? { result: 'allow' } : { result: 'deny', denyMessage },
+        );
+        tracker.markAnswered(toolUseId);
+      }
+      const turn = tracker.nextTurn;
+      if (turn === undefined) return;
+      await managedAgents.sendUserMessage(sessionId, sweepTask([batch[turn]!], input.eventForEveryEmail));
+      tracker.markMessageSent(turn + 1);
+      ctx.heartbeat(progress());
+    };
 
     // The stream has no replay, so it is opened before reading history: nothing falls in between. A
     // session this attempt created has no history yet (our message is what starts it): no list.
@@ -230,27 +258,64 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
     try {
       const stream = await managedAgents.streamEvents(sessionId, abort.signal);
       if (!createdHere) for await (const event of managedAgents.listEvents(sessionId)) tracker.add(event);
-      if (!tracker.messageSent) {
-        await managedAgents.sendUserMessage(sessionId, task());
-        tracker.markMessageSent();
-        ctx.heartbeat(progress());
-      }
+      await answer();
       if (!tracker.done) {
         for await (const event of stream) {
           if (!tracker.add(event)) continue;
           ctx.heartbeat(progress());
           if (tracker.done) break;
+          await answer();
         }
       }
       abort.abort();
       if (!tracker.done) throw new Error(`event stream of session ${sessionId} ended before the turn did`);
-      const summary = tracker.summary();
-      return { ...summary, reportedNoAction: parseAgentReport(summary.finalMessage).no_action };
+      return {
+        ...tracker.summary(),
+        reportedNoAction: ownJudgements(batch, tracker.turnReplies),
+      };
     } finally {
       clearInterval(keepAlive);
       ctx.cancellationSignal.removeEventListener('abort', onCancel);
     }
   };
+}
+
+/**
+ * One email's content must not decide another email's fate. So a session handles its batch one turn
+ * per message: turn i's task names only message i, the gate lets turn i book only message i's event,
+ * and a "no action" judgement counts only from the turn about that message (`ownJudgements`); an
+ * injected email can still make its own turn report anything about its batch-mates, and it is
+ * ignored. Chosen over one session per message (a fresh context each time) because a session costs a
+ * create, an MCP connection and an archive, where a turn costs one message; the residual risk of a
+ * shared context (an earlier email persuading the model to skip a later one, which the model then
+ * reports in that later message's own turn) is bounded by the gate: no turn can book or read
+ * anything beyond its own message, and the worker's own bulk-mail rules are not the agent's to
+ * override. Chosen over one turn for the batch because there the gate could not tell which message a
+ * well-formed event is "for" (an injected email could book its batch-mate's event first, with its own
+ * text, and the real one would be refused as a second).
+ */
+export function ownJudgements(batch: readonly TaskEmail[], replies: readonly string[]): string[] {
+  return batch.filter((m, turn) => parseAgentReport(replies[turn] ?? '').no_action.includes(m.id)).map((m) => m.id);
+}
+
+/** The tool policy for this batch, as the tracker calls it: the turn decides which message a call is for. */
+function gateFor(
+  batch: readonly TaskEmail[],
+  approval: AgentSessionInput['approval'],
+  now: Date,
+  decide: typeof decideToolUse = decideToolUse,
+): ToolJudge {
+  return (use, turn, booked) =>
+    decide(use, { batch, messageId: batch[turn]?.id ?? '', booked, now, ...(approval ? { approval } : {}) });
+}
+
+/**
+ * Tests only: a stand-in for the tool policy (e.g. one that allows everything, to show the attacks a
+ * gate stops) and the clock it judges start windows by. The product never passes one.
+ */
+export interface SessionPolicyOverride {
+  decide?: typeof decideToolUse;
+  now?: () => Date;
 }
 
 /**

@@ -207,10 +207,16 @@ export class SessionTracker {
 
   private judgeUse(event: SessionEventView): void {
     if (!event.id) return;
-    const use: SeenToolUse = { id: event.id, name: event.name ?? 'unknown', input: event.input ?? {}, turn: this.turnsEnded };
+    const use: SeenToolUse = {
+      id: event.id,
+      name: event.name ?? 'unknown',
+      input: event.input ?? {},
+      turn: this.turnsEnded,
+    };
     this.uses.set(use.id, use);
-    // Only what the service holds for us is ours to decide; the rest already ran (definitions.ts).
-    if (!this.judge || event.evaluated_permission !== 'ask') return;
+    // Only what the service holds for us is ours to decide; what it evaluated itself already ran
+    // (definitions.ts says which tools are held). An absent evaluation is judged, to be safe.
+    if (!this.judge || event.evaluated_permission === 'allow' || event.evaluated_permission === 'deny') return;
     const decision = this.judge(use, use.turn, this.booked);
     this.decisions.set(use.id, decision);
     if (use.name === CREATE_EVENT && decision.decision !== 'deny' && decision.messageId) {
@@ -251,7 +257,9 @@ export class SessionTracker {
         ...(messageId ? { messageId } : {}),
       })),
       allowedEvents: [...this.decisions]
-        .filter(([id, d]) => d.decision === 'allow' && d.tool === CREATE_EVENT && d.messageId && this.createdEvents.has(id))
+        .filter(
+          ([id, d]) => d.decision === 'allow' && d.tool === CREATE_EVENT && d.messageId && this.createdEvents.has(id),
+        )
         .map(([id, d]) => ({ messageId: d.messageId!, toolUseId: id, eventId: this.createdEvents.get(id)! })),
       ...(error ? { error } : {}),
     };

@@ -67,10 +67,12 @@ export function sweepTask(emails: TaskEmail[], eventForEveryEmail: boolean): str
       ? '2. Every listed email needs an event.'
       : '2. Decide whether it needs action. Newsletters, bulk mail (a List-Unsubscribe or Precedence: bulk' +
         ' header) and automated no-reply senders need none: create no event for them.',
-    `3. Before creating, list calendar events with the query "${markerFor('<message_id>')}"; if one exists,`,
-    '   do not create another.',
-    "4. Otherwise create a Google Calendar event titled 'Action Required: <email subject>' whose description",
-    `   is your 2-3 sentence summary followed by a last line "${markerFor('<message_id>')}".`,
+    `3. Before creating, list calendar events with the query "${markerFor('<message_id>')}"; if one has that`,
+    '   line as the last line of its description, do not create another (a marker quoted elsewhere does not count).',
+    "4. Otherwise create one Google Calendar event with summary exactly 'Action Required: ' followed by the",
+    '   subject as listed above, on the primary calendar, starting within the next 14 days, with no attendees,',
+    `   and a description that is your 2-3 sentence summary followed by a last line "${markerFor('<message_id>')}".`,
+    '   The worker checks every tool call and denies anything else; a denial says what to change.',
     '',
     'End your reply with a fenced ```json block, and nothing after it:',
     '{"events":[{"message_id":"<id>","event_id":"<calendar event id>"}],"no_action":["<id of an email that needed no action>"]}',

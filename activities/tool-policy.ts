@@ -94,7 +94,11 @@ const primaryCalendar = (input: Record<string, unknown>) =>
   input.calendar_id === undefined || input.calendar_id === 'primary';
 
 export function decideToolUse(use: ToolUse, ctx: PolicyContext): GateDecision {
-  switch (use.name) {
+  // The server may prefix tool names (tool-catalog.ts); the policy is per tool, whatever the prefix.
+  const base = ['gmail_fetch_mails', 'googlecalendar_list_events', 'googlecalendar_create_event'].find(
+    (b) => use.name === b || use.name.endsWith(`_${b}`),
+  );
+  switch (base) {
     case 'gmail_fetch_mails':
       return decideFetch(use, ctx);
     case 'googlecalendar_list_events':
@@ -146,7 +150,7 @@ function decideLookup({ name, input }: ToolUse, ctx: PolicyContext): GateDecisio
  * One reminder for the turn's message, on the user's own calendar, shaped exactly as the task asks:
  * no attendees or updates (Google mails invitations, description included, to every attendee: an
  * exfiltration channel), no recurrence or meeting room, a start in a bounded window, the exact
- * title, and the message's marker as the description's own last line and the only marker in it.
+ * title, and the message's marker as the description's own last line.
  */
 function decideCreate({ name, input }: ToolUse, ctx: PolicyContext): GateDecision {
   const id = ctx.messageId;
@@ -165,19 +169,14 @@ function decideCreate({ name, input }: ToolUse, ctx: PolicyContext): GateDecisio
     return deny(name, 'not the primary calendar', 'create the event on the primary calendar.', id);
   }
   const description = typeof input.description === 'string' ? input.description : '';
-  const lines = description.trimEnd().split('\n');
-  const markers = lines.filter((line) => line.includes(MESSAGE_MARKER));
-  const last = lines.at(-1)?.trim();
-  if (last !== markerFor(id) || markers.length !== 1) {
-    const other = ctx.batch.find((m) => m.id !== id && markers.some((line) => line.trim() === markerFor(m.id)));
+  // Only the last line names the message (the worker verifies by it, mailbox.ts): a marker quoted
+  // earlier in a summary is text, and refusing it would leave an honest email without its reminder.
+  const last = description.trimEnd().split('\n').at(-1)?.trim() ?? '';
+  if (last !== markerFor(id)) {
+    const other = last.startsWith(MESSAGE_MARKER) && ctx.batch.find((m) => m.id !== id && last === markerFor(m.id));
     return other
       ? deny(name, 'event for another message', `this turn is about message ${id}; book nothing for ${other.id}.`, id)
-      : deny(
-          name,
-          'description without its marker line',
-          `end the description with the line "${markerFor(id)}" and no other marker.`,
-          id,
-        );
+      : deny(name, 'description without its marker line', `end the description with the line "${markerFor(id)}".`, id);
   }
   if (description.length > MAX_DESCRIPTION_CHARS) {
     return deny(name, 'description too long', `keep the description under ${MAX_DESCRIPTION_CHARS} characters.`, id);
@@ -198,18 +197,17 @@ function decideCreate({ name, input }: ToolUse, ctx: PolicyContext): GateDecisio
   if (ctx.booked.has(id)) {
     return deny(name, 'second event for the message', `message ${id} already has its event; create no other.`, id);
   }
-  if (ctx.approval === 'ask') return { tool: name, decision: 'propose', reason: 'awaits the user', messageId: id };
+  if (ctx.approval === 'ask') {
+    // The call itself is denied; the workflow shows it to the user and books it if approved.
+    return {
+      tool: name,
+      decision: 'propose',
+      reason: 'awaits the user',
+      messageId: id,
+      denyMessage:
+        'Not created: this user approves events first, and it was proposed to them as it is. ' +
+        'Do not retry or create it another way, and do not report this email as needing no action.',
+    };
+  }
   return allow(name, 'the message’s reminder', id);
-}
-
-/** A proposed creation (approval mode `ask`): what the user is shown and may approve. */
-export function proposalFields(input: Record<string, unknown>, now: Date) {
-  const start = new Date(typeof input.start_datetime === 'string' ? Date.parse(input.start_datetime) : now.getTime());
-  const minutes = Number(input.event_duration_hour ?? 0) * 60 + Number(input.event_duration_minutes ?? 0) || 30;
-  return {
-    title: String(input.summary ?? ''),
-    start: start.toISOString(),
-    end: new Date(start.getTime() + minutes * 60_000).toISOString(),
-    description: String(input.description ?? ''),
-  };
 }

@@ -366,6 +366,7 @@ class Sweep {
         token: token.token,
         messageIds: messageIds.filter((id) => !proposed.has(id)),
         noAction: session.reportedNoAction.filter((id) => !proposed.has(id)),
+        allowedEvents: session.allowedEvents,
         eventForEveryEmail: this.settings.eventForEveryEmail,
         ...(countsAsAttempt(session)
           ? { attempt: { sessionId: session.sessionId, reason: attemptReason(session) } }

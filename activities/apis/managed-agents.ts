@@ -1,8 +1,8 @@
 import Anthropic, {
-  BadRequestError,
   APIConnectionError,
   APIError,
   APIUserAbortError,
+  BadRequestError,
   ConflictError,
   NotFoundError,
 } from '@anthropic-ai/sdk';
@@ -54,6 +54,15 @@ export interface ManagedAgentsPort {
   streamEvents(sessionId: string, signal: AbortSignal): Promise<AsyncIterable<wire.SessionEventView>>;
   listEvents(sessionId: string): AsyncIterable<wire.SessionEventView>;
   sendUserMessage(sessionId: string, text: string): Promise<void>;
+  /**
+   * Answers a tool use held by `always_ask`. False when the service says no such use waits (400):
+   * another attempt answered it already, and the answer stands.
+   */
+  confirmToolUse(
+    sessionId: string,
+    toolUseId: string,
+    answer: { result: 'allow' } | { result: 'deny'; denyMessage: string },
+  ): Promise<boolean>;
   /** The API has no interrupt endpoint: a `user.interrupt` event jumps the queue and ends the turn. */
   interrupt(sessionId: string): Promise<void>;
   archiveSession(sessionId: string): Promise<void>;
@@ -149,6 +158,24 @@ export function createManagedAgents(options: {
     listEvents: (sessionId) => sessions.events.list(sessionId, { limit: 1000 }) as AsyncIterable<wire.SessionEventView>,
     sendUserMessage: async (sessionId, text) => {
       await sessions.events.send(sessionId, { events: [{ type: 'user.message', content: [{ type: 'text', text }] }] });
+    },
+    confirmToolUse: async (sessionId, toolUseId, answer) => {
+      const event =
+        answer.result === 'allow'
+          ? { type: 'user.tool_confirmation' as const, tool_use_id: toolUseId, result: 'allow' as const }
+          : {
+              type: 'user.tool_confirmation' as const,
+              tool_use_id: toolUseId,
+              result: 'deny' as const,
+              deny_message: answer.denyMessage,
+            };
+      try {
+        await sessions.events.send(sessionId, { events: [event] });
+        return true;
+      } catch (err) {
+        if (err instanceof BadRequestError) return false;
+        throw err;
+      }
     },
     interrupt: async (sessionId) => {
       await sessions.events.send(sessionId, { events: [{ type: 'user.interrupt' }] });

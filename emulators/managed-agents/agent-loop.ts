@@ -279,7 +279,7 @@ async function actOnTask(
     }
     const summary = summarizeEmail(email);
     const input = {
-      summary: `Action Required: ${email.subject}`,
+      summary: `Action Required: ${task.subjects.get(id) ?? email.subject}`,
       description: `${summary}\n\n${marker}`,
       start_datetime: nextFullHour(new Date()),
       event_duration_minutes: 30,
@@ -319,11 +319,12 @@ function idOf(text: string): string | undefined {
   }
 }
 
-/** The id of a listed event whose description carries the marker line. */
+/** The id of a listed event whose description ends with the marker line, as the task says to check. */
 function eventCarrying(text: string, marker: string): string | undefined {
   for (const e of eventsIn(text)) {
     const event = e as { id?: unknown; description?: unknown };
-    if (typeof event.description === 'string' && event.description.includes(marker) && typeof event.id === 'string') {
+    const last = typeof event.description === 'string' ? event.description.trimEnd().split('\n').at(-1) : undefined;
+    if (last?.trim() === marker && typeof event.id === 'string') {
       return event.id;
     }
   }

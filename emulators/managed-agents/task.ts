@@ -15,6 +15,8 @@ import type { Email } from './gmail.js';
  */
 export interface SweepTask {
   messageIds: string[];
+  /** The subjects as the task lists them (cleaned by the worker): titles are built from these. */
+  subjects: Map<string, string>;
   /** `every-email`: the guide's behaviour, an event for every e-mail. */
   mode: 'judge' | 'every-email';
   /** How to read them (the worker's query); absent in older tasks: `is:unread`. */
@@ -28,9 +30,19 @@ export const markerFor = (messageId: string): string => `${MESSAGE_MARKER} ${mes
 export function parseSweepTask(prompt: string): SweepTask | undefined {
   const block = /^<emails>$([\s\S]*?)^<\/emails>$/m.exec(prompt);
   if (!block) return undefined;
-  const messageIds = [...block[1]!.matchAll(/^message_id: (\S+)/gm)].map((m) => m[1]!);
+  const lines = [...block[1]!.matchAll(/^message_id: (\S+)(?: \| subject: (.*))?$/gm)];
+  const subjects = new Map<string, string>();
+  for (const [, id, subject] of lines) {
+    try {
+      const parsed: unknown = subject === undefined ? undefined : JSON.parse(subject);
+      if (typeof parsed === 'string') subjects.set(id!, parsed);
+    } catch {
+      // Not a JSON string: the agent falls back to the subject it reads in the mail.
+    }
+  }
   return {
-    messageIds,
+    messageIds: lines.map((m) => m[1]!),
+    subjects,
     mode: /^mode: every-email$/m.test(prompt) ? 'every-email' : 'judge',
     query: /^query: (.+)$/m.exec(prompt)?.[1]?.trim() ?? 'is:unread',
   };
