@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SessionTracker } from '../../activities/session-tracker.js';
+import { SessionTracker, type ToolJudge } from '../../activities/session-tracker.js';
+import { markerFor } from '../../activities/sweep-task.js';
+import { decideToolUse } from '../../activities/tool-policy.js';
 
 const turn = [
   { id: 'e1', type: 'user.message', content: [{ type: 'text', text: 'go' }] },
@@ -33,6 +35,8 @@ describe('SessionTracker', () => {
       usage: { inputTokens: 120, outputTokens: 45 },
       toolErrors: 0,
       reportedNoAction: [],
+      toolDecisions: [],
+      allowedEvents: [],
     });
   });
 
@@ -63,5 +67,98 @@ describe('SessionTracker', () => {
     t.add({ id: 'b', type: 'session.error', error: { type: 'mcp_authentication_failed_error', message: '401' } });
     t.add({ id: 'c', type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
     expect(t.summary().error).toEqual({ type: 'mcp_authentication_failed_error', message: '401' });
+  });
+});
+
+describe('SessionTracker with the tool policy: turns and confirmations', () => {
+  const batch = [
+    { id: 'm1', subject: 'One' },
+    { id: 'm2', subject: 'Two' },
+  ];
+  const now = new Date('2026-01-01T10:00:00Z');
+  const judge: ToolJudge = (use, turn, booked) =>
+    decideToolUse(use, { batch, messageId: batch[turn]!.id, booked, now });
+  const create = (id: string, messageId: string, title: string) => ({
+    id,
+    type: 'agent.mcp_tool_use',
+    name: 'googlecalendar_create_event',
+    evaluated_permission: 'ask',
+    input: {
+      summary: `Action Required: ${title}`,
+      description: `Summary.\n\n${markerFor(messageId)}`,
+      start_datetime: '2026-01-01T11:00:00Z',
+    },
+  });
+  const held = (id: string, ids: string[]) => ({
+    id,
+    type: 'session.status_idle',
+    stop_reason: { type: 'requires_action', event_ids: ids },
+  });
+  const ended = (id: string) => ({ id, type: 'session.status_idle', stop_reason: { type: 'end_turn' } });
+  const result = (id: string, useId: string, text: string, isError = false) => ({
+    id,
+    type: 'agent.mcp_tool_result',
+    mcp_tool_use_id: useId,
+    content: [{ type: 'text', text }],
+    is_error: isError,
+  });
+  const history = [
+    { id: 'u1', type: 'user.message' },
+    { id: 'r1', type: 'session.status_running' },
+    create('c1', 'm2', 'Two'), // turn 0 is about m1: an event for m2 is refused
+    held('h1', ['c1']),
+    { id: 'k1', type: 'user.tool_confirmation', tool_use_id: 'c1', result: 'deny' },
+    result('x1', 'c1', 'denied', true),
+    create('c2', 'm1', 'One'),
+    held('h2', ['c2']),
+    { id: 'k2', type: 'user.tool_confirmation', tool_use_id: 'c2', result: 'allow' },
+    result('x2', 'c2', '{"id":"evt1"}'),
+    create('c3', 'm1', 'One'), // a second one for m1
+    held('h3', ['c3']),
+  ];
+
+  it('judges each held call for the turn’s message, once per message, and a denial is no tool error', () => {
+    const t = new SessionTracker('s', 2, judge);
+    for (const e of history) t.add(e);
+    expect(t.pendingConfirmations()).toEqual([
+      {
+        toolUseId: 'c3',
+        decision: expect.objectContaining({ decision: 'deny', reason: 'second event for the message' }),
+      },
+    ]);
+    t.markAnswered('c3');
+    expect(t.pendingConfirmations()).toEqual([]);
+    t.add(result('x3', 'c3', 'denied', true));
+    t.add(ended('i1'));
+    expect(t.nextTurn).toBe(1);
+    const summary = t.summary();
+    expect(summary.toolErrors).toBe(0);
+    expect(summary.toolDecisions.map((d) => [d.decision, d.reason])).toEqual([
+      ['deny', 'event for another message'],
+      ['allow', 'the message’s reminder'],
+      ['deny', 'second event for the message'],
+    ]);
+    expect(summary.allowedEvents).toEqual([{ messageId: 'm1', toolUseId: 'c2', eventId: 'evt1' }]);
+  });
+
+  it('a re-attached attempt replaying the history reaches the same decisions and re-sends nothing answered', () => {
+    const first = new SessionTracker('s', 2, judge);
+    const again = new SessionTracker('s', 2, judge);
+    for (const e of history) first.add(e);
+    // The retry knows from its heartbeat that one turn was sent; the history shows what was answered.
+    again.markMessageSent(1);
+    for (const e of history) again.add(e);
+    expect(again.summary().toolDecisions).toEqual(first.summary().toolDecisions);
+    expect(again.pendingConfirmations().map((p) => p.toolUseId)).toEqual(['c3']);
+    expect(again.nextTurn).toBeUndefined();
+  });
+
+  it('the second turn is about the second message; the session ends after the last turn', () => {
+    const t = new SessionTracker('s', 2, judge);
+    for (const e of [{ id: 'u1', type: 'user.message' }, ended('i1'), { id: 'u2', type: 'user.message' }]) t.add(e);
+    t.add(create('c9', 'm2', 'Two'));
+    expect(t.judgedUses()[0]!.decision).toMatchObject({ decision: 'allow', messageId: 'm2' });
+    t.add(ended('i2'));
+    expect(t.done).toBe(true);
   });
 });
