@@ -1,5 +1,5 @@
 import { eventTitle } from '../common/subject.js';
-import { markerFor, MESSAGE_MARKER, type TaskEmail } from './sweep-task.js';
+import { batchQuery, markerFor, MESSAGE_MARKER, type TaskEmail } from './sweep-task.js';
 
 /**
  * The tool policy: what the worker lets the agent do with the user's mailbox and calendar, derived
@@ -111,23 +111,25 @@ export function decideToolUse(use: ToolUse, ctx: PolicyContext): GateDecision {
 }
 
 /**
- * Gmail has no search by message id, so reading "the batch" means the unread listing the worker
- * itself built the batch from: exactly `is:unread`, bounded. Any other query (`reset`, `from:bank`)
- * reads mail the task never handed out.
+ * Gmail has no search by message id, so reading "the batch" means the query the worker's task names
+ * (`batchQuery`: unread mail within the time span of the turn's message, or of the whole batch),
+ * bounded. Any other query (`reset`, `from:bank`) reads mail the task never handed out.
  */
 function decideFetch({ name, input }: ToolUse, ctx: PolicyContext): GateDecision {
   const extra = extraFields(input, FETCH_FIELDS);
   if (extra.length > 0) {
-    return deny(name, `fields not allowed: ${extra.join(', ')}`, `use only query "is:unread" and max_results.`);
+    return deny(name, `fields not allowed: ${extra.join(', ')}`, 'use only the query the task names and max_results.');
   }
-  if (typeof input.query !== 'string' || input.query.trim() !== 'is:unread') {
-    return deny(name, 'query other than is:unread', 'the only allowed query is "is:unread".', ctx.messageId);
+  const message = ctx.batch.find((m) => m.id === ctx.messageId);
+  const allowed = [batchQuery(message ? [message] : []), batchQuery([...ctx.batch])];
+  if (typeof input.query !== 'string' || !allowed.includes(input.query.trim())) {
+    return deny(name, 'query outside the batch', `the only allowed query is "${allowed[0]}".`, ctx.messageId);
   }
   const max = input.max_results ?? MAX_FETCH_RESULTS;
   if (typeof max !== 'number' || max > MAX_FETCH_RESULTS) {
     return deny(name, 'max_results over the bound', `max_results must be at most ${MAX_FETCH_RESULTS}.`);
   }
-  return allow(name, 'unread mail, bounded', ctx.messageId);
+  return allow(name, 'the batch query, bounded', ctx.messageId);
 }
 
 /** Only the marker lookup of a batch message: it tells the agent whether the event already exists. */

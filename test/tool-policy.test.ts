@@ -47,10 +47,12 @@ describe('the tool policy gate (real worker, dev server, emulators)', () => {
 
   function injectedBatch() {
     const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000);
+    // Oldest first, one turn each: the injected email's turn comes after an honest one, whose id
+    // the model then has in its context, and before another.
     const identifier = seedUser(stack, {}, [
       { ...RESET, receivedAt: at(30) },
-      { ...INJECTED, receivedAt: at(20) },
-      { ...HONEST[0]!, receivedAt: at(10) },
+      { ...HONEST[0]!, receivedAt: at(20) },
+      { ...INJECTED, receivedAt: at(10) },
       { ...HONEST[1]!, receivedAt: at(5) },
     ]);
     const ids = Object.fromEntries(stack.emulators.scalekit.emails(identifier).map((e) => [e.subject, e.id]));
@@ -85,7 +87,7 @@ describe('the tool policy gate (real worker, dev server, emulators)', () => {
       const denied = report.session!.toolDecisions.filter((d) => d.decision === 'deny');
       expect(denied).toEqual(
         expect.arrayContaining([
-          expect.objectContaining({ tool: 'gmail_fetch_mails', reason: 'query other than is:unread' }),
+          expect.objectContaining({ tool: 'gmail_fetch_mails', reason: 'query outside the batch' }),
           expect.objectContaining({
             tool: 'googlecalendar_create_event',
             reason: expect.stringMatching(/attendees_emails/),

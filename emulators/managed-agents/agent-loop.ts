@@ -39,6 +39,8 @@ export interface Confirmation {
 export interface TurnContext {
   agent: SessionAgent;
   prompt: string;
+  /** The session's earlier (processed) user messages: the conversation the model has in context. */
+  earlierPrompts: string[];
   /** Read at the start of the turn: a switch flipped mid-turn applies from the next one. */
   behaviour: AgentBehaviour;
   signal: AbortSignal;
@@ -245,7 +247,7 @@ async function actOnTask(
       continue;
     }
     if (ctx.behaviour.obeyInstructionsInMail && isInjected(email)) {
-      const others = otherMessages(task, unread, id);
+      const others = otherMessages(task, ctx.earlierPrompts, unread, id);
       const call = (tool: string, input: Record<string, unknown>) => {
         const target = tool === 'gmail_fetch_mails' ? mail : calendar;
         return target ? callTool(ctx, target, tool, input, meter) : Promise.resolve({ isError: true, text: 'no tool' });
@@ -297,13 +299,16 @@ async function actOnTask(
 }
 
 /**
- * The other messages an injected email can target: the task's other messages, or, in a task about
- * one message, the rest of the unread mail the agent read (where its batch-mates are).
+ * The other messages an injected email can target: those the model knows of, from this task, from
+ * the conversation's earlier tasks, or from the mail it read.
  */
-function otherMessages(task: SweepTask, unread: Map<string, Email>, id: string): Email[] {
-  const named = task.messageIds.filter((m) => m !== id);
-  const ids = named.length > 0 ? named : [...unread.keys()].filter((m) => m !== id);
-  return ids.flatMap((m) => unread.get(m) ?? []);
+function otherMessages(task: SweepTask, earlier: string[], unread: Map<string, Email>, id: string): Email[] {
+  const known = new Map<string, string>(task.subjects);
+  for (const prompt of earlier)
+    for (const [m, subject] of parseSweepTask(prompt)?.subjects ?? []) known.set(m, subject);
+  for (const [m, email] of unread) if (!known.has(m)) known.set(m, email.subject);
+  known.delete(id);
+  return [...known].map(([m, subject]) => unread.get(m) ?? { id: m, subject, from: '', body: '', headers: {} });
 }
 
 function reportBlock(events: Array<{ message_id: string; event_id: string }>, noAction: string[]): string {

@@ -154,6 +154,11 @@ export class SessionRunner {
     return {
       agent: this.session.agent,
       prompt: textOf(message),
+      // The model sees the whole conversation, not just this turn's message.
+      earlierPrompts: this.session.log.entries
+        .map(({ event }) => event)
+        .filter((e) => e.type === 'user.message' && e !== message && e.processed_at !== null)
+        .map(textOf),
       behaviour: { ...this.deps.behaviour },
       signal,
       emit: (fields) => this.emit(fields),

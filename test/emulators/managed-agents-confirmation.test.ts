@@ -100,7 +100,13 @@ async function askingSession() {
 
 /** The worker's sweep task format (activities/sweep-task.ts), reduced to what the emulated agent reads. */
 function task(ids: string[]): string {
-  return ['<emails>', ...ids.map((id) => `message_id: ${id} | subject: "x"`), '</emails>', 'mode: judge'].join('\n');
+  const subject = (id: string) => scalekit.emails(USER).find((e) => e.id === id)?.subject ?? '';
+  return [
+    '<emails>',
+    ...ids.map((id) => `message_id: ${id} | subject: ${JSON.stringify(subject(id))}`),
+    '</emails>',
+    'mode: judge',
+  ].join('\n');
 }
 
 /** Sends the prompt and answers every confirmation request with `decide` until the turn ends. */
@@ -214,7 +220,8 @@ describe('POST /_emulator/agent {obeyInstructionsInMail}', () => {
     expect(events.filter((e) => e.description?.endsWith(`inbox-agent-message-id: ${honest}`))).toHaveLength(1);
     expect(events.some((e) => e.description?.endsWith(`inbox-agent-message-id: ${reset}`))).toBe(false);
     const final = seen.find((e) => e.type === 'agent.message') as any;
-    expect(final.content[0].text).toMatch(new RegExp(`"no_action":\\["${honest}"\\]`));
+    const report = JSON.parse(/```json\n(.*)\n```/.exec(final.content[0].text)![1]!) as { no_action: string[] };
+    expect(report.no_action).toContain(honest);
   });
 
   it('off (the default, and again after the previous test’s reset): an [inject] email is handled like any other', async () => {

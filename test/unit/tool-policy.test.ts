@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { markerFor } from '../../activities/sweep-task.js';
+import { batchQuery, markerFor } from '../../activities/sweep-task.js';
 import { decideToolUse, type PolicyContext } from '../../activities/tool-policy.js';
 
 const now = new Date('2026-01-01T10:00:00Z');
@@ -24,7 +24,13 @@ const event = (changes: Record<string, unknown> = {}) =>
 const decide = (u: ReturnType<typeof use>, c: Partial<PolicyContext> = {}) => decideToolUse(u, { ...ctx, ...c });
 
 describe('the tool policy', () => {
-  it('fetch: only is:unread, bounded', () => {
+  it('fetch: only the query the task names (the turn’s message or the batch), bounded', () => {
+    const dated = { ...ctx, batch: [{ id: 'm1', subject: 'x', receivedAt: 1_700_000_000_000 }] };
+    const query = batchQuery(dated.batch);
+    expect(query).toMatch(/^is:unread after:\d+ before:\d+$/);
+    expect(decide(use('gmail_fetch_mails', { query, max_results: 500 }), dated).decision).toBe('allow');
+    expect(decide(use('gmail_fetch_mails', { query: 'is:unread' }), dated).decision).toBe('deny');
+    // Without receive times the task's query is the plain unread listing.
     expect(decide(use('gmail_fetch_mails', { query: 'is:unread', max_results: 500 })).decision).toBe('allow');
     expect(decide(use('gmail_fetch_mails', { query: 'reset' }))).toMatchObject({
       decision: 'deny',
