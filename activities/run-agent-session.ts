@@ -15,6 +15,7 @@ import type { Provisioning } from './provisioning.js';
 import { SessionTracker, type ToolJudge } from './session-tracker.js';
 import { openBatch, parseAgentReport, sweepTask, type TaskEmail } from './sweep-task.js';
 import { decideToolUse } from './tool-policy.js';
+import { toProposal, type CreateEventArgs } from './approvals.js';
 
 /**
  * Heartbeats carry the progress `status` shows (read from the pending activity, no history event)
@@ -269,9 +270,16 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
       }
       abort.abort();
       if (!tracker.done) throw new Error(`event stream of session ${sessionId} ended before the turn did`);
+      // Approval mode `ask`: the creations the policy allowed were denied to the agent and wait for the user.
+      const runId = ctx.info.workflowExecution?.runId ?? '';
+      const proposals = tracker
+        .judgedUses()
+        .filter((u) => u.decision.decision === 'propose' && u.decision.messageId)
+        .map((u) => toProposal(runId, u.decision.messageId!, u.input as unknown as CreateEventArgs));
       return {
         ...tracker.summary(),
         reportedNoAction: ownJudgements(batch, tracker.turnReplies),
+        ...(proposals.length > 0 ? { proposals } : {}),
       };
     } finally {
       clearInterval(keepAlive);

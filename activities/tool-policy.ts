@@ -1,4 +1,5 @@
 import { eventTitle } from '../common/subject.js';
+import { PROPOSED_DENY_MESSAGE } from './approvals.js';
 import { batchQuery, markerFor, MESSAGE_MARKER, type TaskEmail } from './sweep-task.js';
 
 /**
@@ -206,9 +207,7 @@ function decideCreate({ name, input }: ToolUse, ctx: PolicyContext): GateDecisio
       decision: 'propose',
       reason: 'awaits the user',
       messageId: id,
-      denyMessage:
-        'Not created: this user approves events first, and it was proposed to them as it is. ' +
-        'Do not retry or create it another way, and do not report this email as needing no action.',
+      denyMessage: PROPOSED_DENY_MESSAGE,
     };
   }
   return allow(name, 'the message’s reminder', id);

@@ -293,7 +293,6 @@ export interface AllowedEvent {
   eventId?: string;
 }
 
-
 /**
  * Per user, stored with the user's state: `auto` (the default) lets the worker confirm the events
  * its tool policy allows; `ask` makes each of them a proposal the user approves or denies first.

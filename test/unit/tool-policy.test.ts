@@ -69,11 +69,11 @@ describe('the tool policy', () => {
     expect(decide(event({ calendar_id: 'someone@else.example' })).decision).toBe('deny');
   });
 
-  it('create in approval mode ask: a proposal, told not to retry', () => {
+  it('create in approval mode ask: a proposal, the agent told not to retry', () => {
     expect(decide(event(), { approval: 'ask' })).toMatchObject({
       decision: 'propose',
       messageId: 'm1',
-      denyMessage: expect.stringContaining('Do not retry'),
+      denyMessage: expect.stringContaining('do not retry'),
     });
   });
 
