@@ -76,3 +76,18 @@ export function createCheckConnections(report: ConnectionsReporter) {
     return report(identifier, callingSweep());
   };
 }
+
+/**
+ * `auth-links`: the report, plus which connections had no account before it (Scalekit's call with
+ * `include_auth_link` creates missing accounts without saying so, so a read-only listing first tells
+ * a new identifier, or a mistyped one, from a known user).
+ */
+export function createAuthLinks(deps: ActivityDeps, provisioning: Provisioning, report: ConnectionsReporter) {
+  return async function authLinks(identifier: string): Promise<ConnectionsReport> {
+    const { mcpConfigId } = await provisioning.resolve();
+    const before = await deps.scalekit.listConfigAccounts(mcpConfigId, identifier, false);
+    const missing = before.filter((a) => !a.connected_account_id).map((a) => a.connection_name);
+    const connections = await report(identifier);
+    return missing.length ? { ...connections, newAccounts: missing } : connections;
+  };
+}

@@ -2,7 +2,7 @@ import { ErrorType, MAX_SESSION_TIMEOUT_MS, type SweepInput } from '../workflows
 import { checkIdentifier, checkMessageId, parseDuration } from '../workflows/input.js';
 import type { ActivityDeps } from './deps.js';
 import { createNotifyApproval, createRecordDecisions, createUserSettings } from './approvals.js';
-import { createCheckConnections, createConnectionsReport } from './check-connections.js';
+import { createAuthLinks, createCheckConnections, createConnectionsReport } from './check-connections.js';
 import { createDoctor } from './doctor.js';
 import { createInboxLedger } from './inbox-ledger.js';
 import { nonRetryable, withClassifiedFailures } from './failures.js';
@@ -41,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
   return withClassifiedFailures({
     ensureProvisioned: () => provisioning.ensure(),
     checkConnections: forUser(createCheckConnections(connectionsReport)),
+    authLinks: forUser(createAuthLinks(deps, provisioning, connectionsReport)),
     notifyReauthorization: async (input: Parameters<typeof notifyReauthorization>[0]) =>
       notifyReauthorization({ ...input, identifier: checkIdentifier(input?.identifier) }),
     consentSchedule: async (input: Parameters<typeof consentSchedule>[0]) =>

@@ -22,6 +22,7 @@ import { InboxAgentClient, statusQuery, type SweepReport } from '../client/index
 import { startDevServer } from '../scripts/dev-server.js';
 import { freePort } from '../test/helpers/ports.js';
 import { createPlainSweeper } from './plain.js';
+import { benchTables, type BenchFigures } from './tables.js';
 import { email, percentile as pct, pool, round, seeder, waitFor } from './common.js';
 import { compiledWorker, controlPlane, processFigures, startEmulatorProcess, startWorkerProcess } from './processes.js';
 
@@ -312,6 +313,9 @@ try {
   } else log('every measured sweep ended as it must');
 } finally {
   await writeFile(outFile, JSON.stringify(results, null, 2) + '\n');
+  log();
+  log(benchTables(results as unknown as BenchFigures));
+  log();
   log(`figures written to ${outFile}`);
   await worker.stop();
   await emulators.stop();

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { runMain } from '../common/run-main.js';
 import {
   formatConnections,
+  formatLastSweep,
   formatProposals,
   formatProvision,
   formatSchedule,
@@ -24,6 +25,11 @@ import {
 } from './index.js';
 import { loadClientConfig } from './config.js';
 import { doctorExitCode, formatDoctor, temporalRows, workerRows } from './doctor.js';
+import { describeSources, loadLocalEnv } from '../common/local-stack.js';
+import { temporalUnreachable } from '../common/errors.js';
+
+/** What a user who has neither exported keys nor run `npm start` here should do. */
+const NO_KEYS_HINT = 'npm start in this checkout writes it where the CLI finds it; or set it as in .env.example';
 import { progressPrinter, watchSweep } from './progress.js';
 import { SweepOutcomeSchema, SweepPhaseSchema } from '../workflows/contract.schema.js';
 
@@ -39,6 +45,7 @@ const EXIT_INTERRUPTED = 130;
 const program = new Command('inbox-agent')
   .description('Operate inbox-agent sweeps on Temporal')
   .option('--json', 'print machine-readable JSON')
+  .option('--verbose', 'say which Temporal, namespace and task queue this talks to, and where each setting came from')
   .exitOverride()
   .configureOutput({ outputError: () => {} })
   .showHelpAfterError(false);
@@ -47,15 +54,28 @@ let json = false;
 const print = <T>(value: T, human: (v: T) => string) =>
   console.log(json ? JSON.stringify(value, null, 2) : human(value));
 
-/** Validates everything the command was given before anything connects, then runs it. */
+/**
+ * Validates everything the command was given before anything connects, then runs it. Settings come
+ * from the environment, then the local stack `npm start` wrote, then `.env` (common/local-stack.ts).
+ */
 async function withClient(validate: () => void, run: (client: InboxAgentClient) => Promise<void>): Promise<void> {
   json = Boolean(program.opts().json);
   validate();
-  const config = loadClientConfig();
+  const local = loadLocalEnv();
+  const config = loadClientConfig(local.env, NO_KEYS_HINT);
+  const address = config.connectionOptions.address ?? 'localhost:7233';
+  if (program.opts().verbose) {
+    console.error(`inbox-agent: Temporal ${address}, namespace ${config.namespace}, task queue ${config.taskQueue}`);
+    for (const line of describeSources(local.sources)) console.error(`inbox-agent:   ${line}`);
+  }
   const client = await InboxAgentClient.connect(config).catch((err: Error) => {
-    throw new Error(
-      `cannot reach Temporal at ${config.connectionOptions.address ?? 'localhost:7233'}: ${err.message.split('\n')[0]}`,
-    );
+    const stack = local.sources.find((s) => s.writer && s.names.includes('TEMPORAL_ADDRESS'))?.writer;
+    const check = stack
+      ? stack.running
+        ? `npm start (pid ${stack.pid}) should be serving it`
+        : `it is the dev server of npm start, which no longer runs (pid ${stack.pid}): run npm start again`
+      : 'is the server running, and is TEMPORAL_ADDRESS (or temporal.toml) right?';
+    throw new Error(temporalUnreachable(address, err, check));
   });
   try {
     await run(client);
@@ -224,16 +244,20 @@ program
   .command('status')
   .argument('<identifier>', 'the user')
   .option('--workflow-id <id>', 'one sweep instead of all running ones')
-  .description("show the phase, auth links and session progress of the user's running sweeps")
+  .description(
+    "show the phase, auth links and session progress of the user's running sweeps, or how the last one ended",
+  )
   .action((identifier: string, o: { workflowId?: string }) =>
     withClient(
       () => assertIdentifier(identifier),
       async (c) => {
         const sweeps = await c.status(identifier, o.workflowId);
+        // --json keeps its shape (the running sweeps); people also see how the last one ended.
+        const last = sweeps.length || json ? undefined : await c.lastSweep(identifier);
         print(sweeps, (all) =>
           all.length
             ? all.map((s) => formatStatus(s.workflowId, s.status)).join('\n')
-            : `no running sweep for ${identifier}`,
+            : formatLastSweep(identifier, last),
         );
       },
     ),
@@ -355,27 +379,42 @@ const schedule = program
     "the users' recurring sweeps (Temporal Schedules): set, list, describe, pause, unpause, trigger, delete",
   );
 
-// `schedule <identifier> --every 1h` (the default subcommand) and `schedule set <identifier> …` are one command.
+const SCHEDULE_VERBS = ['set', 'list', 'describe', 'pause', 'unpause', 'trigger', 'delete'];
+
+// `schedule <identifier> --every 1h` (the default subcommand) and `schedule set <identifier> …` are one
+// command. Its arguments are checked here rather than by commander, whose messages would name `set`
+// ("too many arguments for 'set'") for `schedule frob demo-alice` or a bare `schedule`.
 schedule
   .command('set', { isDefault: true })
-  .argument('<identifier>', 'the user')
+  .argument('[identifier]', 'the user')
+  .allowExcessArguments()
   .description("create the user's recurring sweep, or change it in place (paused state and history stay)")
   .addOption(new Option('--every <duration>', 'run every interval, e.g. 1h').conflicts('cron'))
-  .addOption(new Option('--cron <expression>', 'run on a cron expression, e.g. "0 9 * * *"'))
+  .addOption(new Option('--cron <expression>', 'run on a 5-field cron line, e.g. "0 9 * * MON-FRI"'))
   .option('--timezone <tz>', 'IANA time zone for --cron')
   .option('--jitter <duration>', 'random delay added to each run')
   .option('--catchup-window <duration>', 'how late a missed run may still start (default: one interval; 1h for --cron)')
   .option('--no-spread', "with --every: don't offset this user's runs by a fixed, per-user amount")
   .option('--paused', 'pause the schedule')
-  .action((identifier: string, o: ScheduleFlags) =>
+  .action((identifier: string | undefined, o: ScheduleFlags, command: Command) =>
     withClient(
       () => {
+        if (identifier === undefined) {
+          throw new InvalidInputError(
+            `schedule needs an identifier (schedule <identifier> --every 1h) or one of: ${SCHEDULE_VERBS.join(', ')}`,
+          );
+        }
+        if (command.args.length > 1) {
+          throw new InvalidInputError(
+            `unknown schedule command "${identifier}": expected one of ${SCHEDULE_VERBS.join(', ')}`,
+          );
+        }
         assertIdentifier(identifier);
         assertScheduleOptions(o as ScheduleOptions);
       },
       async (c) => {
-        await c.schedule(identifier, o as ScheduleOptions);
-        print(await c.describeSchedule(identifier), (v) => `schedule set\n${formatSchedule(v)}`);
+        await c.schedule(identifier!, o as ScheduleOptions);
+        print(await c.describeSchedule(identifier!), (v) => `schedule set\n${formatSchedule(v)}`);
       },
     ),
   );
@@ -438,10 +477,16 @@ schedule
     ),
   );
 
+// A missing schedule is exit 2 here as for describe, pause, unpause and trigger: the operator named
+// something that is not there.
 const unscheduleAction = (identifier: string) =>
   withClient(
     () => assertIdentifier(identifier),
-    async (c) => print(await c.unschedule(identifier), formatUnschedule),
+    async (c) => {
+      const result = await c.unschedule(identifier);
+      if (!result.deleted) throw new InvalidInputError(`${identifier} has no schedule`);
+      print(result, formatUnschedule);
+    },
   );
 schedule
   .command('delete')
@@ -464,6 +509,12 @@ function positive(name: string, value: string): number {
 function oneOf(name: string, value: string, allowed: readonly string[]): void {
   if (!allowed.includes(value))
     throw new InvalidInputError(`invalid ${name} "${value}": expected one of ${allowed.join(', ')}`);
+}
+
+// No command: the help on stderr and exit 2, without the "(outputHelp)" commander reports as its error.
+if (process.argv.length <= 2) {
+  program.outputHelp({ error: true });
+  process.exit(2);
 }
 
 runMain('inbox-agent', async () => void (await program.parseAsync(process.argv)), {

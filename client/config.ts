@@ -31,13 +31,16 @@ export interface ClientConfig {
 }
 
 /** Temporal connection from envconfig (env vars or temporal.toml), checked before anything connects. */
-export function loadClientConfig(env: Record<string, string | undefined> = process.env): ClientConfig {
+export function loadClientConfig(
+  env: Record<string, string | undefined> = process.env,
+  missingKeysHint = "the workers' codec keys",
+): ClientConfig {
   const parsed = parseEnv(clientEnvSchema, env, '');
   // Checked after the Temporal settings, so a missing address is still the first thing reported.
   const codecKeys = keySetSpec.safeParse(env.INBOX_AGENT_CODEC_KEYS ?? '');
   if (!codecKeys.success) {
-    const reason = env.INBOX_AGENT_CODEC_KEYS ? codecKeys.error.issues[0]!.message : 'is not set';
-    throw new ConfigError(`INBOX_AGENT_CODEC_KEYS ${reason} (the workers' codec keys)`);
+    const reason = env.INBOX_AGENT_CODEC_KEYS ? codecKeys.error.issues[0]!.message : `is not set (${missingKeysHint})`;
+    throw new ConfigError(`INBOX_AGENT_CODEC_KEYS ${reason}`);
   }
   let loaded;
   try {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { provisionWorkflowId, searchAttributes, type DoctorInput, type DoctorRow } from '../workflows/contract.js';
+import { doctorWorkflowId, searchAttributes, type DoctorInput, type DoctorRow } from '../workflows/contract.js';
 import type { doctor } from '../workflows/index.js';
 
 /** How long `doctor` waits for a worker to pick up its checks before saying none is running. */
@@ -64,7 +64,7 @@ export async function temporalRows(client: Client): Promise<DoctorRow[]> {
 export async function workerRows(client: Client, taskQueue: string, input: DoctorInput): Promise<DoctorRow[]> {
   const handle = await client.workflow.start<typeof doctor>('doctor', {
     taskQueue,
-    workflowId: `${provisionWorkflowId}:doctor:${randomUUID()}`,
+    workflowId: doctorWorkflowId(randomUUID()),
     args: [input],
     // No worker to run it: say so rather than wait for one forever.
     workflowTaskTimeout: '10s',

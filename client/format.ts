@@ -18,30 +18,42 @@ export function formatProvision(r: ProvisionResult): string {
   ].join('\n');
 }
 
+/**
+ * When a link was made and whether it still works: links live about a minute, so a status read later
+ * must say the one it shows has expired rather than offer it as if it worked.
+ */
+export function linkAge(createdAt: string | undefined, expiresAt: string | undefined, now = Date.now()): string {
+  const made = `made ${createdAt ?? '?'}`;
+  if (!expiresAt) return `${made}; it expires within a minute or so`;
+  return Date.parse(expiresAt) <= now ? `${made}; EXPIRED at ${expiresAt}` : `${made}; expires ${expiresAt}`;
+}
+
 export function formatConnections(r: ConnectionsReport): string {
   const lines = r.connections.map((c) =>
     c.status === 'ACTIVE'
       ? `✓ ${c.connection}: ACTIVE`
-      : `✗ ${c.connection}: ${c.status}${c.authLink ? `\n    authorize: ${c.authLink}\n    (link made ${c.linkCreatedAt}; it expires ${c.linkExpiresAt ?? 'within a minute or so'})` : ''}`,
+      : `✗ ${c.connection}: ${c.status}${c.authLink ? `\n    authorize: ${c.authLink}\n    (${linkAge(c.linkCreatedAt, c.linkExpiresAt)})` : ''}`,
   );
   const tail = r.inactive.length
     ? `${r.inactive.length} connection(s) need the user's authorization.`
     : 'All connections are active.';
-  return [`Connections of ${r.identifier}:`, ...lines, tail].join('\n');
+  // Scalekit creates accounts for an identifier it has never seen: say so, a typo would look the same.
+  const created = r.newAccounts?.length
+    ? [`${r.identifier} is new: accounts were created just now for ${r.newAccounts.join(', ')}.`]
+    : [];
+  return [`Connections of ${r.identifier}:`, ...lines, ...created, tail].join('\n');
 }
 
-export function formatStatus(workflowId: string, s: SweepStatus): string {
+export function formatStatus(workflowId: string, s: SweepStatus, now = Date.now()): string {
   const lines = [`${workflowId}: ${s.phase.replaceAll('_', ' ')}${s.waitingBecause ? ` (${s.waitingBecause})` : ''}`];
   if (s.inactiveConnections.length) lines.push(`  inactive: ${s.inactiveConnections.join(', ')}`);
   for (const link of s.authLinks) {
-    lines.push(
-      `  ${link.connection}: ${link.url} (made ${link.createdAt ?? '?'}${link.expiresAt ? `, expires ${link.expiresAt}` : ''})`,
-    );
+    lines.push(`  ${link.connection}: ${link.url} (${linkAge(link.createdAt, link.expiresAt, now)})`);
   }
   if (s.authLinks.length)
     lines.push(`  links live about a minute: npm run cli -- auth-links ${s.identifier} makes fresh ones`);
   if (s.reauthDeadline) lines.push(`  waiting for re-authorization until ${s.reauthDeadline}`);
-  if (s.sessionId) lines.push(`  session ${s.sessionId}, ${s.progress?.eventsSeen ?? 0} events so far`);
+  if (s.sessionId) lines.push(`  session ${s.sessionId}: ${sessionProgress(s.progress)}`);
   if (s.setAside) lines.push(`  ${setAsideLine(s.setAside, s.identifier)}`);
   if (s.approval) lines.push(`  approval mode ${s.approval}`);
   if (s.proposals?.length) lines.push(formatProposals(s.identifier, s.proposals, s.approvalDeadline, '  '));
@@ -66,15 +78,55 @@ export function formatProposals(identifier: string, proposals: ProposalView[], d
   return lines.join('\n');
 }
 
+/** "5 events, 2 tool calls": what the session did so far, from the session activity's heartbeat. */
+export function sessionProgress(p: { eventsSeen: number; toolCalls?: number } | undefined): string {
+  const events = p?.eventsSeen ?? 0;
+  const calls = p?.toolCalls;
+  return `${events} event${events === 1 ? '' : 's'}${calls === undefined ? '' : `, ${calls} tool call${calls === 1 ? '' : 's'}`}`;
+}
+
+/**
+ * "1 event, 1 no-action": what became of the e-mails, the worker's counts (not the agent's claims).
+ * `gaveUp` is read when the ledger reports messages it stopped retrying (disposition `gave_up`).
+ */
+export function messageCounts(m: NonNullable<SweepReport['messages']> & { gaveUp?: string[] }): string {
+  const parts = [
+    `${m.events.length} event${m.events.length === 1 ? '' : 's'}`,
+    `${m.noAction.length} no-action`,
+    ...(m.gaveUp?.length ? [`${m.gaveUp.length} gave up`] : []),
+    ...(m.unhandled.length ? [`${m.unhandled.length} unhandled (retried next sweep)`] : []),
+    ...(m.remaining ? [`${m.remaining} more waiting beyond this sweep's cap`] : []),
+    ...(m.recovered ? [`${m.recovered} recovered from an earlier attempt`] : []),
+  ];
+  return parts.join(', ');
+}
+
+/**
+ * The agent's closing words for a person: its machine-readable ```json block is for the worker (which
+ * counts from the calendar and ledger, above), so it is left out, and the rest is one bounded line.
+ */
+export function agentWords(finalMessage: string, max = 240): string {
+  const prose = finalMessage
+    .replace(/```[a-z]*\s*\n[\s\S]*?```/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return prose.length <= max ? prose : `${prose.slice(0, max - 1).trimEnd()}…`;
+}
+
 export function formatReport(r: SweepReport): string {
   const lines = [`Sweep for ${r.identifier}: ${r.outcome.replaceAll('_', ' ')}`];
   if (r.reauthWaits) lines.push(`  waited for re-authorization ${r.reauthWaits} time(s)`);
   if (r.vault) lines.push(`  vault ${r.vault.vaultId} (${r.vault.created ? 'credential created' : 'token updated'})`);
+  if (r.messages) lines.push(`  e-mails: ${messageCounts(r.messages)}`);
   if (r.session) {
     const s = r.session;
-    lines.push(`  session ${s.sessionId}: ${s.stopReason}, tools ${s.toolCalls.join(', ') || 'none'}`);
+    const tools = s.toolCalls.length
+      ? `${s.toolCalls.length} tool call(s) (${[...new Set(s.toolCalls)].join(', ')})`
+      : 'no tool calls';
+    lines.push(`  session ${s.sessionId}: ${s.stopReason}, ${tools}${s.toolErrors ? `, ${s.toolErrors} failed` : ''}`);
     if (s.error) lines.push(`  error ${s.error.type}: ${s.error.message}`);
-    if (s.finalMessage) lines.push(`  agent: ${s.finalMessage}`);
+    const words = s.finalMessage ? agentWords(s.finalMessage) : '';
+    if (words) lines.push(`  agent: ${words}`);
     lines.push(`  usage: ${s.usage.inputTokens} input / ${s.usage.outputTokens} output tokens`);
   }
   if (r.messages?.gaveUp.length) lines.push(`  gave up on ${r.messages.gaveUp.join(', ')} after 3 sessions`);
@@ -91,6 +143,19 @@ export function formatReport(r: SweepReport): string {
 
 const setAsideLine = (count: number, identifier: string) =>
   `${count} unread message(s) set aside (gave_up); npm run cli -- retry ${identifier} <messageId> puts one back`;
+
+/** `status` when nothing runs: the last sweep's outcome, when it ended and what became of the e-mails. */
+export function formatLastSweep(
+  identifier: string,
+  last: (SweepListing & { report?: SweepReport }) | undefined,
+): string {
+  if (!last) return `no running sweep for ${identifier}, and none has run`;
+  const state = (last.outcome ?? last.status.toLowerCase()).replaceAll('_', ' ');
+  const lines = [`no running sweep for ${identifier}; the last one ended ${last.closedAt ?? '?'}: ${state}`];
+  lines.push(`  ${last.workflowId}`);
+  if (last.report?.messages) lines.push(`  e-mails: ${messageCounts(last.report.messages)}`);
+  return lines.join('\n');
+}
 
 export function formatSweepList(r: { sweeps: SweepListing[]; nextPageToken?: string }): string {
   if (!r.sweeps.length) return 'no sweeps match';

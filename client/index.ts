@@ -7,6 +7,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
+  WithStartWorkflowOperation,
   type ScheduleDescription,
   type ScheduleHandle,
   type ScheduleSpec,
@@ -22,23 +23,24 @@ import { ApplicationFailure } from '@temporalio/common';
 import {
   APPROVAL_MODES,
   MAX_APPROVAL_TIMEOUT_MS,
-  connectionsWorkflowId,
   decideProposalsUpdate,
-  userSettingsWorkflowId,
+  userSettingsUpdate,
   type ApprovalMode,
   type DecideProposalsResult,
   type ProposalDecision,
   type ProposalView,
   type UserSettings,
+  authLinksUpdate,
+  operatorWorkflowId,
+  setupUpdate,
   MAX_MAX_EMAILS,
   MAX_REAUTH_TIMEOUT_MS,
   scheduledSweepWorkflowId,
   sweepStartOptions,
   sweepTicketStartOptions,
   MAX_SESSION_TIMEOUT_MS,
-  provisionWorkflowId,
   reauthorizedSignal,
-  retryWorkflowId,
+  retryMessageUpdate,
   scheduleId,
   searchAttributes,
   statusQuery,
@@ -52,16 +54,18 @@ import {
   sweepsQuery,
   WorkflowType,
 } from '../workflows/contract.js';
-import { checkIdentifier, checkMessageId, checkRequestId, parseDuration } from '../workflows/input.js';
-import type { connections, inboxSweep, provision, retryMessage, userSettings } from '../workflows/index.js';
+import { checkIdentifier, checkMessageId, checkRequestId, parseDuration, show } from '../workflows/input.js';
+import type { inboxAgentOperator, inboxSweep } from '../workflows/index.js';
 import { limits } from '../workflows/limits.js';
 import { loadClientConfig, type ClientConfig } from './config.js';
 import { sweepStatus } from './status.js';
 
 export { sweepStatus } from './status.js';
 import {
+  cronProblem,
   describeSpec,
   duration,
+  timezoneProblem,
   type ScheduleRunView,
   type ScheduleSummaryView,
   type ScheduleView,
@@ -125,6 +129,8 @@ export const DEFAULT_CRON_CATCHUP_WINDOW = '1 hour';
 
 /** What `listSweeps` filters on; all optional. */
 export interface ListSweepsOptions {
+  /** One user's sweeps. */
+  identifier?: string;
   phase?: SweepPhase[];
   outcome?: string[];
   /** Started within this duration ("24h"). */
@@ -184,6 +190,11 @@ export function assertMessageId(messageId: string): void {
 
 export function assertScheduleOptions(options: ScheduleOptions): void {
   if (!options.every === !options.cron) throw new InvalidInputError('give exactly one of --every or --cron');
+  const cron = options.cron === undefined ? undefined : cronProblem(options.cron);
+  if (cron) throw new InvalidInputError(`invalid schedule: --cron ${show(options.cron)}: ${cron}`);
+  if (options.timezone !== undefined && !options.cron) throw new InvalidInputError('--timezone goes with --cron');
+  const tz = options.timezone === undefined ? undefined : timezoneProblem(options.timezone);
+  if (tz) throw new InvalidInputError(`invalid schedule: --timezone ${show(options.timezone)}: ${tz}`);
   assertDuration('--every', options.every);
   assertDuration('--jitter', options.jitter);
   assertDuration('--catchup-window', options.catchupWindow);
@@ -230,19 +241,28 @@ export class InboxAgentClient {
 
   /** Runs the one-time build on a worker: find-or-create the Virtual MCP config and the agent. */
   async setup(): Promise<ProvisionResult> {
-    return this.client.workflow.execute<typeof provision>(WorkflowType.provision, {
-      taskQueue: this.taskQueue,
-      workflowId: `${provisionWorkflowId}:${randomUUID()}`,
+    return this.client.workflow.executeUpdateWithStart(setupUpdate, { startWorkflowOperation: this.operator() });
+  }
+
+  /**
+   * The user's connections, with links made just now for the inactive ones; `newAccounts` names the
+   * connections this call created an account for (the identifier was new to Scalekit).
+   */
+  async authLinks(identifier: string): Promise<ConnectionsReport> {
+    assertIdentifier(identifier);
+    return this.client.workflow.executeUpdateWithStart(authLinksUpdate, {
+      args: [identifier],
+      startWorkflowOperation: this.operator(),
     });
   }
 
-  /** The user's connections, with links made just now for the inactive ones. */
-  async authLinks(identifier: string): Promise<ConnectionsReport> {
-    assertIdentifier(identifier);
-    return this.client.workflow.execute<typeof connections>(WorkflowType.connections, {
+  /** The deployment's operator workflow, started by the first helper call that finds it not running. */
+  private operator() {
+    return new WithStartWorkflowOperation<typeof inboxAgentOperator>(WorkflowType.operator, {
+      workflowId: operatorWorkflowId(this.taskQueue),
       taskQueue: this.taskQueue,
-      workflowId: connectionsWorkflowId(identifier, randomUUID()),
-      args: [identifier],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      staticSummary: 'inbox-agent operator: setup and auth-links run here as Updates',
     });
   }
 
@@ -289,10 +309,9 @@ export class InboxAgentClient {
   async retry(identifier: string, messageId: string): Promise<boolean> {
     assertIdentifier(identifier);
     assertMessageId(messageId);
-    return this.client.workflow.execute<typeof retryMessage>('retryMessage', {
-      taskQueue: this.taskQueue,
-      workflowId: retryWorkflowId(identifier, randomUUID()),
+    return this.client.workflow.executeUpdateWithStart(retryMessageUpdate, {
       args: [identifier, messageId],
+      startWorkflowOperation: this.operator(),
     });
   }
 
@@ -311,6 +330,21 @@ export class InboxAgentClient {
     return Promise.all(
       ids.map(async (id) => ({ workflowId: id, status: await sweepStatus(this.client.workflow.getHandle(id)) })),
     );
+  }
+
+  /**
+   * The user's most recently closed sweep, with its report when it completed: what `status` shows when
+   * none runs. From visibility, so a sweep that closed a moment ago may take a second to appear.
+   */
+  async lastSweep(identifier: string): Promise<(SweepListing & { report?: SweepReport }) | undefined> {
+    const [last] = (await this.listSweeps({ identifier, running: false, pageSize: 1 })).sweeps;
+    if (!last) return undefined;
+    if (last.status !== 'COMPLETED') return last;
+    const report = await this.client.workflow
+      .getHandle<typeof inboxSweep>(last.workflowId, last.runId)
+      .result()
+      .catch(() => undefined);
+    return report ? { ...last, report } : last;
   }
 
   /** Tells the user's running sweeps (or the given one) that the user re-authorized; returns who heard it. */
@@ -332,10 +366,9 @@ export class InboxAgentClient {
         `invalid approval mode "${change.approval}": expected ${APPROVAL_MODES.join(' or ')}`,
       );
     }
-    return this.client.workflow.execute<typeof userSettings>('userSettings', {
-      taskQueue: this.taskQueue,
-      workflowId: userSettingsWorkflowId(identifier, randomUUID()),
+    return this.client.workflow.executeUpdateWithStart(userSettingsUpdate, {
       args: [{ identifier, ...(change.approval ? { approval: change.approval } : {}) }],
+      startWorkflowOperation: this.operator(),
     });
   }
 
@@ -680,9 +713,16 @@ export class InboxAgentClient {
 }
 
 /** The visibility query behind `listSweeps`, also shown in docs/operating.md for the Temporal CLI and Web UI. */
-export function listSweepsQuery(options: Pick<ListSweepsOptions, 'phase' | 'outcome' | 'since' | 'running'>): string {
+export function listSweepsQuery(
+  options: Pick<ListSweepsOptions, 'identifier' | 'phase' | 'outcome' | 'since' | 'running'>,
+): string {
   const quoted = (values: string[]) => values.map((v) => `'${v}'`).join(', ');
   const clauses: string[] = [];
+  // Identifiers are checked against the contract's pattern, which has no quote: safe in a query.
+  if (options.identifier !== undefined) {
+    assertIdentifier(options.identifier);
+    clauses.push(`${searchAttributes.identifier.name} = '${options.identifier}'`);
+  }
   for (const [key, values] of [
     [searchAttributes.phase.name, options.phase],
     [searchAttributes.outcome.name, options.outcome],

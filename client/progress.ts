@@ -3,7 +3,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { createSpinner } from 'nanospinner';
 import type { SweepReport, SweepStatus } from '../workflows/contract.js';
 import { sweepStatus } from './status.js';
-import { formatReport } from './format.js';
+import { formatReport, sessionProgress } from './format.js';
 
 /** One change in a sweep as `sweep --wait` reports it; `--json` prints each as one line. */
 export type ProgressEvent =
@@ -87,12 +87,13 @@ function changes(before: SweepStatus | undefined, now: SweepStatus): ProgressEve
       });
     }
   }
+  // Progress comes from the session activity's heartbeats; once the session is over the workflow's
+  // status names it without progress, which is no change (the report that follows has the counts).
   const p = now.progress;
+  const was = before?.progress;
   if (
     now.sessionId &&
-    (now.sessionId !== before?.sessionId ||
-      p?.eventsSeen !== before?.progress?.eventsSeen ||
-      p?.toolCalls !== before?.progress?.toolCalls)
+    (now.sessionId !== before?.sessionId || (p && (p.eventsSeen !== was?.eventsSeen || p.toolCalls !== was?.toolCalls)))
   ) {
     events.push({
       event: 'session',
@@ -117,7 +118,11 @@ export function describeProgress(e: ProgressEvent): string {
         ...e.authLinks.map((l) => `  ${l.connection}: ${l.url}${l.createdAt ? ` (made ${l.createdAt})` : ''}`),
       ].join('\n');
     case 'session':
-      return `session ${e.sessionId}: ${e.eventsSeen} events${e.toolCalls !== undefined ? `, ${e.toolCalls} tool calls` : ''}`;
+      // The first heartbeat is sent as the session starts; later ones are throttled by the SDK (about
+      // every 8 s), so a short session may end before any count reaches the server.
+      return e.eventsSeen === 0 && !e.toolCalls
+        ? `session ${e.sessionId} started`
+        : `session ${e.sessionId}: ${sessionProgress(e)}`;
     case 'outcome':
       return formatReport(e.report);
     case 'failed':

@@ -1,4 +1,39 @@
 import type { CalendarSpecDescription, ScheduleSpecDescription } from '@temporalio/client';
+import { CronExpressionParser } from 'cron-parser';
+
+const CRON_ALIASES = ['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly'];
+
+/**
+ * Why a `--cron` line is not one we send to Temporal, or undefined when it is. Checked with
+ * cron-parser, so the operator reads which field is wrong instead of the server's "CronString does
+ * not have 5-7 fields". Only the five-field form (and the @daily-style aliases both read alike) is
+ * accepted: Temporal reads six fields as "…, year" and cron-parser as "second, …", so a six- or
+ * seven-field line could pass one check and mean something else to the other.
+ */
+export function cronProblem(expression: string): string | undefined {
+  const line = expression.trim();
+  if (CRON_ALIASES.includes(line.toLowerCase())) return undefined;
+  const fields = line.split(/\s+/).filter(Boolean);
+  if (fields.length !== 5) {
+    return `expected 5 fields (minute hour day-of-month month day-of-week, e.g. "0 9 * * MON-FRI") or one of ${CRON_ALIASES.join(', ')}; got ${fields.length}`;
+  }
+  try {
+    CronExpressionParser.parse(line);
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** Why a `--timezone` is not an IANA time zone this runtime knows (as the server's tz database), or undefined. */
+export function timezoneProblem(timezone: string): string | undefined {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: timezone });
+    return undefined;
+  } catch {
+    return 'not an IANA time zone such as Europe/Berlin or America/New_York';
+  }
+}
 
 /** A user's schedule as `schedule list` and `schedule describe` show it: plain JSON, no SDK classes. */
 export interface ScheduleSummaryView {

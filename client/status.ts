@@ -22,10 +22,14 @@ export async function sweepStatus(handle: WorkflowHandle): Promise<SweepStatus> 
     payloads,
   );
   if (!progress?.sessionId) return status;
-  const { eventsSeen, lastEventId } = progress;
+  const { eventsSeen, lastEventId, toolCalls } = progress;
   return {
     ...status,
     sessionId: progress.sessionId,
-    progress: { eventsSeen, ...(lastEventId ? { lastEventId } : {}) },
+    progress: {
+      eventsSeen,
+      ...(lastEventId ? { lastEventId } : {}),
+      ...(toolCalls !== undefined ? { toolCalls } : {}),
+    },
   };
 }

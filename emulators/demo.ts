@@ -3,7 +3,10 @@ import type { ScalekitEmulator } from './scalekit/index.js';
 export const DEMO_READY = 'demo-alice';
 export const DEMO_EXPIRED = 'demo-bob';
 
-/** Two users for the quick start: one ready to sweep, one whose Gmail consent has lapsed. */
+/**
+ * Two users for the quick start: one ready to sweep (a newsletter that needs no event and a request
+ * that does), one whose Gmail consent has lapsed.
+ */
 export function seedDemoUsers(scalekit: ScalekitEmulator): void {
   const hour = 3600_000;
   scalekit.seedUser(DEMO_READY, {
@@ -14,6 +17,12 @@ export function seedDemoUsers(scalekit: ScalekitEmulator): void {
         subject: 'This week in gardening',
         body: 'Tomatoes love the sun. Water them in the morning.',
         receivedAt: new Date(Date.now() - 5 * hour),
+        // What real bulk mail carries (RFC 2369, RFC 8058): the agent judges it needs no event.
+        headers: {
+          'List-Unsubscribe': '<mailto:unsubscribe@weekly.example>, <https://weekly.example/unsubscribe>',
+          'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+          Precedence: 'bulk',
+        },
       },
       {
         from: 'Priya Natarajan <priya@northwind.example>',

@@ -5,18 +5,22 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
 import { Command } from 'commander';
 import { parseCallbackConfig, startCallback } from '../callback/index.js';
 import { loadClientConfig } from '../client/config.js';
 import { InboxAgentClient, statusQuery, type SweepStatus } from '../client/index.js';
-import { formatProvision, formatStatus } from '../client/format.js';
+import { formatProvision, formatStatus, messageCounts } from '../client/format.js';
+import { WORKER_ENV_FILE, writeEnvFile, writeLocalStack } from '../common/local-stack.js';
+import { persistUsers } from '../emulators/scalekit/persist.js';
+import type { inboxSweep } from '../workflows/index.js';
 import { progressPrinter, watchSweep } from '../client/progress.js';
 import { DEMO_EXPIRED, DEMO_READY, seedDemoUsers } from '../emulators/demo.js';
 import { startLocalOidcProvider } from '../emulators/oidc/index.js';
 import { emulateManagedAgents, emulateScalekit } from '../emulators/stack.js';
 import { runMain } from '../common/run-main.js';
-import { parseWorkerConfig } from '../worker/config.js';
+import { parseWorkerConfig, workerEnvSchema } from '../worker/config.js';
 import { createLogger, logSettings } from '../worker/logging.js';
 import { installRuntime, startInboxWorker } from '../worker/start.js';
 import { generateKeySpec } from '../codec/keys.js';
@@ -25,7 +29,7 @@ import { startDevServer } from './dev-server.js';
 
 const options = new Command('start')
   .description('run inbox-agent locally: dev server, emulators, worker and a demo sweep per demo user')
-  .option('--once', 'exit after the demo sweeps instead of keeping the worker running')
+  .option('--once', "stop once demo-bob's waiting sweep has ended (after consent) or on Ctrl-C, instead of running on")
   // Bad arguments exit 2, like every other command of the project.
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
   .parse()
@@ -66,7 +70,6 @@ async function main(): Promise<void> {
   env.INBOX_AGENT_CONSENT_KEY ??= await localSecret(stateDir, 'consent.key', () => randomBytes(32).toString('base64'));
   const codecToken = env.INBOX_AGENT_CODEC_SERVER_TOKEN ?? randomBytes(32).toString('base64url');
 
-  log('inbox-agent');
   let temporalLine: string;
   let uiUrl: string | undefined;
   // With a real Temporal, run `npm run codec-server` beside your Web UI instead.
@@ -93,19 +96,36 @@ async function main(): Promise<void> {
     temporalLine = `embedded dev server on ${devServer.address}, state in ${dbFilename}`;
   }
 
+  // The CLI in another terminal finds this stack (address, keys) through this file, nothing exported.
+  await writeLocalStack(env);
+
   const scalekit = env.SCALEKIT_ENV_URL ? undefined : await emulateScalekit(port('SCALEKIT_EMULATOR_PORT', 4010));
+  let usersLine = '';
   if (scalekit) {
     cleanups.push(() => scalekit.emulator.close());
     Object.assign(env, scalekit.env);
+    // Users added over HTTP outlive a restart, as the sweeps waiting for them do; the demo users are
+    // seeded afresh each time, so the demo always has mail to show.
+    const usersFile = join(stateDir, 'scalekit-users.json');
+    const users = persistUsers(scalekit.emulator, usersFile);
+    cleanups.push(async () => users.stop());
+    for (const demo of [DEMO_READY, DEMO_EXPIRED]) scalekit.emulator.forgetUser(demo);
     seedDemoUsers(scalekit.emulator);
+    usersLine = `users kept in ${shown(usersFile)}${users.restored ? ` (${users.restored} restored)` : ''}; demo users re-seeded`;
   }
   const agents = env.ANTHROPIC_API_KEY ? undefined : await emulateManagedAgents(port('ANTHROPIC_EMULATOR_PORT', 4011));
   if (agents) {
     cleanups.push(() => agents.emulator.close());
     Object.assign(env, agents.env);
   }
+  // After the dev server's own start-up lines (the Temporal CLI writes them to this terminal), so the
+  // summary below is one block.
+  log();
+  log('inbox-agent');
   log(`  Temporal   ${temporalLine}`);
-  log(`  Scalekit   ${scalekit ? `emulated on ${scalekit.emulator.url}` : `real, ${env.SCALEKIT_ENV_URL}`}`);
+  log(
+    `  Scalekit   ${scalekit ? `emulated on ${scalekit.emulator.url}, ${usersLine}` : `real, ${env.SCALEKIT_ENV_URL}`}`,
+  );
   log(`  Anthropic  ${agents ? `emulated on ${agents.emulator.url}` : 'real, Claude Managed Agents API'}`);
   if (uiUrl) log(`  Web UI     ${uiUrl}`);
   log(`  Codec      ${codecLine}`);
@@ -144,12 +164,23 @@ async function main(): Promise<void> {
   log();
 
   const config = parseWorkerConfig(env);
+  const workerEnvFile = join(stateDir, WORKER_ENV_FILE);
+  await writeEnvFile(
+    workerEnvFile,
+    ["the environment of npm start's worker: (set -a; . this-file; npm run worker) runs the compiled one beside it"],
+    workerEnvOf(env),
+  );
   const started = await startInboxWorker(config, { env });
   cleanups.unshift(() => started.stop());
   const { client, namespace, done: running } = started;
 
   const inbox = new InboxAgentClient(client, config.INBOX_AGENT_TASK_QUEUE);
+  let waitingSweep: WorkflowHandle<typeof inboxSweep> | undefined;
   log(formatProvision(await inbox.setup()));
+  log();
+
+  log('The compiled worker against this stack, from another terminal (npm run build first):');
+  log(`  (set -a; . ${shown(workerEnvFile)}; npm run worker)`);
   log();
 
   if (scalekit) {
@@ -160,6 +191,9 @@ async function main(): Promise<void> {
     emit({ event: 'started', workflowId: sweep.workflowId, identifier: DEMO_READY });
     const end = await watchSweep(sweep, { onEvent: emit });
     if (end.kind === 'failed') throw new Error(`the demo sweep failed: ${end.message}`);
+    if (end.kind === 'finished' && end.report.messages) {
+      log(`  ${DEMO_READY}: ${messageCounts(end.report.messages)}`);
+    }
     for (const event of scalekit.emulator.calendarEvents(DEMO_READY)) {
       log(`  calendar of ${DEMO_READY}: "${event.summary}" at ${event.start}`);
     }
@@ -179,6 +213,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 100));
       status = await waiting.query(statusQuery);
     }
+    waitingSweep = waiting;
     log(formatStatus(waiting.workflowId, status));
     log();
     log('Try next:');
@@ -196,11 +231,42 @@ async function main(): Promise<void> {
     );
   }
   if (uiUrl) log(`  watch it all in the Temporal Web UI: ${uiUrl}/namespaces/${namespace}/workflows`);
-
-  if (options.once) return;
   log();
+
+  if (options.once && waitingSweep) {
+    // The consent loop needs this process (worker and callback): it stays until that sweep ends.
+    log(`Running until ${DEMO_EXPIRED}'s sweep ends (open its link and click Allow) or Ctrl-C.`);
+    const ended = await Promise.race([
+      waitingSweep.result().then(
+        (r) =>
+          `${DEMO_EXPIRED}: ${r.outcome.replaceAll('_', ' ')}${r.messages ? `, ${messageCounts(r.messages)}` : ''}`,
+        (err: Error) => `${DEMO_EXPIRED}'s sweep failed: ${err.message.split('\n')[0]}`,
+      ),
+      running.then(() => undefined),
+    ]);
+    if (ended) log(ended);
+    return;
+  }
+  if (options.once) return;
   log('Worker running. Ctrl-C stops everything.');
   await running;
+}
+
+/** A path as the user would type it from here. */
+function shown(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') ? path : rel;
+}
+
+/** What the worker reads: its own variables, and Temporal's (envconfig), none of the dev server's own ports. */
+function workerEnvOf(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const names = new Set(Object.keys(workerEnvSchema.shape));
+  return Object.fromEntries(
+    Object.entries(env).filter(
+      ([name, value]) =>
+        value !== undefined && (names.has(name) || (name.startsWith('TEMPORAL_') && !name.startsWith('TEMPORAL_DEV_'))),
+    ),
+  );
 }
 
 async function shutdown(): Promise<void> {

@@ -23,7 +23,7 @@ describe('operator CLI', () => {
 
   it('setup, twice, reports the same ids', async () => {
     const first = await cli('--json', 'setup');
-    expect(first.code).toBe(0);
+    expect(first.code, first.stderr).toBe(0);
     const second = await cli('--json', 'setup');
     expect(JSON.parse(second.stdout)).toMatchObject({
       mcpConfigId: JSON.parse(first.stdout).mcpConfigId,
@@ -87,7 +87,10 @@ describe('operator CLI', () => {
     expect(described.spec.intervals?.[0]?.offset).toBe(spreadOffsetMs(identifier, 3600_000));
     expect(described.action).toMatchObject({ workflowType: 'inboxSweep', taskQueue: stack.taskQueue });
     expect((await cli('unschedule', identifier)).stdout).toBe('schedule deleted\n');
-    expect((await cli('unschedule', identifier)).stdout).toBe('no schedule\n');
+    // Like describe, pause and trigger: a schedule that is not there is a usage error.
+    const again = await cli('schedule', 'delete', identifier);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toBe(`inbox-agent: ${identifier} has no schedule\n`);
   });
 
   it.each([
@@ -100,8 +103,17 @@ describe('operator CLI', () => {
     [['sweep', 'u1', '--session-timeout', '2d'], /invalid --session-timeout "2d": at most 23 hours/],
     [['schedule', 'u1'], /give exactly one of --every or --cron/],
     // Scalekit refuses identifiers over 100 characters when it makes a link or lists accounts.
-    [['sweep', `u${'x'.repeat(100)}`], /invalid identifier "ux+…: expected an opaque user ID: 1-100 /],
+    [['sweep', `u${'x'.repeat(100)}`], /invalid identifier "ux+…": expected an opaque user ID: 1-100 /],
     [['status', 'u1', '--bogus'], /unknown option '--bogus'/],
+    [
+      ['schedule'],
+      /^inbox-agent: schedule needs an identifier \(schedule <identifier> --every 1h\) or one of: set, list/,
+    ],
+    [['schedule', 'frob', 'demo-alice'], /^inbox-agent: unknown schedule command "frob": expected one of set, list/],
+    [['schedule', 'u1', '--every', '0s'], /^inbox-agent: invalid --every "0s": must be longer than zero$/m],
+    [['sweep', 'x'.repeat(300)], /^inbox-agent: invalid identifier "x{79}…": expected/],
+    [['schedule', 'u1', '--cron', 'nonsense'], /^inbox-agent: invalid schedule: --cron "nonsense": expected 5 fields/],
+    [['schedule', 'u1', '--cron', '61 * * * *'], /^inbox-agent: invalid schedule: --cron "61 \* \* \* \*": .*0-59/],
   ])('bad input %j: one line, exit 2', async (args, message) => {
     const result = await cli(...args);
     expect(result.code).toBe(2);
@@ -132,6 +144,27 @@ describe('operator CLI', () => {
     const cliResult = await node('client/cli.ts', ['sweep', 'u1'], { TEMPORAL_API_KEY: 'k' });
     expect(cliResult.code).toBe(2);
     expect(cliResult.stderr.trim()).toMatch(/^inbox-agent: TEMPORAL_ADDRESS is not set/);
+
+    // Every problem at once, one line each: a new deployment finds all it lacks in one run.
+    const empty = await node('worker/main.ts', [], {});
+    expect(empty.code).toBe(2);
+    const lines = empty.stderr.trim().split('\n');
+    expect(lines.map((l) => /^inbox-agent worker: (\w+) is not set\b.*\(see \.env\.example\)$/.exec(l)?.[1])).toEqual([
+      'SCALEKIT_ENV_URL',
+      'SCALEKIT_CLIENT_ID',
+      'SCALEKIT_CLIENT_SECRET',
+      'ANTHROPIC_API_KEY',
+      'ANTHROPIC_ENVIRONMENT_ID',
+      'INBOX_AGENT_CODEC_KEYS',
+      'INBOX_AGENT_SEAL_KEYS',
+      'INBOX_AGENT_CALLBACK_URL',
+    ]);
+    const unreachable = await node('worker/main.ts', [], { ...stack.workerEnv, TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr.trim()).toMatch(
+      /^inbox-agent worker: cannot reach Temporal at 127\.0\.0\.1:1 \(connection refused\); is the server running/,
+    );
+    expect(unreachable.stderr.trim().split('\n')).toHaveLength(1);
 
     const worker = await node('worker/main.ts', [], { ...stack.workerEnv, SCALEKIT_CLIENT_SECRET: undefined });
     expect(worker.code).toBe(2);

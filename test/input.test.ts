@@ -4,7 +4,13 @@ import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Client } from '@temporalio/client';
 import { InboxAgentClient, InvalidInputError } from '../client/index.js';
-import { ErrorType, MAX_REAUTH_TIMEOUT_MS, MAX_SESSION_TIMEOUT_MS } from '../workflows/contract.js';
+import {
+  authLinksUpdate,
+  ErrorType,
+  MAX_REAUTH_TIMEOUT_MS,
+  MAX_SESSION_TIMEOUT_MS,
+  operatorWorkflowId,
+} from '../workflows/contract.js';
 import { checkSweepInput, parseDuration } from '../workflows/input.js';
 import { PRODUCT_LIMITS } from '../workflows/limits.js';
 import { INVOICE_EMAIL, seedUser } from './helpers/demo.js';
@@ -155,8 +161,14 @@ describe('bad input at the boundary (real worker, dev server)', () => {
     await expectFailsOnce(await rawStart('inboxSweep', [{ identifier: tooLong }]), /invalid identifier/);
   });
 
-  it('connections with an e-mail address as identifier fails with InvalidRequest', async () => {
-    await expectFailsOnce(await rawStart('connections', ['jane@example.com']), /invalid identifier "jane@example.com"/);
+  it('auth-links with an e-mail address as identifier is refused by the validator: nothing reaches history', async () => {
+    const handle = stack.temporal.client.workflow.getHandle(operatorWorkflowId(stack.taskQueue));
+    const before = (await handle.fetchHistory()).events!.length;
+    const refused = (await handle
+      .executeUpdate(authLinksUpdate, { args: ['jane@example.com'] })
+      .catch((e: unknown) => e)) as Error & { cause?: Error };
+    expect(refused.cause?.message ?? refused.message).toMatch(/invalid identifier "jane@example.com"/);
+    expect((await handle.fetchHistory()).events!.length).toBe(before);
   });
 
   it('activities check the identifier too, whatever workflow calls them', async () => {

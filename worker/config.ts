@@ -11,8 +11,6 @@ export { ConfigError } from '../common/errors.js';
 
 const url = z.url({ protocol: /^https?$/ });
 
-/** The key that signs consent `state`; the workers and the callback must share it. */
-
 /**
  * A URL that needs its key: the callback URL the consent key, the webhook URL its secret. And no
  * worker without the callback unless the Scalekit environment is in its dashboard-users test mode:
@@ -25,7 +23,7 @@ function consentRules(
     INBOX_AGENT_CONSENT_KEY?: string;
     INBOX_AGENT_WEBHOOK_URL?: string;
     INBOX_AGENT_WEBHOOK_SECRET?: string;
-    INBOX_AGENT_SCALEKIT_USER_VERIFICATION: 'custom' | 'dashboard';
+    INBOX_AGENT_SCALEKIT_USER_VERIFICATION?: string;
   },
   ctx: z.RefinementCtx,
 ): void {
@@ -35,7 +33,8 @@ function consentRules(
   ] as const) {
     if (needs) ctx.addIssue({ code: 'custom', path: [name], message: 'is not set' });
   }
-  if (!env.INBOX_AGENT_CALLBACK_URL && env.INBOX_AGENT_SCALEKIT_USER_VERIFICATION === 'custom') {
+  // Unset is the default, custom (the rules also run on an environment that failed other checks).
+  if (!env.INBOX_AGENT_CALLBACK_URL && (env.INBOX_AGENT_SCALEKIT_USER_VERIFICATION ?? 'custom') === 'custom') {
     ctx.addIssue({
       code: 'custom',
       path: ['INBOX_AGENT_CALLBACK_URL'],
@@ -44,6 +43,12 @@ function consentRules(
     });
   }
 }
+
+/**
+ * Rules across variables run even when another variable is wrong (zod skips refinements of an
+ * object with issues unless told), so one run reports every problem.
+ */
+const always = { when: () => true };
 
 /** Everything the worker reads from the environment. Temporal's own connection comes from envconfig. */
 export const workerEnvSchema = z
@@ -125,11 +130,20 @@ export const workerEnvSchema = z
   .refine((env) => env.INBOX_AGENT_SEAL_KEYS || env.INBOX_AGENT_SEAL_KEY, {
     path: ['INBOX_AGENT_SEAL_KEYS'],
     message: 'is not set',
+    ...always,
   })
-  .refine((env) => !env.INBOX_AGENT_SEAL_KEYS || !sharedKeys(env.INBOX_AGENT_CODEC_KEYS, env.INBOX_AGENT_SEAL_KEYS), {
-    path: ['INBOX_AGENT_SEAL_KEYS'],
-    message: 'shares a key with INBOX_AGENT_CODEC_KEYS: seal keys must stay apart from what operators hold',
-  });
+  .refine(
+    (env) =>
+      !env.INBOX_AGENT_SEAL_KEYS ||
+      !env.INBOX_AGENT_CODEC_KEYS ||
+      !sharedKeys(env.INBOX_AGENT_CODEC_KEYS, env.INBOX_AGENT_SEAL_KEYS),
+    {
+      path: ['INBOX_AGENT_SEAL_KEYS'],
+      message: 'shares a key with INBOX_AGENT_CODEC_KEYS: seal keys must stay apart from what operators hold',
+      ...always,
+    },
+  )
+  .superRefine(consentRules, always);
 
 /** The environment as the worker uses it: the defaults that depend on other variables filled in. */
 const workerConfigSchema = workerEnvSchema.transform((env) => ({
@@ -140,5 +154,5 @@ const workerConfigSchema = workerEnvSchema.transform((env) => ({
 export type WorkerConfig = z.output<typeof workerConfigSchema>;
 
 export function parseWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
-  return parseEnv(workerConfigSchema.superRefine(consentRules), env);
+  return parseEnv(workerConfigSchema, env);
 }

@@ -10,6 +10,7 @@ import { buildActivityDeps } from './deps.js';
 import { createLogger, logSettings } from './logging.js';
 import { watchReauthorizationWaits } from './metrics.js';
 import { installTracing, type TracingOptions } from './tracing.js';
+import { TemporalUnreachableError, temporalUnreachable } from '../common/errors.js';
 
 export interface RuntimeSetup {
   /** host:port of the Prometheus endpoint (INBOX_AGENT_METRICS_ADDRESS); none when unset. */
@@ -83,7 +84,16 @@ export async function startInboxWorker(
       const { connectionOptions, namespace = 'default' } = loadClientConnectConfig({
         overrideEnvVars: (options.env ?? process.env) as Record<string, string>,
       });
-      const connection = await NativeConnection.connect(connectionOptions);
+      const address = connectionOptions.address ?? 'localhost:7233';
+      const connection = await NativeConnection.connect(connectionOptions).catch((err: unknown) => {
+        throw new TemporalUnreachableError(
+          temporalUnreachable(
+            address,
+            err,
+            'is the server running, and are TEMPORAL_ADDRESS/TEMPORAL_NAMESPACE (or temporal.toml) right?',
+          ),
+        );
+      });
       closers.push(() => connection.close());
       const clientConnection = await Connection.connect(connectionOptions);
       closers.push(() => clientConnection.close());

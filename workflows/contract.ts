@@ -16,8 +16,7 @@ export const TASK_QUEUE = 'inbox-agent';
 /** Workflow types: the names the worker registers (its exported workflow functions) and starters use. */
 export const WorkflowType = {
   inboxSweep: 'inboxSweep',
-  provision: 'provision',
-  connections: 'connections',
+  operator: 'inboxAgentOperator',
 } as const;
 
 /** The one activity other code finds by name: `status` reads its heartbeat from the pending activities. */
@@ -93,11 +92,19 @@ export function sweepTicketStartOptions(identifier: string, requestId: string, t
 }
 
 export const scheduleId = (identifier: string): string => `inbox-sweep:${identifier}`;
-export const provisionWorkflowId = 'inbox-agent:provision';
-export const connectionsWorkflowId = (identifier: string, requestId: string): string =>
-  `inbox-connections:${identifier}:${requestId}`;
-export const retryWorkflowId = (identifier: string, requestId: string): string =>
-  `inbox-retry:${identifier}:${requestId}`;
+/**
+ * The deployment's one operator workflow (`inboxAgentOperator`), per task queue: `setup`,
+ * `auth-links` and `retry` are Updates on it, started with it when it does not run (update-with-start).
+ */
+export const operatorWorkflowId = (taskQueue: string): string => `inbox-agent:operator:${taskQueue}`;
+/** `doctor` runs as a short workflow of its own (it must also say when no worker answers in time). */
+export const doctorWorkflowId = (requestId: string): string => `inbox-agent:doctor:${requestId}`;
+/** `setup`: find-or-create the Virtual MCP config and the agent. */
+export const setupUpdate = defineUpdate<ProvisionResult>('setup');
+/** `auth-links`: the user's connections, with links made just now for inactive ones. */
+export const authLinksUpdate = defineUpdate<ConnectionsReport, [string]>('authLinks');
+/** `retry`: a message set aside (`gave_up`) goes back in the queue of the user's sweeps; false if it was not set aside. */
+export const retryMessageUpdate = defineUpdate<boolean, [string, string]>('retryMessage');
 
 export const searchAttributes = {
   identifier: defineSearchAttributeKey('InboxIdentifier', SearchAttributeType.KEYWORD),
@@ -180,6 +187,8 @@ export interface ConnectionsReport {
   checkedAt: string;
   connections: ConnectionState[];
   inactive: string[];
+  /** `auth-links` only: connections the user had no account for, created by this call (a new identifier). */
+  newAccounts?: string[];
 }
 
 /** A secret sealed by a worker (AES-256-GCM): safe to pass through history, only workers can open it. */
@@ -362,7 +371,7 @@ export interface DecidedProposals {
   events: Array<{ id: string; messageId: string; eventId: string }>;
 }
 
-/** Input of the `userSettings` workflow and activity: read the user's settings, or change them. */
+/** Input of the `userSettings` update and activity: read the user's settings, or change them. */
 export interface UserSettingsInput {
   identifier: string;
   approval?: ApprovalMode;
@@ -373,8 +382,8 @@ export interface UserSettings {
   approval: ApprovalMode;
 }
 
-export const userSettingsWorkflowId = (identifier: string, requestId: string): string =>
-  `inbox-user-settings:${identifier}:${requestId}`;
+/** `approval`: read the user's settings, or change them (an Update on the operator workflow). */
+export const userSettingsUpdate = defineUpdate<UserSettings, [UserSettingsInput]>('userSettings');
 
 /** What became of the sweep's proposals (in the report). */
 export interface ApprovalReport {

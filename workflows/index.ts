@@ -1,2 +1,2 @@
 export { inboxSweep } from './inbox-sweep.js';
-export { connections, doctor, provision, retryMessage, userSettings } from './operator.js';
+export { doctor, inboxAgentOperator } from './operator.js';

@@ -29,10 +29,17 @@ export function invalidInput(message: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(message, ErrorType.InvalidRequest);
 }
 
-/** Quoted and cut short, so a megabyte of junk input does not become a megabyte of failure message. */
-function show(value: unknown): string {
-  const text = typeof value === 'string' ? JSON.stringify(value) : String(value);
-  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
+/**
+ * Quoted and cut short, so a megabyte of junk input does not become a megabyte of failure message;
+ * the cut is inside the quotes, so the value still reads as one quoted string.
+ */
+export function show(value: unknown, max = 80): string {
+  if (typeof value !== 'string') {
+    const text = String(value);
+    return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  }
+  const chars = [...value];
+  return JSON.stringify(chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : value);
 }
 
 /**
@@ -49,7 +56,10 @@ export function parseDuration(name: string, value: unknown, maxMs = Infinity, mi
       // reported below
     }
   }
-  if (!(Number.isFinite(millis) && millis > 0)) {
+  if (Number.isFinite(millis) && millis <= 0) {
+    throw invalidInput(`invalid ${name} ${show(value)}: must be longer than zero`);
+  }
+  if (!Number.isFinite(millis)) {
     throw invalidInput(`invalid ${name} ${show(value)}: expected a duration like 30s, 15m, 1h`);
   }
   if (millis > maxMs) {

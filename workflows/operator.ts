@@ -1,59 +1,65 @@
-/**
- * The workflows an operator runs through the CLI (setup, auth-links, retry, user settings). They run
- * on a worker so that only workers hold Scalekit and Anthropic credentials.
- */
-import { proxyActivities } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { apiCall } from './activity-options.js';
 import {
   APPROVAL_MODES,
-  type ConnectionsReport,
+  authLinksUpdate,
+  retryMessageUpdate,
+  setupUpdate,
+  userSettingsUpdate,
   type DoctorInput,
   type DoctorRow,
-  type ProvisionResult,
-  type UserSettings,
   type UserSettingsInput,
 } from './contract.js';
 import { checkIdentifier, checkMessageId, invalidInput } from './input.js';
 
-const {
-  ensureProvisioned,
-  checkConnections,
-  retryMessage: retryInLedger,
-  userSettings: readOrWriteSettings,
-  doctorServices,
-} = proxyActivities<Activities>(apiCall);
+const { ensureProvisioned, authLinks, retryMessage, userSettings, doctorServices } =
+  proxyActivities<Activities>(apiCall);
 
 /**
- * The one-time build, run on a worker so that only workers hold Scalekit and Anthropic credentials;
- * operators need nothing but Temporal access.
+ * One long-lived workflow per deployment (task queue) that runs the operator's helper calls, `setup`,
+ * `auth-links`, `retry` and `approval`, as Updates: they run on a worker, so only workers hold Scalekit and Anthropic
+ * credentials, and they add no run of their own to the Web UI's list (a workflow per call left dozens
+ * of `inbox-agent:provision:<uuid>` runs after an hour). It holds no state; it continues as new when
+ * its history grows long, after the calls in flight have answered.
  */
-export async function provision(): Promise<ProvisionResult> {
-  return ensureProvisioned();
+export async function inboxAgentOperator(): Promise<void> {
+  setHandler(setupUpdate, () => ensureProvisioned());
+  // The validator refuses a bad identifier before anything is written to history.
+  setHandler(authLinksUpdate, (identifier) => authLinks(identifier), {
+    validator: (identifier) => void checkIdentifier(identifier),
+  });
+  setHandler(retryMessageUpdate, (identifier, messageId) => retryMessage(identifier, messageId), {
+    validator: (identifier, messageId) => {
+      checkIdentifier(identifier);
+      checkMessageId(messageId);
+    },
+  });
+  setHandler(
+    userSettingsUpdate,
+    (input) => userSettings({ identifier: input.identifier, ...(input.approval ? { approval: input.approval } : {}) }),
+    { validator: checkSettingsInput },
+  );
+  await condition(() => workflowInfo().continueAsNewSuggested);
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof inboxAgentOperator>();
 }
 
-/** The authorize phase for one user: connection states, with fresh links for inactive ones. */
-export async function connections(identifier: string): Promise<ConnectionsReport> {
-  return checkConnections(checkIdentifier(identifier));
-}
-
-/** An operator's `retry`: a message set aside (`gave_up`) goes back in the queue of the user's sweeps. */
-export async function retryMessage(identifier: string, messageId: string): Promise<boolean> {
-  return retryInLedger(checkIdentifier(identifier), checkMessageId(messageId));
-}
-
-/**
- * The user's settings in the shared store (the approval mode): read, or changed when `approval` is
- * given. Run on a worker because only workers reach that store; clients need only Temporal access.
- */
-export async function userSettings(input: UserSettingsInput): Promise<UserSettings> {
-  const identifier = checkIdentifier(input?.identifier);
+/** The user's settings are read or changed only for a valid identifier and a known approval mode. */
+function checkSettingsInput(input: UserSettingsInput): void {
+  checkIdentifier(input?.identifier);
   if (input.approval !== undefined && !APPROVAL_MODES.includes(input.approval)) {
     throw invalidInput(
       `invalid approval mode ${JSON.stringify(input.approval)}: expected ${APPROVAL_MODES.join(' or ')}`,
     );
   }
-  return readOrWriteSettings({ identifier, ...(input.approval ? { approval: input.approval } : {}) });
 }
 
 /** `doctor`'s checks that need the worker's credentials, run on a worker (they change nothing). */

@@ -47,6 +47,15 @@ function toBlocks(result: Record<string, unknown>): TextBlock[] {
 /** The emulated platform's MCP client name and User-Agent (what the real platform sends is not documented). */
 export const AGENT_USER_AGENT = 'claude-managed-agents-emulator';
 
+/**
+ * A signal for one request that follows the turn's. The MCP SDK adds an abort listener to the signal
+ * of every request and never removes it (`Protocol.request`, sdk 1.32), so one turn-long signal shared
+ * by every call collects a listener per call: Node warns (MaxListenersExceededWarning) after ten and
+ * keeps them all until the turn ends. `AbortSignal.any` links to its source without a listener, and
+ * the SDK's listener goes with the short-lived signal.
+ */
+const perRequest = (signal: AbortSignal): AbortSignal => AbortSignal.any([signal]);
+
 export async function connectMcp(url: string, token: string, signal: AbortSignal): Promise<McpConnection> {
   const client = new Client({ name: AGENT_USER_AGENT, version: '1.0.0' });
   const transport = new StreamableHTTPClientTransport(new URL(url), {
@@ -54,8 +63,8 @@ export async function connectMcp(url: string, token: string, signal: AbortSignal
   });
   let tools: string[];
   try {
-    await client.connect(transport, { signal });
-    tools = (await client.listTools(undefined, { signal })).tools.map((tool) => tool.name);
+    await client.connect(transport, { signal: perRequest(signal) });
+    tools = (await client.listTools(undefined, { signal: perRequest(signal) })).tools.map((tool) => tool.name);
   } catch (err) {
     await client.close().catch(() => undefined);
     if (signal.aborted) throw err;
@@ -66,7 +75,7 @@ export async function connectMcp(url: string, token: string, signal: AbortSignal
     tools,
     async call(name, input) {
       try {
-        const result = await client.callTool({ name, arguments: input }, undefined, { signal });
+        const result = await client.callTool({ name, arguments: input }, undefined, { signal: perRequest(signal) });
         return { content: toBlocks(result), isError: result.isError === true };
       } catch (err) {
         if (signal.aborted) throw err;

@@ -5,16 +5,19 @@ import type { ScalekitEmulator } from './index.js';
 import { samplesSchema } from './samples.js';
 import { ACCOUNT_STATUSES, CONNECTIONS, type ConnectionName } from './state.js';
 
-const emailSchema = z.object({
+const emailSchema = z.strictObject({
   from: z.string(),
   subject: z.string(),
   body: z.string(),
   unread: z.boolean().optional(),
   receivedAt: z.string().optional(),
   to: z.string().optional(),
+  /** Kept as given (e.g. `List-Unsubscribe`, `Precedence: bulk`) and served in the message's headers. */
+  headers: z.record(z.string(), z.string()).optional(),
 });
 const statusSchema = z.enum(ACCOUNT_STATUSES);
-const userSchema = z.object({
+// Strict: a field the emulator does not know is a 400 naming it, never silently dropped.
+const userSchema = z.strictObject({
   identifier: z.string().min(1),
   connections: z.partialRecord(z.enum(['gmail', 'googlecalendar'] satisfies ConnectionName[]), statusSchema).optional(),
   emails: z.array(emailSchema).optional(),

@@ -12,10 +12,17 @@ import { mountMcpRoutes } from './mcp.js';
 import { mountOAuthRoutes } from './oauth.js';
 import { DEFAULT_SAMPLES, type Samples } from './samples.js';
 import { createMultiplexServer } from './server.js';
-import { connectionNamed, ScalekitState, type AccountStatus, type CalendarEvent, type SeedEmail } from './state.js';
+import {
+  connectionNamed,
+  ScalekitState,
+  type AccountStatus,
+  type CalendarEvent,
+  type SeedEmail,
+  type UsersSnapshot,
+} from './state.js';
 import { Tokens } from './tokens.js';
 
-export type { AccountStatus, CalendarEvent, SeedEmail } from './state.js';
+export type { AccountStatus, CalendarEvent, SeedEmail, UsersSnapshot } from './state.js';
 export type { UserVerificationMode } from './context.js';
 export type { Samples } from './samples.js';
 
@@ -60,6 +67,11 @@ export interface ScalekitEmulator {
   configs(): Array<{ id: string; name: string; mcpServerUrl: string }>;
   /** The magic links made so far (newest last), so tests can "click" them over HTTP. */
   authLinks(identifier?: string): Array<{ url: string; connection: string; identifier: string; createdAt: Date }>;
+  /** Every user's accounts, mail and calendar as JSON, and back: how `npm start` keeps them across restarts. */
+  users(): UsersSnapshot;
+  restoreUsers(snapshot: UsersSnapshot): void;
+  /** Forgets one user's accounts, mail and calendar (before seeding that user afresh). */
+  forgetUser(identifier: string): void;
   /** Forgets all state, faults, counters and a switched mode; issued API access tokens stay valid, as client credentials do. */
   reset(): void;
   close(): Promise<void>;
@@ -117,6 +129,7 @@ export async function startScalekitEmulator(opts: ScalekitEmulatorOptions = {}):
         body: m.body,
         unread: m.unread,
         receivedAt: m.receivedAt,
+        headers: { ...m.headers },
       })),
     calendarEvents: (identifier) => state.calendar(identifier).map((e) => ({ ...e, attendees: [...e.attendees] })),
     configs: () =>
@@ -130,6 +143,9 @@ export async function startScalekitEmulator(opts: ScalekitEmulatorOptions = {}):
           identifier: l.identifier,
           createdAt: l.createdAt,
         })),
+    users: () => state.users(),
+    restoreUsers: (snapshot) => state.restoreUsers(snapshot),
+    forgetUser: (identifier) => state.forgetUser(identifier),
     reset() {
       state.reset();
       ctx.userVerification = opts.userVerification ?? 'custom';

@@ -101,6 +101,13 @@ export interface AuthRequest {
   consumed: boolean;
 }
 
+/** The users' part of the state as JSON: what survives a restart of a persisted emulator. */
+export interface UsersSnapshot {
+  accounts: Array<Omit<Account, 'updatedAt'> & { updatedAt: string }>;
+  mailboxes: Record<string, Array<Omit<StoredEmail, 'receivedAt'> & { receivedAt: string }>>;
+  calendars: Record<string, CalendarEvent[]>;
+}
+
 export const newId = (prefix: string): string => `${prefix}_${randomBytes(9).toString('hex')}`;
 
 /** Everything the emulated environment remembers, in memory. */
@@ -179,6 +186,41 @@ export class ScalekitState {
 
   calendar(identifier: string): CalendarEvent[] {
     return getOrCreate(this.calendars, identifier);
+  }
+
+  /** Every user's accounts, mail and calendar (not configs, links or tokens), as plain JSON. */
+  users(): UsersSnapshot {
+    return {
+      accounts: this.allAccounts().map((a) => ({ ...a, updatedAt: a.updatedAt.toISOString() })),
+      mailboxes: Object.fromEntries(
+        [...this.mailboxes].map(([id, mails]) => [
+          id,
+          mails.map((m) => ({ ...m, receivedAt: m.receivedAt.toISOString(), headers: { ...m.headers } })),
+        ]),
+      ),
+      calendars: Object.fromEntries([...this.calendars].map(([id, events]) => [id, events.map((e) => ({ ...e }))])),
+    };
+  }
+
+  /** Adds the users of a snapshot (theirs replace any of the same identifier). */
+  restoreUsers(snapshot: UsersSnapshot): void {
+    for (const a of snapshot.accounts) {
+      this.accounts.set(accountKey(a.identifier, a.connection), { ...a, updatedAt: new Date(a.updatedAt) });
+    }
+    for (const [id, mails] of Object.entries(snapshot.mailboxes)) {
+      this.mailboxes.set(
+        id,
+        mails.map((m) => ({ ...m, receivedAt: new Date(m.receivedAt) })),
+      );
+    }
+    for (const [id, events] of Object.entries(snapshot.calendars)) this.calendars.set(id, [...events]);
+  }
+
+  /** Forgets one user's accounts, mail and calendar. */
+  forgetUser(identifier: string): void {
+    for (const a of this.allAccounts()) if (a.identifier === identifier) this.deleteAccount(a);
+    this.mailboxes.delete(identifier);
+    this.calendars.delete(identifier);
   }
 
   findConfigByServerId(serverId: string): McpConfig | undefined {

@@ -3,7 +3,9 @@ import type { AddressInfo } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import { getEventListeners } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { connectMcp } from '../../emulators/managed-agents/mcp-client.js';
 import { z } from 'zod';
 import {
   offeredMcpTools,
@@ -849,5 +851,20 @@ describe('tool refusal', () => {
     expect(refusal(toolset, offered, 'gmail_fetch_mails')).toBeUndefined();
     expect(refusal(toolset, offered, 'googlecalendar_update_event')).toMatch(/not available/);
     expect(refusal(toolset, offered, 'bash')).toMatch(/not available/);
+  });
+});
+
+describe("the emulated platform's MCP client", () => {
+  it("adds no listener per call to the turn's abort signal (a long turn warned MaxListenersExceededWarning)", async () => {
+    const mcp = await startFakeMcp('tok', [EMAIL]);
+    const turn = new AbortController();
+    const connection = await connectMcp(mcp.url, 'tok', turn.signal);
+    try {
+      for (let i = 0; i < 12; i++) expect((await connection.call('gmail_fetch_mails', {})).isError).toBe(false);
+      expect(getEventListeners(turn.signal, 'abort')).toHaveLength(0);
+    } finally {
+      await connection.close();
+      await mcp.close();
+    }
   });
 });

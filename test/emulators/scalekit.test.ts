@@ -506,10 +506,20 @@ describe('the HTTP control plane', () => {
       body: JSON.stringify({
         identifier: 'frank',
         connections: { gmail: 'ACTIVE' },
-        emails: [{ from: 'a@example.com', subject: 'hi', body: 'hello' }],
+        emails: [
+          { from: 'a@example.com', subject: 'hi', body: 'hello' },
+          { from: 'n@example.com', subject: 'news', body: 'sale', headers: { 'List-Unsubscribe': '<mailto:u@x>' } },
+        ],
       }),
     });
     expect(post.status).toBe(204);
+    // A field the control plane does not know is refused, not dropped.
+    const unknown = await fetch(`${emu.url}/_emulator/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ identifier: 'frank', emails: [{ from: 'a', subject: 's', body: 'b', cc: 'x' }] }),
+    });
+    expect(unknown.status).toBe(400);
     const put = await fetch(`${emu.url}/_emulator/users/frank/connections/gmail`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
@@ -517,7 +527,10 @@ describe('the HTTP control plane', () => {
     });
     expect(put.status).toBe(204);
     const emails = await (await fetch(`${emu.url}/_emulator/users/frank/emails`)).json();
-    expect(emails).toMatchObject([{ subject: 'hi', unread: true }]);
+    expect(emails).toMatchObject([
+      { subject: 'hi', unread: true, headers: {} },
+      { subject: 'news', headers: { 'List-Unsubscribe': '<mailto:u@x>' } },
+    ]);
     expect(await (await fetch(`${emu.url}/_emulator/users/frank/calendar`)).json()).toEqual([]);
     const config = await createConfig('frank-cfg', [{ connection_name: 'gmail', tools: [] }]);
     expect((await mintToken(config.id, 'frank')).body.message).toContain('gmail (DISCONNECTED)');
