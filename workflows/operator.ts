@@ -25,7 +25,7 @@ const { ensureProvisioned, authLinks, retryMessage, userSettings, doctorServices
 
 /**
  * One long-lived workflow per deployment (task queue) that runs the operator's helper calls, `setup`,
- * `auth-links`, `retry` and `approval`, as Updates: they run on a worker, so only workers hold Scalekit and Anthropic
+ * `auth-links`, `retry` and `user` (settings), as Updates: they run on a worker, so only workers hold Scalekit and Anthropic
  * credentials, and they add no run of their own to the Web UI's list (a workflow per call left dozens
  * of `inbox-agent:provision:<uuid>` runs after an hour). It holds no state; it continues as new when
  * its history grows long, after the calls in flight have answered.
