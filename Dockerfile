@@ -15,6 +15,9 @@ RUN apt-get update \
 
 # Compile: tsc into dist/ and the workflow bundle prebuilt, so workers never run webpack at start.
 FROM toolchain AS build
+# Behind a TLS-intercepting proxy, npm needs its CA: pass the bundle as a build-time mount and its path
+# here (scripts/check-container.ts does). An ARG, not ENV: nothing of it reaches the final image.
+ARG NODE_EXTRA_CA_CERTS
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY emulators/package.json emulators/
@@ -24,6 +27,7 @@ RUN npm run build
 
 # The runtime dependencies alone: --workspaces=false leaves the emulators package and its deps out.
 FROM toolchain AS deps
+ARG NODE_EXTRA_CA_CERTS
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --workspaces=false --no-audit --no-fund && npm cache clean --force
