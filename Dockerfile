@@ -25,12 +25,20 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build
 
-# The runtime dependencies alone: --workspaces=false leaves the emulators package and its deps out.
-FROM toolchain AS deps
-ARG NODE_EXTRA_CA_CERTS
-WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --workspaces=false --no-audit --no-fund && npm cache clean --force
+# The runtime dependencies alone: the build's install pruned, so native modules (better-sqlite3) are
+# compiled once. --workspaces=false drops the emulators' dependencies; the workspace's link goes too.
+FROM build AS deps
+# Then what the image never runs: the Temporal core's binaries for other platforms (~110 MB) and
+# better-sqlite3's sources and object files (its one .node binary stays).
+RUN npm prune --omit=dev --workspaces=false --no-audit --no-fund \
+    && rm -rf node_modules/@inbox-agent \
+    && arch="$(node -p 'process.arch === "arm64" ? "aarch64" : "x86_64"')-unknown-linux-gnu" \
+    && find node_modules/@temporalio/core-bridge/releases -mindepth 1 -maxdepth 1 ! -name "$arch" -exec rm -rf {} + \
+    && mv node_modules/better-sqlite3/build/Release/better_sqlite3.node /tmp/ \
+    && rm -rf node_modules/better-sqlite3/build node_modules/better-sqlite3/deps node_modules/better-sqlite3/src \
+    && mkdir -p node_modules/better-sqlite3/build/Release \
+    && mv /tmp/better_sqlite3.node node_modules/better-sqlite3/build/Release/ \
+    && npm cache clean --force
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
