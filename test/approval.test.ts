@@ -1,26 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Context } from '@temporalio/activity';
 import { chromium } from 'playwright-core';
-import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { toProposal } from '../activities/approvals.js';
 import type { Notice } from '../activities/notify.js';
-import { createActivities, type ActivityDeps } from '../activities/index.js';
-import { markerFor, openBatch } from '../activities/sweep-task.js';
 import { InvalidInputError } from '../client/index.js';
 import { eventTitle } from '../common/subject.js';
-import {
-  searchAttributes,
-  type AgentSessionInput,
-  type AgentSessionSummary,
-  type SweepStatus,
-} from '../workflows/contract.js';
+import { searchAttributes, type SweepStatus } from '../workflows/contract.js';
 import { node } from './helpers/cli.js';
 import { startConsentStack, type ConsentStack } from './helpers/consent.js';
 import { INVOICE_EMAIL, seedUser } from './helpers/demo.js';
-import { workflowBundle } from './helpers/temporal.js';
-import { installTracing } from '../worker/tracing.js';
 import { waitForStatus } from './helpers/wait.js';
 
 const CONTRACT_EMAIL = {
@@ -29,43 +17,8 @@ const CONTRACT_EMAIL = {
   body: 'The renewal contract is ready for your signature; legal needs it back by the 15th.',
 };
 
-/**
- * Until the tool gate turns the emulated agent's `create_event` into a proposal (approval mode ask),
- * this stands in for the session: it proposes, for each batch message, exactly the event the policy
- * allows (title from the subject, summary ending with the marker line), as the gate's session would.
- * Everything after the session (the wait, the Update, the links, booking, the ledger) is the product's.
- */
-function proposingSession(deps: ActivityDeps) {
-  return async (input: AgentSessionInput): Promise<AgentSessionSummary> => {
-    const runId = Context.current().info.workflowExecution!.runId;
-    const start = new Date(Date.now() + 86_400_000).toISOString();
-    const proposals = openBatch(deps.sealer, input.batch, input.identifier).map((m) =>
-      toProposal(runId, m.id, {
-        summary: eventTitle(m.subject),
-        start_datetime: start,
-        event_duration_minutes: 30,
-        description: `Needs a reply.\n${markerFor(m.id)}`,
-      }),
-    );
-    return {
-      sessionId: `stand-in-${runId}`,
-      stopReason: 'end_turn',
-      toolCalls: proposals.map(() => 'googlecalendar_create_event'),
-      finalMessage: '',
-      usage: { inputTokens: 0, outputTokens: 0 },
-      toolErrors: 0,
-      reportedNoAction: [],
-      toolDecisions: [],
-      allowedEvents: [],
-      proposals: input.approval === 'ask' ? proposals : [],
-    } as AgentSessionSummary;
-  };
-}
-
 describe('human approval (approval mode ask)', () => {
   let stack: ConsentStack;
-  let worker: Worker;
-  let running: Promise<void>;
   const cli = (...args: string[]) => node('client/cli.ts', args, stack.clientEnv);
 
   /** Set by a test: the next ledger write fails, as if the worker died between booking and recording. */
@@ -83,24 +36,10 @@ describe('human approval (approval mode ask)', () => {
         return state.recordHandled(...args);
       },
     });
-    worker = await Worker.create({
-      connection: stack.temporal.nativeConnection,
-      namespace: stack.temporal.namespace,
-      taskQueue: stack.taskQueue,
-      workflowBundle: await workflowBundle(),
-      dataConverter: stack.temporal.dataConverter,
-      activities: {
-        ...createActivities({ ...stack.deps, state: flaky }),
-        runAgentSession: proposingSession(stack.deps),
-      },
-      ...installTracing().workerOptions,
-    });
-    running = worker.run();
+    await stack.startWorker({ ...stack.deps, state: flaky });
     await stack.inbox.setup();
   });
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
     await stack?.close();
   });
 
