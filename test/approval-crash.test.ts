@@ -20,50 +20,56 @@ describe('a worker SIGKILLed while its sweep waits for approval', () => {
     await stack?.close();
   });
 
-  it('loses no decision and books no event twice: the replacement carries the decision out once', { timeout: 120_000 }, async () => {
-    const identifier = seedUser(stack);
-    await stack.deps.state.setApprovalMode(identifier, 'ask');
-    // worker/main.ts as its own process, as production runs it, on the stack's shared state.
-    child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-      cwd: root,
-      env: { ...process.env, ...stack.workerEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout?.on('data', (d) => (output += d));
-    child.stderr?.on('data', (d) => (output += d));
+  it(
+    'loses no decision and books no event twice: the replacement carries the decision out once',
+    { timeout: 120_000 },
+    async () => {
+      const identifier = seedUser(stack);
+      await stack.deps.state.setApprovalMode(identifier, 'ask');
+      // worker/main.ts as its own process, as production runs it, on the stack's shared state.
+      child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+        cwd: root,
+        env: { ...process.env, ...stack.workerEnv },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout?.on('data', (d) => (output += d));
+      child.stderr?.on('data', (d) => (output += d));
 
-    const handle = await stack.inbox.startSweep(identifier);
-    const waiting = await waitForStatus(
-      handle,
-      (s) => s.phase === 'awaiting_approval' && s.proposals?.length === 1,
-      60_000,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}\n${output}`);
-    });
-    const [proposal] = waiting.proposals!;
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child!.once('exit', resolve));
+      const handle = await stack.inbox.startSweep(identifier);
+      const waiting = await waitForStatus(
+        handle,
+        (s) => s.phase === 'awaiting_approval' && s.proposals?.length === 1,
+        60_000,
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}\n${output}`);
+      });
+      const [proposal] = waiting.proposals!;
+      child.kill('SIGKILL');
+      await new Promise((resolve) => child!.once('exit', resolve));
 
-    // The decision is sent while no worker runs: the Update waits for one, and is not lost.
-    const decided = stack.inbox.decideProposals(identifier, { decision: 'approve', ids: [proposal!.id] });
-    const replacement = await stack.startWorker();
-    expect((await decided).decided).toEqual([{ id: proposal!.id, decision: 'approve' }]);
-    const report = await handle.result();
-    await replacement.stop();
+      // The decision is sent while no worker runs: the Update waits for one, and is not lost.
+      const decided = stack.inbox.decideProposals(identifier, { decision: 'approve', ids: [proposal!.id] });
+      const replacement = await stack.startWorker();
+      expect((await decided).decided).toEqual([{ id: proposal!.id, decision: 'approve' }]);
+      const report = await handle.result();
+      await replacement.stop();
 
-    expect(report.outcome).toBe('completed');
-    const events = stack.emulators.scalekit.calendarEvents(identifier);
-    expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ summary: proposal!.title, description: proposal!.description, attendees: [] });
-    expect(report.approval?.approved).toEqual([
-      { id: proposal!.id, messageId: proposal!.messageId, eventId: events[0]!.id },
-    ]);
-    // A replayed decision is refused; the next sweep finds nothing new and books nothing.
-    await expect(stack.inbox.decideProposals(identifier, { decision: 'deny', ids: [proposal!.id] })).rejects.toThrow();
-    const next = await stack.startWorker();
-    expect((await stack.inbox.sweep(identifier)).outcome).toBe('nothing_new');
-    await next.stop();
-    expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
-  });
+      expect(report.outcome).toBe('completed');
+      const events = stack.emulators.scalekit.calendarEvents(identifier);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ summary: proposal!.title, description: proposal!.description, attendees: [] });
+      expect(report.approval?.approved).toEqual([
+        { id: proposal!.id, messageId: proposal!.messageId, eventId: events[0]!.id },
+      ]);
+      // A replayed decision is refused; the next sweep finds nothing new and books nothing.
+      await expect(
+        stack.inbox.decideProposals(identifier, { decision: 'deny', ids: [proposal!.id] }),
+      ).rejects.toThrow();
+      const next = await stack.startWorker();
+      expect((await stack.inbox.sweep(identifier)).outcome).toBe('nothing_new');
+      await next.stop();
+      expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
+    },
+  );
 });
