@@ -63,9 +63,9 @@ describe('a worker SIGKILLed while its sweep waits for approval', () => {
         { id: proposal!.id, messageId: proposal!.messageId, eventId: events[0]!.id },
       ]);
       // A replayed decision is refused; the next sweep finds nothing new and books nothing.
-      await expect(
-        stack.inbox.decideProposals(identifier, { decision: 'deny', ids: [proposal!.id] }),
-      ).rejects.toThrow();
+      await expect(stack.inbox.decideProposals(identifier, { decision: 'deny', ids: [proposal!.id] })).rejects.toThrow(
+        `no sweep of ${identifier} waits for a decision`,
+      );
       const next = await stack.startWorker();
       expect((await stack.inbox.sweep(identifier)).outcome).toBe('nothing_new');
       await next.stop();
