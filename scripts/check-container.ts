@@ -18,12 +18,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Client } from '@temporalio/client';
-import { InboxAgentClient } from '../client/index.js';
+import { InboxAgentClient, sweepStatus } from '../client/index.js';
 import { dataConverter } from '../codec/data-converter.js';
 import { generateKeySpec } from '../codec/keys.js';
 import { startEmulatorStack } from '../emulators/stack.js';
+import { followMagicLink } from '../test/helpers/magic-link.js';
 import { freePort } from '../test/helpers/ports.js';
-import { containerEnv, IMAGE_STATE_DIR } from './container-config.js';
+import { containerEnv, IMAGE_COMMANDS, IMAGE_STATE_DIR } from './container-config.js';
 import { startDevServer } from './dev-server.js';
 
 const run = promisify(execFile);
@@ -290,6 +291,8 @@ async function runStack(image: ImageConfig): Promise<void> {
     cleanups.unshift(() => emulators.close());
 
     const codecKeys = generateKeySpec('container-check');
+    const callbackPort = await freePort();
+    const callbackUrl = `http://127.0.0.1:${callbackPort}`;
     const taskQueue = `container-check-${process.pid}`;
     const shared = containerEnv({
       temporalAddress: temporal.address,
@@ -301,6 +304,7 @@ async function runStack(image: ImageConfig): Promise<void> {
       consentKey: randomBytes(32).toString('base64'),
       services: emulators.env,
       shutdownGrace: `${SHUTDOWN_GRACE_S}s`,
+      callbackUrl,
     });
     // No health timer (podman runs it through systemd, absent here): the check runs the command itself.
     const flags = ['--network', 'host', '--health-interval', 'disable', ...ulimits()];
@@ -427,6 +431,41 @@ async function runStack(image: ImageConfig): Promise<void> {
     emulators.agents.setStepDelay(0);
 
     await checkCodecServer(start, waitForLog, codecKeys);
+
+    // The consent callback from the same image, its identity from a trusted proxy's header (here:
+    // this script, on loopback): one consent through it wakes a waiting sweep, which completes.
+    await start(
+      'inbox-agent-check-callback',
+      {
+        ...shared,
+        INBOX_AGENT_CALLBACK_PORT: String(callbackPort),
+        INBOX_AGENT_CALLBACK_HOST: '127.0.0.1',
+        INBOX_AGENT_CALLBACK_URL: callbackUrl,
+        INBOX_AGENT_CALLBACK_IDENTITY: 'proxy',
+        INBOX_AGENT_CALLBACK_TRUSTED_PROXIES: 'loopback',
+      },
+      [...IMAGE_COMMANDS.callback],
+    );
+    await waitForLog('inbox-agent-check-callback', 'consent callback on');
+    const consentUser = 'container-consent';
+    emulators.scalekit.seedUser(consentUser, {
+      connections: { gmail: 'EXPIRED', googlecalendar: 'ACTIVE' },
+      emails: [{ from: 'Dana Reyes <dana@acme.example>', subject: 'Consent check', body: 'Please review by Friday.' }],
+    });
+    const waiting = await inbox.startSweep(consentUser, { reauthTimeout: '10 minutes' });
+    let link: string | undefined;
+    for (const end = Date.now() + 60_000; !link && Date.now() < end;) {
+      link = (await sweepStatus(waiting).catch(() => undefined))?.authLinks?.[0]?.url;
+      if (!link) await new Promise((r) => setTimeout(r, 250));
+    }
+    const back = link ? (await followMagicLink(link)).headers.get('location') : null;
+    const verified = back ? await fetch(back, { headers: { 'x-forwarded-user': consentUser } }) : undefined;
+    const consentReport = verified?.ok ? await waiting.result() : undefined;
+    report(
+      consentReport?.outcome === 'completed' && emulators.scalekit.calendarEvents(consentUser).length === 1,
+      'consent through the callback container wakes the sweep',
+      `link ${link ? 'shown' : 'missing'}, callback answered ${verified?.status ?? 'nothing'}, sweep ${consentReport?.outcome ?? 'not finished'}`,
+    );
 
     // Last, as it takes Temporal away: the health check must then fail.
     await stopTemporal();
