@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative, resolve } from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -136,7 +137,9 @@ async function main(): Promise<void> {
   // against a local one that knows the demo users (its login page takes any password).
   const callbackInbox = await InboxAgentClient.connect(loadClientConfig(env));
   cleanups.unshift(() => callbackInbox.close());
-  const callbackPort = port('INBOX_AGENT_CALLBACK_PORT', 8788);
+  // Port 0 (any free one) is settled here, not by the callback's listen: the local OIDC provider below
+  // registers the callback's redirect URI before the callback starts, and a URI on port 0 never matches.
+  const callbackPort = port('INBOX_AGENT_CALLBACK_PORT', 8788) || (await anyFreePort());
   const callbackUrl = env.INBOX_AGENT_CALLBACK_URL ?? `http://127.0.0.1:${callbackPort}`;
   let loginLine = `your OIDC provider, ${env.INBOX_AGENT_OIDC_ISSUER}`;
   if (!env.INBOX_AGENT_OIDC_ISSUER && (env.INBOX_AGENT_CALLBACK_IDENTITY ?? 'oidc') === 'oidc') {
@@ -274,3 +277,15 @@ async function shutdown(): Promise<void> {
 }
 
 runMain('inbox-agent start', main, { finally: shutdown });
+
+/** A port free right now, from the system (listen on 0, then let go), for a service started a moment later. */
+async function anyFreePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port: free } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return free;
+}

@@ -11,7 +11,7 @@ import { sweepWorkflowId } from '../workflows/contract.js';
 import { parseWorkerConfig } from '../worker/config.js';
 import { root } from './helpers/cli.js';
 import { freePort } from './helpers/ports.js';
-import { followMagicLink } from './helpers/wait.js';
+import { consentSignedIn } from './helpers/wait.js';
 
 /**
  * `npm start`, then every command the README's Quick start and the printed "Try next" list show, as
@@ -81,11 +81,16 @@ function shell(line: string, env: Record<string, string | undefined>): Promise<{
 /** The magic link of a printed line such as `authorize: http://…/magic/ml_…` or `gmail: http://…`. */
 const linkIn = (text: string) => /(http:\/\/127\.0\.0\.1:\d+\/magic\/ml_\w+)/.exec(text)?.[1];
 
-/** Clicks Allow as a browser would, landing on the consent callback, which signals the sweep. */
+/**
+ * Clicks Allow as a browser would, signs in as demo-bob at the local OIDC login the callback sends the
+ * browser to (as the README's comment says), and lands on the callback's "connected" page: the callback
+ * has verified the user and signalled the sweep.
+ */
 async function consent(link: string): Promise<void> {
-  const allowed = await followMagicLink(link);
-  const page = await fetch(allowed.headers.get('location')!);
-  expect(page.status).toBe(200);
+  const page = await consentSignedIn(link, 'demo-bob');
+  expect(page.status, `${page.url}: ${page.body.slice(0, 500)}`).toBe(200);
+  expect(page.url).toMatch(/\/verify\?/);
+  expect(page.body).toContain('gmail is connected again');
 }
 
 describe('npm start on the embedded default, then the README and "Try next" commands verbatim', () => {
