@@ -79,9 +79,17 @@ function podman(args: string[], options: { timeoutMs?: number } = {}) {
   }).then((r) => r.stdout.trim());
 }
 
-function podmanStatus(args: string[]): { code: number; out: string } {
-  const r = spawnSync('podman', [...PODMAN, ...args], { encoding: 'utf8' });
-  return { code: r.status ?? 1, out: `${r.stdout}${r.stderr}`.trim() };
+/**
+ * Exit code and output, never a throw. Asynchronous on purpose: the emulators run in this process,
+ * and a synchronous `podman stop` (20 s and more) would freeze them while the workers call them.
+ */
+function podmanStatus(args: string[]): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile('podman', [...PODMAN, ...args], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, out: `${stdout}${stderr}`.trim() });
+    });
+  });
 }
 
 const has = (cmd: string) => spawnSync('bash', ['-c', `command -v ${cmd}`]).status === 0;
@@ -126,7 +134,7 @@ function ulimits(): string[] {
 async function baseImage(): Promise<string> {
   const hash = execFileSync('sha256sum', { input: JSON.stringify(BASE), encoding: 'utf8' }).slice(0, 12);
   const tag = `localhost/inbox-agent-base:node20-${BASE.suite}-${hash}`;
-  if (podmanStatus(['image', 'exists', tag]).code === 0) {
+  if ((await podmanStatus(['image', 'exists', tag])).code === 0) {
     report(true, 'base image', `${tag} (reused)`);
     return tag;
   }
@@ -326,16 +334,16 @@ async function runStack(image: ImageConfig): Promise<void> {
           .join('\n'),
         { mode: 0o600 },
       );
-      podmanStatus(['rm', '-f', name]);
+      await podmanStatus(['rm', '-f', name]);
       await podman(['run', '-d', '--name', name, ...flags, ...readOnly, '--env-file', envFile, IMAGE, ...cmd]);
       names.push(name);
       cleanups.unshift(async () => podmanStatus(['rm', '-f', '-t', '0', name]));
     };
-    const logs = (name: string) => podmanStatus(['logs', name]).out;
+    const logs = async (name: string) => (await podmanStatus(['logs', name])).out;
     const waitForLog = async (name: string, text: string, timeoutMs = 60_000) => {
       const end = Date.now() + timeoutMs;
-      while (!logs(name).includes(text)) {
-        if (Date.now() > end) throw new Error(`${name} did not log "${text}":\n${logs(name)}`);
+      while (!(await logs(name)).includes(text)) {
+        if (Date.now() > end) throw new Error(`${name} did not log "${text}":\n${await logs(name)}`);
         await new Promise((r) => setTimeout(r, 250));
       }
     };
@@ -348,12 +356,12 @@ async function runStack(image: ImageConfig): Promise<void> {
     }
     for (const name of workers) await waitForLog(name, 'inbox-agent worker started');
     report(true, 'two worker containers started (read-only root, tmpfs state dir)', seconds(started));
-    const write = podmanStatus(['exec', workers[0]!, 'sh', '-c', 'touch /app/written 2>&1']);
+    const write = await podmanStatus(['exec', workers[0]!, 'sh', '-c', 'touch /app/written 2>&1']);
     report(write.code !== 0, 'root filesystem is read-only', write.out.split('\n')[0] ?? '');
 
     const healthTest = image.Healthcheck?.Test ?? [];
     const healthCmd = healthTest[0] === 'CMD' ? healthTest.slice(1) : ['sh', '-c', healthTest.slice(1).join(' ')];
-    const healthy = podmanStatus(['exec', workers[0]!, ...healthCmd]);
+    const healthy = await podmanStatus(['exec', workers[0]!, ...healthCmd]);
     report(healthy.code === 0, 'HEALTHCHECK passes while healthy', healthy.out || 'exit 0');
 
     const client = new Client({
@@ -408,9 +416,9 @@ async function runStack(image: ImageConfig): Promise<void> {
     started = Date.now();
     // The worker gets INBOX_AGENT_SHUTDOWN_GRACE for running activities, then cancels them and exits;
     // podman's stop timeout (grace + STOP_MARGIN_S) is where a worker that did not drain gets SIGKILL.
-    const stopped = podmanStatus(['stop', '-t', String(SHUTDOWN_GRACE_S + STOP_MARGIN_S), workers[0]!]);
+    const stopped = await podmanStatus(['stop', '-t', String(SHUTDOWN_GRACE_S + STOP_MARGIN_S), workers[0]!]);
     const drainMs = Date.now() - started;
-    const exit = podmanStatus(['inspect', '--format', '{{.State.ExitCode}}', workers[0]!]).out;
+    const exit = (await podmanStatus(['inspect', '--format', '{{.State.ExitCode}}', workers[0]!])).out;
     report(
       stopped.code === 0 && exit === '0' && drainMs < (SHUTDOWN_GRACE_S + STOP_MARGIN_S) * 1000,
       'SIGTERM drains before the stop timeout, exit 0',
@@ -469,7 +477,7 @@ async function runStack(image: ImageConfig): Promise<void> {
 
     // Last, as it takes Temporal away: the health check must then fail.
     await stopTemporal();
-    const unhealthy = podmanStatus(['exec', workers[1]!, ...healthCmd]);
+    const unhealthy = await podmanStatus(['exec', workers[1]!, ...healthCmd]);
     report(unhealthy.code !== 0, 'HEALTHCHECK fails when Temporal is unreachable', unhealthy.out.split('\n')[0] ?? '');
   } finally {
     for (const cleanup of cleanups) await cleanup().catch(() => {});
