@@ -516,6 +516,8 @@ export interface SweepStatus {
   proposals?: ProposalView[];
   /** While proposals wait: when the undecided ones are denied. */
   approvalDeadline?: string;
+  /** What the tool policy decided for each held call of this sweep's sessions (never mail text). */
+  toolDecisions?: ToolDecisionRecord[];
 }
 
 export interface SweepReport {
@@ -616,4 +618,9 @@ export const metricNames = {
   activityFailures: 'inbox_agent_activity_failures',
   /** Users whose sweep waits for re-authorization now, counted through visibility by every worker. */
   usersAwaitingReauthorization: 'inbox_agent_users_awaiting_reauthorization',
+  /**
+   * Tool calls the agent made that the tool policy decided, tagged `tool` and `decision`
+   * (allow|deny|propose). Counted by the workflow from the session's summary (workflows/metrics.ts).
+   */
+  toolCalls: 'inbox_agent_tool_calls_total',
 } as const;

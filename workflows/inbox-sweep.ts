@@ -345,7 +345,7 @@ class Sweep {
       this.report.sessionStarting(),
     );
     this.report.sessionFinished(session);
-    this.state.sessionFinished(session.sessionId);
+    this.state.sessionFinished(session);
     sweepMetrics.session(session);
     return session;
   }
