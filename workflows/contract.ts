@@ -575,6 +575,11 @@ export interface SweepCarry {
     vault?: VaultRef;
     session?: AgentSessionSummary;
   };
+  /**
+   * An approval wait in progress (approval mode ask): every proposal of the sweep as decided so far
+   * (`done` once carried out), its deadline (ms) and whether it ran out.
+   */
+  approval?: { proposals: Array<ProposalView & { done?: boolean }>; deadline?: number; timedOut: boolean };
   /** Ways back to authorization already taken, by budget. */
   spent: Record<string, number>;
   /** Runs before this one. */

@@ -150,7 +150,7 @@ export async function startConsentStack(
     ...stack,
     deps,
     workerEnv,
-    startWorker: (override = deps) => stack.startWorker(override),
+    startWorker: (override = deps, ...rest) => stack.startWorker(override, ...rest),
     callback,
     webhook,
     consentKey,
