@@ -5,7 +5,10 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { createConsentRouter, embeddedIdentity } from '../callback/index.js';
 import { ScalekitConnectedAccounts } from '../consent/connected-accounts.js';
+import { consentReconcilerScheduleId } from '../consent/reconciler.js';
+import { pauseForConsent } from '../consent/schedules.js';
 import { createConsentState } from '../consent/state.js';
+import type { consentReconciler } from '../workflows/index.js';
 import { scheduleId, searchAttributes, statusQuery, sweepWorkflowId } from '../workflows/contract.js';
 import { startConsentStack, type ConsentStack } from './helpers/consent.js';
 import { INVOICE_EMAIL, seedUser } from './helpers/demo.js';
@@ -323,5 +326,80 @@ describe('the consent loop', () => {
       await stack.inbox.unschedule(identifier);
     }
     expect(scheduleId(identifier)).toBe(schedule.scheduleId);
+  });
+
+  /** Triggers the deployment's reconciler schedule (made by setup in beforeAll) and returns what its run did. */
+  async function runReconciler() {
+    const reconciler = stack.temporal.client.schedule.getHandle(consentReconcilerScheduleId(stack.taskQueue));
+    const before = (await reconciler.describe()).info.numActionsTaken;
+    await reconciler.trigger();
+    const run = await vi.waitFor(
+      async () => {
+        const { info } = await reconciler.describe();
+        if (info.numActionsTaken <= before) throw new Error('the reconciler has not run yet');
+        return info.recentActions.at(-1)!.action.workflow;
+      },
+      { timeout: 10_000 },
+    );
+    return stack.temporal.client.workflow
+      .getHandle<typeof consentReconciler>(run.workflowId, run.firstExecutionRunId)
+      .result();
+  }
+
+  it('a waiting sweep terminated by an operator: once the user consents, the reconciler unpauses its schedule', async () => {
+    const identifier = seedUser(stack, { gmail: 'EXPIRED' });
+    const schedule = await stack.inbox.schedule(identifier, { every: '1 hour', reauthTimeout: '10 minutes' });
+    try {
+      await schedule.trigger();
+      const handle = stack.temporal.client.workflow.getHandle(sweepWorkflowId(identifier));
+      await vi.waitFor(() => waitForStatus(handle, (s) => s.phase === 'awaiting_reauthorization'), { timeout: 10_000 });
+      await vi.waitFor(async () => expect((await schedule.describe()).state.paused).toBe(true));
+      // While it waits, the sweep owns its schedule; then it is terminated, not given up.
+      expect((await runReconciler()).kept).toContainEqual({ identifier, reason: expect.stringMatching(/sweep runs/) });
+      await handle.terminate('operator cleanup');
+      stack.emulators.scalekit.setConnectionStatus(identifier, 'gmail', 'ACTIVE');
+      expect((await runReconciler()).unpaused).toContain(identifier);
+      expect((await schedule.describe()).state).toMatchObject({
+        paused: false,
+        note: expect.stringMatching(/reconciler/),
+      });
+    } finally {
+      await stack.inbox.unschedule(identifier);
+    }
+  });
+
+  it('consent by another route after a give-up: the reconciler unpauses the schedule we paused, never one an operator paused', async () => {
+    const schedules = stack.temporal.client.schedule;
+    const identifier = seedUser(stack, { gmail: 'EXPIRED' });
+    const byOperator = seedUser(stack);
+    const notYet = seedUser(stack, { gmail: 'EXPIRED' });
+    const schedule = await stack.inbox.schedule(identifier, { every: '1 hour', reauthTimeout: '4 seconds' });
+    await stack.inbox.schedule(byOperator, { every: '1 hour' });
+    await stack.inbox.pauseSchedule(byOperator, 'paused for maintenance');
+    await stack.inbox.schedule(notYet, { every: '1 hour' });
+    expect(await pauseForConsent(schedules, notYet, 'gmail needs re-authorization')).toBe(true);
+    try {
+      await schedule.trigger();
+      const handle = stack.temporal.client.workflow.getHandle(sweepWorkflowId(identifier));
+      await vi.waitFor(() => waitForStatus(handle, (s) => s.phase === 'awaiting_reauthorization'), { timeout: 10_000 });
+      await expect(handle.result()).resolves.toMatchObject({ outcome: 'reauth_timed_out' });
+      await vi.waitFor(async () => expect((await schedule.describe()).state.note).toMatch(/stopped waiting/));
+
+      // The user consents where our callback never hears of it (Scalekit's own page, another app).
+      stack.emulators.scalekit.setConnectionStatus(identifier, 'gmail', 'ACTIVE');
+      const result = await runReconciler();
+      expect(result.unpaused).toContain(identifier);
+      expect(result.kept).toContainEqual({ identifier: notYet, reason: 'gmail not active' });
+      expect([...result.unpaused, ...result.kept.map((k) => k.identifier)]).not.toContain(byOperator);
+
+      const { state } = await schedule.describe();
+      expect(state.paused).toBe(false);
+      expect(state.note).toMatch(/consent reconciler/);
+      const operators = await schedules.getHandle(scheduleId(byOperator)).describe();
+      expect(operators.state).toMatchObject({ paused: true, note: 'paused for maintenance' });
+      expect((await schedules.getHandle(scheduleId(notYet)).describe()).state.paused).toBe(true);
+    } finally {
+      for (const user of [identifier, byOperator, notYet]) await stack.inbox.unschedule(user);
+    }
   });
 });
