@@ -247,6 +247,11 @@ export interface InboxBatch {
   unreadCapped?: boolean;
   /** Messages the ledger had lost but the calendar still showed an event for: recorded, not re-sent. */
   recovered: number;
+  /**
+   * Recorded `no_action` by the worker's own bulk-mail rules (`List-Unsubscribe`, `Precedence:
+   * bulk|list|junk`, a no-reply sender; activities/bulk-mail.ts), never handed to the agent.
+   */
+  bulkNoAction?: string[];
   /** Unread messages set aside (`gave_up`) after MAX_ATTEMPTS sessions: skipped until `retry`. */
   gaveUp: number;
   /** The user's approval mode, read from the shared store with the ledger (no call of its own). */

@@ -312,6 +312,7 @@ class Sweep {
         identifier: this.identifier,
         token: token.token,
         maxEmails: this.settings.maxEmails,
+        eventForEveryEmail: this.settings.eventForEveryEmail,
       });
       this.report.inboxRead(inbox);
       this.state.setAside(this.report.setAside);
