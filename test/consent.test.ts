@@ -3,16 +3,18 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { createConsentRouter, embeddedIdentity } from '../callback/index.js';
+import { SignJWT } from 'jose';
+import { createConsentRouter, embeddedIdentity, type CallbackOutcome } from '../callback/index.js';
+import { sessionKey } from '../callback/identity.js';
 import { ScalekitConnectedAccounts } from '../consent/connected-accounts.js';
 import { consentReconcilerScheduleId } from '../consent/reconciler.js';
 import { pauseForConsent } from '../consent/schedules.js';
 import { createConsentState } from '../consent/state.js';
 import type { consentReconciler } from '../workflows/index.js';
 import { scheduleId, searchAttributes, statusQuery, sweepWorkflowId } from '../workflows/contract.js';
-import { startConsentStack, type ConsentStack } from './helpers/consent.js';
+import { startConsentStack, startOidcCallback, type ConsentStack } from './helpers/consent.js';
 import { INVOICE_EMAIL, seedUser } from './helpers/demo.js';
-import { followMagicLink, waitForStatus } from './helpers/wait.js';
+import { followMagicLink, visitSignedIn, waitForStatus } from './helpers/wait.js';
 
 const VERIFY = 'grpc VerifyConnectedAccountUser';
 
@@ -218,6 +220,103 @@ describe('the consent loop', () => {
       ['verified'],
     );
     expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
+  });
+
+  describe('signed in through OIDC (the standalone default)', () => {
+    let oidc: Awaited<ReturnType<typeof startOidcCallback>>;
+    /** The people the local OIDC provider lets sign in. */
+    const users: string[] = [];
+    const outcomes: CallbackOutcome[] = [];
+    /** The verify URL of a state for `identifier`, at the OIDC callback. */
+    const verifyUrl = async (identifier: string, authRequestId = 'ar_whatever') =>
+      `${oidc.url}/verify?auth_request_id=${authRequestId}&state=${encodeURIComponent(
+        await createConsentState(stack.consentKey).sign({ identifier, connection: 'gmail' }),
+      )}`;
+
+    beforeAll(async () => {
+      oidc = await startOidcCallback(stack, stack.consentKey, users, (o) => outcomes.push(o));
+    });
+    afterAll(async () => {
+      await oidc?.close();
+    });
+
+    it('a session for another user: 403, Scalekit never called, the waiting sweep never signalled; its owner then verifies', async () => {
+      const identifier = seedUser(stack, { gmail: 'EXPIRED' });
+      const mallory = seedUser(stack);
+      users.push(identifier, mallory);
+      const handle = await stack.inbox.startSweep(identifier, { reauthTimeout: '10 minutes' });
+      const waiting = await waitForStatus(handle, (s) => s.phase === 'awaiting_reauthorization');
+      const consented = await followMagicLink(waiting.authLinks[0]!.url);
+      // Scalekit sends the browser back to the callback the links name; this one is the same callback on OIDC.
+      const back = new URL(consented.headers.get('location')!);
+      const atOidc = `${oidc.url}${back.pathname}${back.search}`;
+      const verifiesBefore = stack.emulators.scalekit.control.calls(VERIFY);
+
+      const stolen = await visitSignedIn(atOidc, mallory);
+      expect(stolen.status).toBe(403);
+      expect(stolen.body).toMatch(/another account/);
+      expect(stack.emulators.scalekit.control.calls(VERIFY)).toBe(verifiesBefore);
+      expect((await handle.query(statusQuery)).reauthSignals).toBe(0);
+      const signals = (await handle.fetchHistory()).events!.filter((e) => e.workflowExecutionSignaledEventAttributes);
+      expect(signals).toHaveLength(0);
+      expect(outcomes.filter((o) => o.result !== 'rejected')).toHaveLength(0);
+
+      // The refusal spent nothing: the owner signs in and the same redirect verifies.
+      const own = await visitSignedIn(atOidc, identifier);
+      expect(own.status).toBe(200);
+      expect(own.body).toMatch(/gmail is connected/);
+      expect(stack.emulators.scalekit.control.calls(VERIFY)).toBeGreaterThan(verifiesBefore);
+      await expect(handle.result()).resolves.toMatchObject({ outcome: 'completed' });
+    });
+
+    it('no session or an expired one: sent to sign in (PKCE), nothing called; a sign-in that took too long: a page', async () => {
+      const identifier = seedUser(stack, { gmail: 'EXPIRED' });
+      const url = await verifyUrl(identifier);
+      const verifiesBefore = stack.emulators.scalekit.control.calls(VERIFY);
+      const session = (seconds: number) =>
+        new SignJWT({ sub: identifier })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setExpirationTime(Math.floor(Date.now() / 1000) + seconds)
+          .sign(sessionKey(stack.consentKey));
+      const open = async (cookie?: string) =>
+        fetch(url, { redirect: 'manual', headers: cookie ? { cookie: `inbox_agent_session=${cookie}` } : {} });
+
+      for (const res of [await open(), await open(await session(-60))]) {
+        expect(res.status).toBe(303);
+        const login = new URL(res.headers.get('location')!);
+        expect(login.origin).toBe(oidc.issuer);
+        expect(login.searchParams.get('code_challenge_method')).toBe('S256');
+        expect(res.headers.getSetCookie().join('\n')).toMatch(/inbox_agent_login=.*HttpOnly.*SameSite=Lax/i);
+      }
+      expect(stack.emulators.scalekit.control.calls(VERIFY)).toBe(verifiesBefore);
+      // The same cookie, still valid, is a session: no sign-in, on to Scalekit (which knows no ar_whatever).
+      expect((await open(await session(60))).status).toBe(410);
+      const verifies = stack.emulators.scalekit.control.calls(VERIFY);
+      expect(verifies).toBeGreaterThan(verifiesBefore);
+
+      // Back from the provider without the login cookie (it expired after ten minutes).
+      const late = await fetch(`${oidc.url}/login/callback?code=x&state=y`, { redirect: 'manual' });
+      expect(late.status).toBe(303);
+      const page = await fetch(new URL(late.headers.get('location')!, oidc.url));
+      expect(page.status).toBe(400);
+      expect(await page.text()).toMatch(/Sign-in took too long/);
+      expect(stack.emulators.scalekit.control.calls(VERIFY)).toBe(verifies);
+    });
+
+    it('ten verify attempts per user per minute: the eleventh gets 429 with Retry-After; other users are not held up', async () => {
+      const identifier = seedUser(stack, { gmail: 'EXPIRED' });
+      const url = await verifyUrl(identifier);
+      const verifiesBefore = stack.emulators.scalekit.control.calls(VERIFY);
+      for (let i = 0; i < 10; i++) expect((await fetch(url, { redirect: 'manual' })).status).toBe(303);
+      const limited = await fetch(url, { redirect: 'manual' });
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await limited.text()).toMatch(/Too many attempts/);
+      // A fresh state for the same user is the same user: still limited.
+      expect((await fetch(await verifyUrl(identifier, 'ar_other'), { redirect: 'manual' })).status).toBe(429);
+      expect((await fetch(await verifyUrl(seedUser(stack)), { redirect: 'manual' })).status).toBe(303);
+      expect(stack.emulators.scalekit.control.calls(VERIFY)).toBe(verifiesBefore);
+    });
   });
 
   it("embedded: the router mounted in the app's own Express app takes the user from the app's session", async () => {
