@@ -51,6 +51,7 @@ import {
   type SweepReport,
   type SweepStatus,
   sweepWorkflowId,
+  ticketSearchAttributes,
   sweepsQuery,
   WorkflowType,
 } from '../workflows/contract.js';
@@ -476,7 +477,7 @@ export class InboxAgentClient {
       // Temporal appends the fire time to this id: the run is a ticket that attaches to the user's sweep.
       workflowId: scheduledSweepWorkflowId(identifier),
       args: [input],
-      typedSearchAttributes: [{ key: searchAttributes.identifier, value: identifier }],
+      typedSearchAttributes: ticketSearchAttributes(identifier),
       staticSummary: `Scheduled inbox sweep for ${identifier}`,
     };
     const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow };
@@ -579,7 +580,8 @@ export class InboxAgentClient {
           .getHandle(sweep.workflowId, sweep.runId)
           .describe()
           .catch(() => undefined);
-        const outcome = run?.typedSearchAttributes.get(searchAttributes.outcome);
+        const outcome =
+          run?.status.name === 'COMPLETED' ? run.typedSearchAttributes.get(searchAttributes.outcome) : undefined;
         return {
           scheduledAt: a.scheduledAt.toISOString(),
           takenAt: a.takenAt.toISOString(),
@@ -658,7 +660,8 @@ export class InboxAgentClient {
           identifier: attr.get(searchAttributes.identifier),
           status: info.status.name,
           phase: attr.get(searchAttributes.phase),
-          outcome: attr.get(searchAttributes.outcome),
+          // Preset at start (`sweepSearchAttributes`): an outcome only once the run completed.
+          outcome: info.status.name === 'COMPLETED' ? attr.get(searchAttributes.outcome) : undefined,
           startedAt: info.startTime.toISOString(),
           ...(info.closeTime ? { closedAt: info.closeTime.toISOString() } : {}),
           ...(typeof info.memo?.setAside === 'number' ? { setAside: info.memo.setAside } : {}),
@@ -731,6 +734,8 @@ export function listSweepsQuery(
     // Values go into a query string: only the closed vocabulary's characters may.
     for (const v of values) if (!/^[a-z_]+$/.test(v)) throw new InvalidInputError(`invalid value "${v}" for ${key}`);
     clauses.push(values.length === 1 ? `${key} = '${values[0]}'` : `${key} IN (${quoted(values)})`);
+    // A sweep starts with outcome `nothing_new` (see `sweepSearchAttributes`): only completed runs have one.
+    if (key === searchAttributes.outcome.name) clauses.push(`ExecutionStatus = 'Completed'`);
   }
   // Tickets (request ids, schedule ticks) only point at the user's sweep: not listed unless asked for.
   if (!options.phase?.length && !options.outcome?.length) {

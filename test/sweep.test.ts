@@ -187,14 +187,15 @@ describe('inbox sweep (real worker, dev server, emulators)', () => {
     // Not vacuous: the token did cross history, sealed. The mint's recorded result, decoded, holds a
     // sealed secret that opens (in this run, for this user) to the very token the vault received.
     const events = history.events ?? [];
-    const mint = events.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'mintSessionToken')!;
-    const completed = events.find(
-      (e) => Number(e.activityTaskCompletedEventAttributes?.scheduledEventId) === Number(mint.eventId),
-    )!;
+    // The mint is a local activity: its result is in its marker, beside the marker's own data.
+    const mint = events.find((e) => {
+      const data = e.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+      return data && JSON.parse(Buffer.from(data).toString()).activity_type === 'mintSessionToken';
+    })!;
     const minted = await decodeFromPayloadsAtIndex<MintedToken>(
       stack.temporal.client.options.loadedDataConverter,
       0,
-      completed.activityTaskCompletedEventAttributes!.result!.payloads,
+      mint.markerRecordedEventAttributes!.details!.result!.payloads,
     );
     expect(JSON.stringify(minted)).not.toContain(token);
     const binding = { workflowId: handle.workflowId, runId: handle.firstExecutionRunId, identifier };

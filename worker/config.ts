@@ -106,6 +106,20 @@ export const workerEnvSchema = z
      */
     INBOX_AGENT_MAX_CONCURRENT_ACTIVITIES: z.coerce.number().int().min(1).max(100_000).default(1000),
     /**
+     * Local activity slots (the sweep's short calls: check, mint, read, vault, confirm). Each holds a
+     * workflow task open while it runs, so this bounds the sweeps one process moves at once; the
+     * SDK's default is 100.
+     */
+    INBOX_AGENT_MAX_CONCURRENT_LOCAL_ACTIVITIES: z.coerce.number().int().min(1).max(100_000).optional(),
+    /**
+     * Workflows kept in memory between their tasks (sticky cache; the SDK's default comes from the
+     * heap size). A cached sweep costs its V8 context (a few hundred kB); an evicted one is replayed
+     * from its short history on its next task. Lower it to bound a process's RSS.
+     */
+    INBOX_AGENT_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).optional(),
+    /** Workflow tasks run at once (SDK default 40). */
+    INBOX_AGENT_MAX_CONCURRENT_WORKFLOW_TASKS: z.coerce.number().int().min(2).max(10_000).optional(),
+    /**
      * On SIGTERM/SIGINT, how long in-flight activities (agent sessions above all) get to finish before
      * they are cancelled; a session cut off is re-attached by the next worker from its heartbeat.
      */

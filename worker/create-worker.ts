@@ -25,6 +25,10 @@ export interface InboxWorkerOptions {
   /** How long (ms) running activities get to finish when the worker is asked to stop; default 10 s. */
   shutdownGraceMs?: number;
   maxConcurrentActivityTaskExecutions?: number;
+  /** The work one process takes on at once (see worker/config.ts): unset keeps the SDK's defaults. */
+  maxConcurrentLocalActivityExecutions?: number;
+  maxCachedWorkflows?: number;
+  maxConcurrentWorkflowTaskExecutions?: number;
   /** Activity interceptors and the workflow span sink; the workflow interceptors are in every bundle. */
   tracing?: Tracing;
 }
@@ -59,8 +63,16 @@ export function createInboxWorker(options: InboxWorkerOptions): Promise<Worker> 
     shutdownGraceTime: grace,
     // A worker still stopping this long after the grace gives up, so the process does end.
     shutdownForceTime: grace + 10_000,
-    ...(options.maxConcurrentActivityTaskExecutions
-      ? { maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions }
-      : {}),
+    ...defined({
+      maxConcurrentActivityTaskExecutions: options.maxConcurrentActivityTaskExecutions,
+      maxConcurrentLocalActivityExecutions: options.maxConcurrentLocalActivityExecutions,
+      maxCachedWorkflows: options.maxCachedWorkflows,
+      maxConcurrentWorkflowTaskExecutions: options.maxConcurrentWorkflowTaskExecutions,
+    }),
   });
+}
+
+/** The options that were given: an unset one keeps the SDK's default. */
+function defined<T extends Record<string, number | undefined>>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

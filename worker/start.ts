@@ -123,6 +123,9 @@ export async function startInboxWorker(
       workflowBundle: options.workflowBundle,
       shutdownGraceMs: options.shutdownGraceMs ?? config.INBOX_AGENT_SHUTDOWN_GRACE,
       maxConcurrentActivityTaskExecutions: config.INBOX_AGENT_MAX_CONCURRENT_ACTIVITIES,
+      maxConcurrentLocalActivityExecutions: config.INBOX_AGENT_MAX_CONCURRENT_LOCAL_ACTIVITIES,
+      maxCachedWorkflows: config.INBOX_AGENT_MAX_CACHED_WORKFLOWS,
+      maxConcurrentWorkflowTaskExecutions: config.INBOX_AGENT_MAX_CONCURRENT_WORKFLOW_TASKS,
       dataConverter,
       tracing,
     });

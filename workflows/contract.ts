@@ -69,6 +69,28 @@ export const sweepTicketWorkflowId = (identifier: string, requestId: string): st
   `inbox-sweep/${identifier}/${requestId}`;
 export const scheduledSweepWorkflowId = (identifier: string): string => `inbox-sweep/${identifier}/@schedule`;
 
+/**
+ * Search attributes a sweep starts with (free: Temporal Cloud bills an upsert, not the attributes of a
+ * start). The outcome starts as `nothing_new`, what most sweeps end with, so an idle sweep writes no
+ * search attribute at all; a sweep that ends otherwise writes its outcome. So the outcome is read on
+ * completed runs only (`list` does; a run that failed or continued has none).
+ */
+export function sweepSearchAttributes(identifier: string) {
+  return [
+    { key: searchAttributes.identifier, value: identifier },
+    { key: searchAttributes.outcome, value: 'nothing_new' satisfies SweepOutcome },
+  ];
+}
+
+/** A ticket's search attributes are final at its start (schedules and request ids): it writes none. */
+export function ticketSearchAttributes(identifier: string) {
+  return [
+    { key: searchAttributes.identifier, value: identifier },
+    { key: searchAttributes.phase, value: 'delegating' satisfies SweepPhase },
+    { key: searchAttributes.outcome, value: 'delegated' satisfies SweepOutcome },
+  ];
+}
+
 /** Start options of the canonical sweep: the client and a ticket's `startSweep` activity both use these. */
 export function sweepStartOptions(identifier: string, taskQueue: string) {
   return {
@@ -76,7 +98,7 @@ export function sweepStartOptions(identifier: string, taskQueue: string) {
     workflowId: sweepWorkflowId(identifier),
     workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
     workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
-    typedSearchAttributes: [{ key: searchAttributes.identifier, value: identifier }],
+    typedSearchAttributes: sweepSearchAttributes(identifier),
     staticSummary: `Inbox sweep for ${identifier}`,
   };
 }
@@ -87,6 +109,7 @@ export function sweepTicketStartOptions(identifier: string, requestId: string, t
     ...sweepStartOptions(identifier, taskQueue),
     workflowId: sweepTicketWorkflowId(identifier, requestId),
     workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    typedSearchAttributes: ticketSearchAttributes(identifier),
     staticSummary: `Inbox sweep request ${requestId} for ${identifier}`,
   };
 }
@@ -247,11 +270,6 @@ export interface InboxBatch {
   unreadCapped?: boolean;
   /** Messages the ledger had lost but the calendar still showed an event for: recorded, not re-sent. */
   recovered: number;
-  /**
-   * Recorded `no_action` by the worker's own bulk-mail rules (`List-Unsubscribe`, `Precedence:
-   * bulk|list|junk`, a no-reply sender; activities/bulk-mail.ts), never handed to the agent.
-   */
-  bulkNoAction?: string[];
   /** Unread messages set aside (`gave_up`) after MAX_ATTEMPTS sessions: skipped until `retry`. */
   gaveUp: number;
   /** The user's approval mode, read from the shared store with the ledger (no call of its own). */
@@ -521,8 +539,6 @@ export interface SweepStatus {
   proposals?: ProposalView[];
   /** While proposals wait: when the undecided ones are denied. */
   approvalDeadline?: string;
-  /** What the tool policy decided for each held call of this sweep's sessions (never mail text). */
-  toolDecisions?: ToolDecisionRecord[];
 }
 
 export interface SweepReport {
@@ -580,11 +596,6 @@ export interface SweepCarry {
     vault?: VaultRef;
     session?: AgentSessionSummary;
   };
-  /**
-   * An approval wait in progress (approval mode ask): every proposal of the sweep as decided so far
-   * (`done` once carried out), its deadline (ms) and whether it ran out.
-   */
-  approval?: { proposals: Array<ProposalView & { done?: boolean }>; deadline?: number; timedOut: boolean };
   /** Ways back to authorization already taken, by budget. */
   spent: Record<string, number>;
   /** Runs before this one. */
@@ -628,9 +639,4 @@ export const metricNames = {
   activityFailures: 'inbox_agent_activity_failures',
   /** Users whose sweep waits for re-authorization now, counted through visibility by every worker. */
   usersAwaitingReauthorization: 'inbox_agent_users_awaiting_reauthorization',
-  /**
-   * Tool calls the agent made that the tool policy decided, tagged `tool` and `decision`
-   * (allow|deny|propose). Counted by the workflow from the session's summary (workflows/metrics.ts).
-   */
-  toolCalls: 'inbox_agent_tool_calls_total',
 } as const;

@@ -1,18 +1,22 @@
 import {
   ActivityFailure,
-  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
-  condition,
+  CancelledFailure,
+  TemporalFailure,
+  TimeoutFailure,
   log,
   makeContinueAsNewFunc,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
+import { RetryState } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
-import { agentSession, apiCall } from './activity-options.js';
-import { ApprovalWait, type CarryOut, type Checkpoint } from './approval-wait.js';
+import { agentSession, apiCall, localApiCall } from './activity-options.js';
+import { ApprovalWait, type CarryOut } from './approval-wait.js';
 import {
   ErrorType,
   reauthorizedSignal,
@@ -41,21 +45,60 @@ import { SweepReportBuilder } from './sweep-report.js';
 import { SweepState } from './sweep-state.js';
 
 // Summaries label each step in the Web UI's timeline.
-const { checkConnections } = proxyActivities<Activities>({
-  ...apiCall,
-  summary: 'Check Gmail and Calendar connections',
-});
-const { mintSessionToken } = proxyActivities<Activities>({ ...apiCall, summary: 'Mint a Scalekit session token' });
-const { upsertVault } = proxyActivities<Activities>({ ...apiCall, summary: 'Put the token in the user vault' });
-const { findUnhandled } = proxyActivities<Activities>({ ...apiCall, summary: 'Read unread mail, compare the ledger' });
-const { confirmHandled } = proxyActivities<Activities>({ ...apiCall, summary: 'Confirm events, record the ledger' });
-const { startSweep } = proxyActivities<Activities>({ ...apiCall, summary: "Start or attach to the user's sweep" });
+const { checkConnections } = quick('checkConnections', 'Check Gmail and Calendar connections');
+const { mintSessionToken } = quick('mintSessionToken', 'Mint a Scalekit session token');
+const { upsertVault } = quick('upsertVault', 'Put the token in the user vault');
+const { findUnhandled } = quick('findUnhandled', 'Read unread mail, compare the ledger');
+const { confirmHandled } = quick('confirmHandled', 'Confirm events, record the ledger');
+const { startSweep } = quick('startSweep', "Start or attach to the user's sweep");
+const { archiveAgentSession } = quick('archiveAgentSession', 'Archive the finished session');
+// Rare paths (a session given up, decisions booked) stay normal activities: nothing to save there.
 const { endAgentSession } = proxyActivities<Activities>({ ...apiCall, summary: 'Interrupt and archive the session' });
-const { archiveAgentSession } = proxyActivities<Activities>({ ...apiCall, summary: 'Archive the finished session' });
 const { recordDecisions } = proxyActivities<Activities>({
   ...apiCall,
   summary: 'Book the approved events, record the decisions',
 });
+
+/**
+ * Runs before this change scheduled the short calls as normal activities; a run of theirs replayed by
+ * this code must schedule the same commands, so `patched` keeps them normal there. New runs record
+ * the patch marker once, in the workflow task of their first local activity (one marker event, no
+ * action of its own: Cloud bills a task's markers as one action).
+ */
+const LOCAL_CALLS_PATCH = 'short-calls-as-local-activities';
+
+/** A short call: a local activity (see `localApiCall`), or a normal one in runs begun before that. */
+function quick<K extends keyof Activities>(name: K, summary: string): Pick<Activities, K> {
+  const local = proxyLocalActivities<Activities>({ ...localApiCall, summary })[name] as Call;
+  const remote = proxyActivities<Activities>({ ...apiCall, summary })[name] as Call;
+  const call = (...args: unknown[]) =>
+    patched(LOCAL_CALLS_PATCH)
+      ? local(...args).catch((err: unknown) => {
+          throw asActivityFailure(name, err);
+        })
+      : remote(...args);
+  return { [name]: call } as unknown as Pick<Activities, K>;
+}
+type Call = (...args: unknown[]) => Promise<unknown>;
+
+/**
+ * A local activity's failure reaches the workflow as the activity's own error, where a normal
+ * activity's comes wrapped in an `ActivityFailure` that names the activity and why retries stopped.
+ * The sweep's failure keeps that form for its callers (the CLI, alerts on the activity type, the
+ * failure tests): the SDK has no option for it, so the wrapping is here. Cancellation passes as is.
+ */
+function asActivityFailure(activityType: string, err: unknown): unknown {
+  if (err instanceof ActivityFailure || err instanceof CancelledFailure || !(err instanceof TemporalFailure)) {
+    return err;
+  }
+  const retryState =
+    err instanceof ApplicationFailure && err.nonRetryable
+      ? RetryState.NON_RETRYABLE_FAILURE
+      : err instanceof TimeoutFailure
+        ? RetryState.TIMEOUT
+        : RetryState.MAXIMUM_ATTEMPTS_REACHED;
+  return new ActivityFailure('Activity task failed', activityType, undefined, retryState, undefined, err);
+}
 
 /** A sweep sent back to the re-authorization wait by a session runs at most this many sessions. */
 const MAX_SESSIONS = 3;
@@ -198,11 +241,10 @@ class Sweep {
       },
       carried?.reauth,
     );
-    this.approvals = new ApprovalWait(
-      state,
-      { identifier: settings.identifier, timeoutMs: settings.approvalTimeoutMs },
-      carried?.approval,
-    );
+    this.approvals = new ApprovalWait(state, {
+      identifier: settings.identifier,
+      timeoutMs: settings.approvalTimeoutMs,
+    });
   }
 
   async run(): Promise<SweepReport> {
@@ -218,8 +260,6 @@ class Sweep {
 
   /** The process, as the README draws it. A step may instead go back to authorization (`WAYS_BACK`). */
   private async pass(): Promise<SweepReport> {
-    // A run continued during the approval wait picks the wait up where the run before left it.
-    if (this.approvals.takeResumable()) return this.afterSession(await this.resumeApproval());
     const token = await this.authorizedToken();
     if (!token) return this.finish('reauth_timed_out');
     const inbox = await this.readInbox(token);
@@ -227,10 +267,7 @@ class Sweep {
     const vault = await this.updateVault(token);
     const session = await this.runSession(token, inbox.batch, vault, inbox.approval);
     const confirmed = await this.record(token, inbox.messageIds, session);
-    return this.afterSession(await this.awaitApproval(session, confirmed));
-  }
-
-  private async afterSession(unhandled: string[]): Promise<SweepReport> {
+    const unhandled = await this.awaitApproval(session, confirmed);
     if (unhandled.length > 0) await this.recheckConsent();
     return this.finish(this.report.sessionOutcome());
   }
@@ -273,20 +310,19 @@ class Sweep {
   /**
    * Bounded history for any wait: each re-check adds a dozen events, so a month of hourly re-checks
    * would near Temporal's limits (10,240 events warns, 51,200 terminates the run with no outcome).
-   * Between two re-checks, or two steps of the approval wait, past the budget (or when Temporal
-   * suggests it), the sweep continues as a new run under the same workflow id, carrying everything
-   * it was: the deadline, the episode and its reminder cadence, the proposals with the decisions so
-   * far and their deadline, the totals and the `status` the operator sees. Signals, the
-   * `decideProposals` Update, queries, `status`, `list` and the callback's consent and approval links
-   * address the workflow id, so they reach the new run; its search attributes are the old run's.
+   * Between two re-checks, past the budget (or when Temporal suggests it), the sweep continues as a
+   * new run under the same workflow id, carrying everything it was: the deadline, the episode and its
+   * reminder cadence, the totals and the `status` the operator sees. Signals, queries, `status`,
+   * `list` and the callback address the workflow id, so they reach the new run; its search
+   * attributes are the old run's.
    */
-  private readonly continueAsNewIfLong: Checkpoint = async () => {
+  private async continueAsNewIfLong(): Promise<void> {
     const info = workflowInfo();
     if (info.historyLength < limits().historyEventBudget && !info.continueAsNewSuggested) return;
-    const approval = await this.approvals.carry();
+    // Proposals being decided or booked live in this run (their links name it): not carried, so stay.
+    if (this.approvals.inProgress) return;
     const carry: SweepCarry = {
       reauth: await this.reauth.carry(),
-      ...(approval ? { approval } : {}),
       status: this.state.status,
       report: this.report.carry(),
       spent: Object.fromEntries(this.spent),
@@ -297,13 +333,11 @@ class Sweep {
       events: info.historyLength,
       runs: carry.continued,
     });
-    // An Update accepted in this run finishes here (its handler is synchronous), never lost in between.
-    await condition(allHandlersFinished);
     await makeContinueAsNewFunc<typeof inboxSweep>({ typedSearchAttributes: info.typedSearchAttributes })(
       this.input,
       carry,
     );
-  };
+  }
 
   private async readInbox(token: MintedToken): Promise<InboxBatch> {
     this.state.enter('reading_inbox');
@@ -312,7 +346,6 @@ class Sweep {
         identifier: this.identifier,
         token: token.token,
         maxEmails: this.settings.maxEmails,
-        eventForEveryEmail: this.settings.eventForEveryEmail,
       });
       this.report.inboxRead(inbox);
       this.state.setAside(this.report.setAside);
@@ -357,7 +390,7 @@ class Sweep {
       this.report.sessionStarting(),
     );
     this.report.sessionFinished(session);
-    this.state.sessionFinished(session);
+    this.state.sessionFinished(session.sessionId);
     sweepMetrics.session(session);
     return session;
   }
@@ -410,14 +443,8 @@ class Sweep {
    */
   private async awaitApproval(session: AgentSessionSummary, confirmed: HandledReport): Promise<string[]> {
     if (!session.proposals?.length) return confirmed.unhandled;
-    const approval = await this.approvals.settle(session.proposals, this.carryOut, this.continueAsNewIfLong);
+    const approval = await this.approvals.settle(session.proposals, this.carryOut);
     return this.report.approvalSettled(approval, session.proposals);
-  }
-
-  /** The approval wait a previous run of this sweep continued from (see `continueAsNewIfLong`). */
-  private async resumeApproval(): Promise<string[]> {
-    const approval = await this.approvals.resume(this.carryOut, this.continueAsNewIfLong);
-    return this.report.approvalSettled(approval, this.approvals.proposals);
   }
 
   /** Books approved proposals with a fresh token (the session's may be a day old), records denials. */

@@ -75,9 +75,8 @@ export class SweepReportBuilder {
     return this.aside;
   }
 
-  inboxRead(inbox: Pick<InboxBatch, 'remaining' | 'recovered' | 'gaveUp' | 'unreadCapped' | 'bulkNoAction'>): void {
+  inboxRead(inbox: Pick<InboxBatch, 'remaining' | 'recovered' | 'gaveUp' | 'unreadCapped'>): void {
     this.capped = inbox.unreadCapped === true;
-    this.handled.noAction.push(...(inbox.bulkNoAction ?? []));
     this.remaining = inbox.remaining;
     this.recovered += inbox.recovered;
     this.aside = inbox.gaveUp;

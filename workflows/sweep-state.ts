@@ -7,9 +7,7 @@ import {
   type SweepOutcome,
   type SweepPhase,
   type SweepStatus,
-  type AgentSessionSummary,
 } from './contract.js';
-import { toolDecisionLines } from './tool-decisions.js';
 
 /**
  * Phases that last (a wait of hours, a session of minutes) or that mark a ticket, and so are worth a
@@ -29,10 +27,13 @@ export class SweepState {
   private readonly current: SweepStatus;
   /** The phase the search attribute holds, so a wait's every re-check does not upsert it again. */
   private indexedPhase: string | undefined;
+  /** The outcome the search attribute holds: preset at start (`sweepSearchAttributes`), so often final. */
+  private readonly indexedOutcome: string | undefined;
 
   /** `carried`: the status of the run this sweep continued from, which the operator keeps seeing. */
   constructor(identifier: string, carried?: SweepStatus) {
     this.indexedPhase = workflowInfo().typedSearchAttributes.get(searchAttributes.phase);
+    this.indexedOutcome = workflowInfo().typedSearchAttributes.get(searchAttributes.outcome);
     // Set by the sweep itself, so `status`, `reauthorized` and the callback find sweeps any client
     // started; a starter that already set it (our client, schedules) saves the upsert.
     if (workflowInfo().typedSearchAttributes.get(searchAttributes.identifier) !== identifier) {
@@ -65,7 +66,7 @@ export class SweepState {
       upsertSearchAttributes([{ key: searchAttributes.phase, value: phase }]);
     }
     if (phase !== 'awaiting_reauthorization' && phase !== 'awaiting_approval') {
-      this.details(`**${phase.replaceAll('_', ' ')}**`);
+      setCurrentDetails(`**${phase.replaceAll('_', ' ')}**`);
     }
   }
 
@@ -96,7 +97,7 @@ export class SweepState {
         `- ${l.connection}: [${l.url}](${l.url}) (made ${l.createdAt}${l.expiresAt ? `, expires ${l.expiresAt}` : ''})`,
     );
     const who = this.current.identifier;
-    this.details(
+    setCurrentDetails(
       [
         `**Waiting for re-authorization** since ${since}, until ${deadline.toISOString()}: ${reason}.`,
         links.join('\n'),
@@ -146,7 +147,7 @@ export class SweepState {
       (v) =>
         `- \`${v.id}\` ${v.state === 'pending' ? '' : `(${v.state}${v.reason ? `: ${v.reason}` : ''}) `}**${v.title}**, ${v.start} to ${v.end}`,
     );
-    this.details(
+    setCurrentDetails(
       [
         `**Waiting for approval** of ${pending.length} proposed event(s) until ${deadline.toISOString()}; then the undecided ones are denied.`,
         lines.join('\n'),
@@ -156,32 +157,14 @@ export class SweepState {
     );
   }
 
-  /** A session's tool decisions add to the sweep's (a sweep may run more than one session). */
-  sessionFinished({ sessionId, toolDecisions }: AgentSessionSummary): void {
+  sessionFinished(sessionId: string): void {
     this.current.sessionId = sessionId;
-    if (toolDecisions.length > 0)
-      this.current.toolDecisions = [...(this.current.toolDecisions ?? []), ...toolDecisions];
-  }
-
-  /**
-   * The Web UI's current details: what the phase says, then the tool policy's decisions so far, so
-   * an operator sees a denied call (tool, reason, message id; never mail text) in every later phase.
-   */
-  private details(text: string): void {
-    const decisions = this.current.toolDecisions;
-    if (!decisions?.length) return setCurrentDetails(text);
-    const { totals, lines } = toolDecisionLines(decisions);
-    setCurrentDetails(
-      [text, `**Tool calls** (the worker's tool policy): ${totals}`, lines.map((l) => `- ${l}`).join('\n')].join(
-        '\n\n',
-      ),
-    );
   }
 
   finish(outcome: SweepOutcome): void {
     this.current.phase = outcome;
     const aside = this.current.setAside;
-    this.details(
+    setCurrentDetails(
       [
         `**${outcome.replaceAll('_', ' ')}**`,
         ...(aside
@@ -194,9 +177,15 @@ export class SweepState {
     );
     // The count rides in the memo, so `list` shows it from visibility without a query per sweep.
     if (aside) upsertMemo({ setAside: aside });
-    upsertSearchAttributes([
-      { key: searchAttributes.phase, value: outcome },
-      { key: searchAttributes.outcome, value: outcome },
-    ]);
+    // Only what differs, in one upsert (each is an action and an event): an idle sweep and a ticket
+    // started with their attributes write none. The phase ends as the outcome where a phase that
+    // lasts was indexed (a ticket's `delegating` is final: tickets are listed by it).
+    const changed = [
+      ...(this.indexedPhase !== undefined && this.indexedPhase !== 'delegating' && this.indexedPhase !== outcome
+        ? [{ key: searchAttributes.phase, value: outcome }]
+        : []),
+      ...(this.indexedOutcome !== outcome ? [{ key: searchAttributes.outcome, value: outcome }] : []),
+    ];
+    if (changed.length > 0) upsertSearchAttributes(changed);
   }
 }
