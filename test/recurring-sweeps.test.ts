@@ -195,6 +195,24 @@ describe('recurring sweeps: the ledger, the cap, no-action mail and one sweep pe
     ]);
   });
 
+  it("the agent applies the no-action rule the worker's task states: a newsletter without bulk headers gets none", async () => {
+    // No header or sender the worker's own rules know (activities/bulk-mail.ts): it reaches the agent,
+    // whose emulated model reads its judgement from the task (emulators/managed-agents/task.ts), so a
+    // task that no longer names newsletters books an event for it and this test fails.
+    const newsletter = email(2, { from: 'Acme Team <team@acme.example>', subject: 'Our November newsletter' });
+    const identifier = seedUser(stack, {}, [email(1), newsletter]);
+    const report = await stack.inbox.sweep(identifier);
+    expect(report.outcome).toBe('completed');
+    const [id1, id2] = idsOf(identifier);
+    expect(report.session?.reportedNoAction).toEqual([id2]);
+    expect(report.messages?.noAction).toEqual([id2]);
+    expect(titles(identifier)).toEqual(['Action Required: Request 1']);
+    expect((await stack.deps.state.handledAmong(identifier, [id1!, id2!])).map((h) => h.disposition)).toEqual([
+      'event',
+      'no_action',
+    ]);
+  });
+
   it.each(['gmail', 'googlecalendar'])(
     'consent to %s revoked mid-session: not completed, nothing handled, the next sweep after re-authorization handles it',
     async (connection) => {

@@ -13,7 +13,7 @@ import { attemptInjectedAttacks, isInjected } from './injection.js';
 import { connectMcp, McpAuthError, McpConnectionError, type McpConnection } from './mcp-client.js';
 import type { SessionAgent } from './store.js';
 import { nextFullHour, senderName, summarizeEmail } from './summarize.js';
-import { markerFor, needsNoAction, parseSweepTask, type SweepTask } from './task.js';
+import { markerFor, parseSweepTask, type SweepTask } from './task.js';
 
 /**
  * One agent turn, played by a scripted "model". Given a sweep task (task.ts) it handles exactly the
@@ -258,7 +258,7 @@ async function actOnTask(
       }
       lines.push(`- "${email.subject}": I did what the email asked.`);
     }
-    if (task.mode === 'judge' && needsNoAction(email)) {
+    if (task.mode === 'judge' && task.needsNoAction(email)) {
       noAction.push(id);
       lines.push(`- "${email.subject}" from ${senderName(email.from)}: automated or bulk mail, no action needed.`);
       continue;

@@ -21,6 +21,8 @@ export interface SweepTask {
   mode: 'judge' | 'every-email';
   /** How to read them (the worker's query); absent in older tasks: `is:unread`. */
   query: string;
+  /** The task's own rule for mail that needs no action, as read by `readNoActionRule`. */
+  needsNoAction: (email: Email) => boolean;
 }
 
 export const MESSAGE_MARKER = 'inbox-agent-message-id:';
@@ -45,16 +47,41 @@ export function parseSweepTask(prompt: string): SweepTask | undefined {
     subjects,
     mode: /^mode: every-email$/m.test(prompt) ? 'every-email' : 'judge',
     query: /^query: (.+)$/m.exec(prompt)?.[1]?.trim() ?? 'is:unread',
+    needsNoAction: readNoActionRule(prompt),
   };
 }
 
 /**
- * The emulated model's one judgement, a documented rule so tests can tell both paths apart: mail
- * from a no-reply address, or marked as bulk (`List-Unsubscribe`, `Precedence: bulk|list|junk`),
- * needs no action.
+ * The emulated model's one judgement, taken from the task it is given rather than known in
+ * advance, so the worker's wording decides what the agent does: the sentence that ends "… need
+ * none", e.g. `Newsletters, bulk mail (a List-Unsubscribe or Precedence: bulk header) and automated
+ * no-reply senders need none`. Assumption (a model judges content; no public source says how): the
+ * emulator applies only what the sentence names, item by item: a header in parentheses (`Name: value`
+ * must have that value, a bare `Hyphenated-Name` must be present), "no-reply" matches the sender's
+ * address, and any other item matches mail whose subject holds its first word (`Newsletters`: a
+ * subject with "newsletter"). No such sentence: no mail needs no action.
  */
-export function needsNoAction(email: Email): boolean {
-  if (/no-?reply|do-?not-?reply/i.test(email.from)) return true;
-  if (email.headers['list-unsubscribe']) return true;
-  return /^(bulk|list|junk)$/i.test(email.headers.precedence ?? '');
+export function readNoActionRule(prompt: string): (email: Email) => boolean {
+  const sentence = /(?:^|\.\s+)([^.\n]+?)\s+needs? none\b/m.exec(prompt)?.[1];
+  if (!sentence) return () => false;
+  const tests: Array<(email: Email) => boolean> = [];
+  for (const item of sentence.split(/,\s*|\s+and\s+/)) {
+    const explained = /\(([^)]*)\)/.exec(item)?.[1];
+    if (explained) {
+      for (const [, name, value] of explained.matchAll(/\b([A-Z][\w-]*): (\w+)/g)) {
+        tests.push((e) => (e.headers[name!.toLowerCase()] ?? '').trim().toLowerCase() === value!.toLowerCase());
+      }
+      for (const [, name] of explained
+        .replace(/\b[A-Z][\w-]*: \w+/g, '')
+        .matchAll(/\b([A-Z][a-z]+(?:-[A-Z][a-z]+)+)\b/g)) {
+        tests.push((e) => Boolean(e.headers[name!.toLowerCase()]?.trim()));
+      }
+    } else if (/no-?reply/i.test(item)) {
+      tests.push((e) => /no-?reply|do-?not-?reply/i.test(/<([^>]*)>/.exec(e.from)?.[1] ?? e.from));
+    } else {
+      const kind = /[a-z]+/i.exec(item)?.[0]?.toLowerCase().replace(/s$/, '');
+      if (kind) tests.push((e) => e.subject.toLowerCase().includes(kind));
+    }
+  }
+  return (email) => tests.some((t) => t(email));
 }

@@ -9,7 +9,7 @@ describe('the per-sweep task format, as the worker writes it and the emulated ag
   ];
 
   it('names exactly the given messages, whatever their subjects say', () => {
-    expect(parseSweepTask(sweepTask(emails, false))).toEqual({
+    expect(parseSweepTask(sweepTask(emails, false))).toMatchObject({
       messageIds: ['18c1', '18c2'],
       // Cleaned by the worker: the title the agent builds from it is the one the tool policy wants.
       subjects: new Map([
@@ -34,6 +34,27 @@ describe('the per-sweep task format, as the worker writes it and the emulated ag
     expect(parseSweepTask(sweepTask(dated, false))?.query).toBe(batchQuery(dated));
     // Without every date the window cannot be drawn: plain unread.
     expect(batchQuery([...dated, { id: 'c', subject: 'C' }])).toBe('is:unread');
+  });
+
+  it('the emulated agent takes its no-action judgement from the task, not from a copy of the rule', () => {
+    const mail = (from: string, subject: string, headers: Record<string, string> = {}) => ({
+      id: 'm',
+      from,
+      subject,
+      body: '',
+      headers,
+    });
+    const judged = parseSweepTask(sweepTask(emails, false))!.needsNoAction;
+    expect(judged(mail('Acme <team@acme.example>', 'Our November newsletter'))).toBe(true);
+    expect(judged(mail('Acme <team@acme.example>', 'Sale', { 'list-unsubscribe': '<mailto:u@acme.example>' }))).toBe(
+      true,
+    );
+    expect(judged(mail('Acme <team@acme.example>', 'Sale', { precedence: 'bulk' }))).toBe(true);
+    expect(judged(mail('Builds <no-reply@ci.example>', 'Build 812 passed'))).toBe(true);
+    expect(judged(mail('Dana <dana@acme.example>', 'Invoice needs approval'))).toBe(false);
+    // A task without the sentence: nothing is exempt.
+    const every = parseSweepTask(sweepTask(emails, true))!.needsNoAction;
+    expect(every(mail('Acme <team@acme.example>', 'Our November newsletter'))).toBe(false);
   });
 
   it('both sides mark events the same way', () => {
