@@ -10,7 +10,7 @@ import {
   wantedTools,
 } from './definitions.js';
 import { nonRetryable } from './failures.js';
-import { ToolCatalog, type ToolNames } from './tool-catalog.js';
+import { DOCUMENTED_NAMES, ToolCatalog, type ToolNames } from './tool-catalog.js';
 
 export interface Provisioned {
   mcpConfigId: string;
@@ -22,6 +22,8 @@ export interface Provisioned {
 export interface PinnedAgent {
   agentId: string;
   version: number;
+  /** The names that version grants its three tools under: what the gate, the task and the tracker use. */
+  tools: ToolNames;
 }
 
 /**
@@ -142,7 +144,18 @@ export function createProvisioning({ scalekit, managedAgents, settings }: Activi
       }
       checkedVersion.set(agentId, agent.version);
     }
-    return { agentId, version: agent.version };
+    // Checked above (now or for this very version before): it grants exactly the three tools.
+    return { agentId, version: agent.version, tools: grantedToolNames(enabledTools(agent.tools)) ?? DOCUMENTED_NAMES };
+  }
+
+  /**
+   * The names the agent's tools go by, for an attempt that re-attaches to its session: learned from
+   * `tools/list` in this process, else read off the agent's grants (a fresh process after a crash).
+   */
+  async function toolNames(): Promise<ToolNames> {
+    if (catalog.names) return catalog.names;
+    const { agentId } = await resolve();
+    return grantedToolNames(enabledTools((await managedAgents.retrieveAgent(agentId)).tools)) ?? DOCUMENTED_NAMES;
   }
 
   /** Resolved once per worker process; a failed lookup is not remembered. */
@@ -179,6 +192,7 @@ export function createProvisioning({ scalekit, managedAgents, settings }: Activi
     pinnedAgent,
     catalog,
     adoptToolNames,
+    toolNames,
   };
 }
 

@@ -15,6 +15,7 @@ import type { Provisioning } from './provisioning.js';
 import { SessionTracker, type ToolJudge } from './session-tracker.js';
 import { openBatch, parseAgentReport, sweepTask, type TaskEmail } from './sweep-task.js';
 import { decideToolUse } from './tool-policy.js';
+import type { ToolNames } from './tool-catalog.js';
 import { toProposal, type CreateEventArgs } from './approvals.js';
 
 /**
@@ -181,8 +182,12 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
     let sessionId = previous?.sessionId;
     /** Created by this attempt a moment ago: it has no history to catch up on. */
     let createdHere = false;
+    /** The tools' names on the MCP server (maybe prefixed): the gate, the task and the tracker go by them. */
+    let tools: ToolNames;
     if (!sessionId) {
-      const { agentId, version } = await provisioning.pinnedAgent();
+      const pinned = await provisioning.pinnedAgent();
+      const { agentId, version } = pinned;
+      tools = pinned.tools;
       // Our own session, when an earlier attempt's create answer was lost (it never heartbeated);
       // any other live session of this user was left behind by a run that is gone.
       const [own] = (
@@ -207,12 +212,14 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
             metadata: { [IDENTIFIER_METADATA_KEY]: input.identifier, ...ownerMetadata(owner) },
           })
         ).id;
+    } else {
+      tools = await provisioning.toolNames();
     }
     // Built here, not in the workflow: the subjects are user mail and cross history only sealed.
     const batch = openBatch(sealer, input.batch, input.identifier);
     const startedAt = new Date(ctx.info.scheduledTimestampMs);
-    const judge = gateFor(batch, input.approval, policy?.now?.() ?? startedAt, policy?.decide);
-    const tracker = new SessionTracker(sessionId, batch.length, judge);
+    const judge = gateFor(batch, input.approval, policy?.now?.() ?? startedAt, tools, policy?.decide);
+    const tracker = new SessionTracker(sessionId, batch.length, judge, tools.googlecalendar_create_event);
     // Trusted over the event list: when a sent message shows up there is the service's business.
     if (previous?.messageSent) tracker.markMessageSent(previous.turnsSent ?? 1);
     const progress = (): SessionProgress => ({
@@ -244,7 +251,7 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
       }
       const turn = tracker.nextTurn;
       if (turn === undefined) return;
-      await managedAgents.sendUserMessage(sessionId, sweepTask([batch[turn]!], input.eventForEveryEmail));
+      await managedAgents.sendUserMessage(sessionId, sweepTask([batch[turn]!], input.eventForEveryEmail, tools));
       tracker.markMessageSent(turn + 1);
       ctx.heartbeat(progress());
     };
@@ -311,10 +318,11 @@ function gateFor(
   batch: readonly TaskEmail[],
   approval: AgentSessionInput['approval'],
   now: Date,
+  tools: ToolNames,
   decide: typeof decideToolUse = decideToolUse,
 ): ToolJudge {
   return (use, turn, booked) =>
-    decide(use, { batch, messageId: batch[turn]?.id ?? '', booked, now, ...(approval ? { approval } : {}) });
+    decide(use, { batch, messageId: batch[turn]?.id ?? '', booked, now, tools, ...(approval ? { approval } : {}) });
 }
 
 /**

@@ -14,6 +14,7 @@ interface SeenToolUse extends ToolUse {
   turn: number;
 }
 
+/** The create tool's plain name; a server that prefixes it makes the session pass its real name. */
 const CREATE_EVENT = 'googlecalendar_create_event';
 
 /** The calendar event id in a create_event result (a Google Calendar event resource), if any. */
@@ -72,6 +73,8 @@ export class SessionTracker {
     readonly sessionId: string,
     private readonly turns = 1,
     private readonly judge?: ToolJudge,
+    /** The create-event tool's name as the MCP server serves it (tools/list). */
+    private readonly createTool = CREATE_EVENT,
   ) {}
 
   /** Our task is in the session: its echo was seen, or this attempt or an earlier one sent it. */
@@ -219,7 +222,7 @@ export class SessionTracker {
     if (!this.judge || event.evaluated_permission === 'allow' || event.evaluated_permission === 'deny') return;
     const decision = this.judge(use, use.turn, this.booked);
     this.decisions.set(use.id, decision);
-    if (use.name === CREATE_EVENT && decision.decision !== 'deny' && decision.messageId) {
+    if (use.name === this.createTool && decision.decision !== 'deny' && decision.messageId) {
       this.booked.add(decision.messageId);
     }
   }
@@ -230,7 +233,7 @@ export class SessionTracker {
     // A denial comes back as an error result; it is the gate working, not a failing tool.
     if (decision?.decision === 'deny') return;
     if (event.is_error) this.toolErrors += 1;
-    if (!useId || this.uses.get(useId)?.name !== CREATE_EVENT || decision?.decision !== 'allow') return;
+    if (!useId || this.uses.get(useId)?.name !== this.createTool || decision?.decision !== 'allow') return;
     const eventId = event.is_error ? undefined : createdEventId(event.content);
     // A failed creation books nothing: the message may get its one event from a later attempt.
     if (eventId) this.createdEvents.set(useId, eventId);
@@ -258,7 +261,8 @@ export class SessionTracker {
       })),
       allowedEvents: [...this.decisions]
         .filter(
-          ([id, d]) => d.decision === 'allow' && d.tool === CREATE_EVENT && d.messageId && this.createdEvents.has(id),
+          ([id, d]) =>
+            d.decision === 'allow' && d.tool === this.createTool && d.messageId && this.createdEvents.has(id),
         )
         .map(([id, d]) => ({ messageId: d.messageId!, toolUseId: id, eventId: this.createdEvents.get(id)! })),
       ...(error ? { error } : {}),

@@ -1,6 +1,7 @@
 import { eventTitle } from '../common/subject.js';
 import { PROPOSED_DENY_MESSAGE } from './approvals.js';
 import { batchQuery, markerFor, MESSAGE_MARKER, type TaskEmail } from './sweep-task.js';
+import { DOCUMENTED_NAMES, TOOL_BASES, type ToolNames } from './tool-catalog.js';
 
 /**
  * The tool policy: what the worker lets the agent do with the user's mailbox and calendar, derived
@@ -47,6 +48,8 @@ export interface PolicyContext {
   now: Date;
   /** The user's approval mode: in `ask`, an allowed creation becomes a proposal (issue 22 part 3). */
   approval?: 'auto' | 'ask';
+  /** The tools' names on the MCP server, maybe prefixed (default: the documented, plain names). */
+  tools?: ToolNames;
 }
 
 /** Enough for any mailbox the worker itself scans (mailbox.ts reads at most 500 unread). */
@@ -95,10 +98,10 @@ const primaryCalendar = (input: Record<string, unknown>) =>
   input.calendar_id === undefined || input.calendar_id === 'primary';
 
 export function decideToolUse(use: ToolUse, ctx: PolicyContext): GateDecision {
-  // The server may prefix tool names (tool-catalog.ts); the policy is per tool, whatever the prefix.
-  const base = ['gmail_fetch_mails', 'googlecalendar_list_events', 'googlecalendar_create_event'].find(
-    (b) => use.name === b || use.name.endsWith(`_${b}`),
-  );
+  // By exact name, as the server serves it (learned from tools/list, tool-catalog.ts): a look-alike
+  // such as `other_gmail_fetch_mails` is not our tool, whatever it ends with.
+  const tools = ctx.tools ?? DOCUMENTED_NAMES;
+  const base = TOOL_BASES.find((b) => tools[b] === use.name);
   switch (base) {
     case 'gmail_fetch_mails':
       return decideFetch(use, ctx);

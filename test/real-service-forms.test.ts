@@ -90,14 +90,17 @@ describe('a Virtual MCP server that prefixes its tool names', () => {
     await stack?.close();
   });
 
-  // Skipped, known broken (see the stop note): with prefixed tool names the session now ends
-  // session_failed since the tool gate landed beside the learned names; the gate and the catalog must
-  // agree on the real names. Kept here, failing if enabled, until that is fixed.
-  it.skip('the first sweep learns the names from tools/list; the agent gets exactly its three tools and books the event', async () => {
+  it('the first sweep learns the names from tools/list; the agent gets exactly its three tools and books the event', async () => {
     const identifier = seedUser(stack);
     const report = await stack.inbox.sweep(identifier);
     expect(report.outcome).toBe('completed');
     expect(report.session?.toolCalls).toEqual(BOOKED.map((t) => `scalekit_${t}`));
+    // The gate judged them by those names (create_event and the held read), and the event is recorded.
+    expect(report.session?.toolDecisions?.map((d) => [d.tool, d.decision])).toEqual([
+      ['scalekit_gmail_fetch_mails', 'allow'],
+      ['scalekit_googlecalendar_create_event', 'allow'],
+    ]);
+    expect(report.messages?.events).toHaveLength(1);
     expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
 
     const agents = [];

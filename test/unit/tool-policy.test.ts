@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchQuery, markerFor } from '../../activities/sweep-task.js';
+import { batchQuery, markerFor, sweepTask } from '../../activities/sweep-task.js';
 import { decideToolUse, type PolicyContext } from '../../activities/tool-policy.js';
 
 const now = new Date('2026-01-01T10:00:00Z');
@@ -79,5 +79,26 @@ describe('the tool policy', () => {
 
   it('any other tool is denied', () => {
     expect(decide(use('googlecalendar_update_event', {})).decision).toBe('deny');
+  });
+
+  it('tools go by the names the server serves (tools/list), exactly: prefixed ones when learned, no look-alikes', () => {
+    const tools = {
+      gmail_fetch_mails: 'scalekit_gmail_fetch_mails',
+      googlecalendar_list_events: 'scalekit_googlecalendar_list_events',
+      googlecalendar_create_event: 'scalekit_googlecalendar_create_event',
+    };
+    const read = (name: string) => use(name, { query: batchQuery([ctx.batch[0]!]), max_results: 10 });
+    expect(decide(read('scalekit_gmail_fetch_mails'), { tools })).toMatchObject({
+      decision: 'allow',
+      tool: 'scalekit_gmail_fetch_mails',
+    });
+    expect(decide({ ...event(), name: 'scalekit_googlecalendar_create_event' }, { tools }).decision).toBe('allow');
+    // A name that merely ends like ours is another tool; so is the plain name on a prefixing server.
+    expect(decide(read('other_gmail_fetch_mails'), { tools }).decision).toBe('deny');
+    expect(decide(read('gmail_fetch_mails'), { tools }).decision).toBe('deny');
+    expect(decide(read('scalekit_gmail_fetch_mails')).decision).toBe('deny');
+    // The task tells the agent the same names.
+    const task = sweepTask([ctx.batch[0]!], false, tools);
+    for (const name of Object.values(tools)) expect(task).toContain(name);
   });
 });
