@@ -23,6 +23,8 @@ export interface ActivityDeps {
   notifier?: Notifier;
   /** Lets a waiting sweep pause and unpause its user's schedule. */
   schedules?: ScheduleClient;
+  /** Whether the user's one sweep runs now: the consent reconciler leaves a running sweep's schedule to it. */
+  sweepRunning?: (identifier: string) => Promise<boolean>;
   /** Claude Managed Agents (`createManagedAgents` over the SDK, with `maxRetries: 0`). */
   managedAgents: ManagedAgentsPort;
   sealer: Sealer;

@@ -18,6 +18,8 @@ export interface FindUnhandledInput {
   identifier: string;
   token: SealedSecret;
   maxEmails?: number;
+  /** The user wants an event for every email: then the worker's bulk-mail rules do not apply. */
+  eventForEveryEmail?: boolean;
 }
 
 export interface ConfirmHandledInput {
@@ -82,7 +84,23 @@ export function createInboxLedger(deps: ActivityDeps, provisioning: Provisioning
       );
       // Set-aside (`gave_up`) messages count as handled here: skipped until an operator retries them.
       const handled = new Set(records.map((h) => h.messageId));
-      const candidates = unread.filter((m) => !handled.has(m.id));
+      const unhandled = unread.filter((m) => !handled.has(m.id));
+      // The worker's own bulk-mail rules (bulk-mail.ts): recorded no_action from the message's own
+      // headers, before any session, so no turn (and no calendar lookup) is spent on them.
+      const bulk = input.eventForEveryEmail === true ? [] : unhandled.filter((m) => m.bulk);
+      if (bulk.length > 0) {
+        await state.recordHandled(
+          input.identifier,
+          bulk.map((m) => ({
+            messageId: m.id,
+            disposition: 'no_action' as const,
+            reason: `the worker's bulk-mail rule: ${m.bulk}`,
+            handledAt: new Date().toISOString(),
+            runId: runId(),
+          })),
+        );
+      }
+      const candidates = unhandled.filter((m) => !bulk.includes(m));
       // The calendar backs up the ledger: an event that carries the message id means it was handled
       // (a lost ledger, or a crash between the session and the record). Checked only for new mail.
       const batch: TaskEmail[] = [];
@@ -106,6 +124,7 @@ export function createInboxLedger(deps: ActivityDeps, provisioning: Provisioning
         unread: unread.length,
         ...(scan.capped ? { unreadCapped: true } : {}),
         recovered,
+        ...(bulk.length > 0 ? { bulkNoAction: bulk.map((m) => m.id) } : {}),
         gaveUp: records.filter((h) => h.disposition === 'gave_up').length,
         // Read here, with the ledger, so the mode costs the sweep no call of its own.
         ...(batch.length > 0 ? { approval: await state.getApprovalMode(input.identifier) } : {}),

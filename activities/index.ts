@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ErrorType, MAX_SESSION_TIMEOUT_MS, type SweepInput } from '../workflows/contract.js';
 import { checkIdentifier, checkMessageId, parseDuration } from '../workflows/input.js';
 import type { ActivityDeps } from './deps.js';
@@ -11,6 +12,8 @@ import { createNotifyReauthorization, logNotifier } from './notify.js';
 import { createProvisioning } from './provisioning.js';
 import { createArchiveAgentSession, createEndAgentSession, createRunAgentSession } from './run-agent-session.js';
 import { createConsentSchedule } from '../consent/schedules.js';
+import { ensureReconcilerSchedule } from '../consent/reconciler.js';
+import { createReconcileConsentSchedules } from './reconcile-consent.js';
 import { createUpsertVault } from './upsert-vault.js';
 
 export type { ActivityDeps } from './deps.js';
@@ -39,7 +42,13 @@ export function createActivities(deps: ActivityDeps) {
   const recordDecisions = createRecordDecisions(deps, provisioning);
   const doctorServices = createDoctor(deps);
   return withClassifiedFailures({
-    ensureProvisioned: () => provisioning.ensure(),
+    ensureProvisioned: async () => {
+      const result = await provisioning.ensure();
+      // setup also creates the deployment's consent reconciler schedule (consent/reconciler.ts says why here).
+      if (deps.schedules) await ensureReconcilerSchedule(deps.schedules, Context.current().info.taskQueue);
+      return result;
+    },
+    reconcileConsentSchedules: createReconcileConsentSchedules(deps, provisioning),
     checkConnections: forUser(createCheckConnections(connectionsReport)),
     authLinks: forUser(createAuthLinks(deps, provisioning, connectionsReport)),
     notifyReauthorization: async (input: Parameters<typeof notifyReauthorization>[0]) =>

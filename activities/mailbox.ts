@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseAnswer, unexpectedAnswer } from './apis/answers.js';
 import { withMcp, type McpSession } from './apis/mcp.js';
+import { bulkRule } from './bulk-mail.js';
 import { markerFor } from './sweep-task.js';
 import type { ToolCatalog, ToolNames } from './tool-catalog.js';
 
@@ -49,6 +50,8 @@ export interface UnreadMessage {
   id: string;
   subject: string;
   receivedAt: number;
+  /** The worker's bulk-mail rule this message matches (bulk-mail.ts), from its headers. */
+  bulk?: string;
 }
 
 export interface UnreadScan {
@@ -104,7 +107,8 @@ export class Mailbox {
       );
       for (const m of page.messages ?? []) {
         const subject = m.payload.headers.find((h) => h.name.toLowerCase() === 'subject')?.value ?? '';
-        found.push({ id: m.id, subject, receivedAt: Number(m.internalDate) });
+        const bulk = bulkRule(m.payload.headers);
+        found.push({ id: m.id, subject, receivedAt: Number(m.internalDate), ...(bulk ? { bulk } : {}) });
       }
       pageToken = page.nextPageToken || undefined;
       // A token seen before would page in a circle until the bound, reading the same mail again.

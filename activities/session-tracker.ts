@@ -57,7 +57,11 @@ export class SessionTracker {
   private waiting: string[] = [];
   /** Batch messages with an allowed (or proposed) creation that did not fail. */
   private readonly booked = new Set<string>();
-  private readonly createdEvents = new Map<string, string>();
+  /**
+   * Allowed creations and the event id each returned; undefined when the call failed, since a failed
+   * answer may follow done work (a response lost after the calendar booked it).
+   */
+  private readonly createdEvents = new Map<string, string | undefined>();
   private echoes = 0;
   /** Turns whose message is in the session (echo seen, running seen, or sent per a heartbeat). */
   turnsSent = 0;
@@ -235,9 +239,9 @@ export class SessionTracker {
     if (event.is_error) this.toolErrors += 1;
     if (!useId || this.uses.get(useId)?.name !== this.createTool || decision?.decision !== 'allow') return;
     const eventId = event.is_error ? undefined : createdEventId(event.content);
-    // A failed creation books nothing: the message may get its one event from a later attempt.
-    if (eventId) this.createdEvents.set(useId, eventId);
-    else if (decision.messageId) this.booked.delete(decision.messageId);
+    this.createdEvents.set(useId, eventId);
+    // A failed creation may have booked nothing: the message may get its one event from a later attempt.
+    if (!eventId && decision.messageId) this.booked.delete(decision.messageId);
   }
 
   summary(): AgentSessionSummary {
@@ -264,7 +268,12 @@ export class SessionTracker {
           ([id, d]) =>
             d.decision === 'allow' && d.tool === this.createTool && d.messageId && this.createdEvents.has(id),
         )
-        .map(([id, d]) => ({ messageId: d.messageId!, toolUseId: id, eventId: this.createdEvents.get(id)! })),
+        // One without an id lets the recording accept the message's marked event if the calendar has
+        // it, as the next sweep's recovery would.
+        .map(([id, d]) => {
+          const eventId = this.createdEvents.get(id);
+          return { messageId: d.messageId!, toolUseId: id, ...(eventId ? { eventId } : {}) };
+        }),
       ...(error ? { error } : {}),
     };
   }

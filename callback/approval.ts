@@ -23,10 +23,12 @@ const MAX_BODY_BYTES = 4096;
 /**
  * `/approval/<identifier>?token=…&decision=approve|deny`, the links in an approval notice. GET shows
  * the proposal and a button (nothing changes on GET: mail scanners and link previews open links);
- * the POST from that button sends the decision as the `decideProposals` Update to exactly the sweep
- * run the token names. The token's signature proves we made the link; the path must name the same
- * user, the run must be that user's sweep, and the Update's validator accepts only a pending id, so
- * a used, replayed or second link is refused with nothing changed.
+ * the POST from that button sends the decision as the `decideProposals` Update to the sweep the
+ * token names, by workflow id: a wait that continued as new carries its proposals to the latest run.
+ * The token's signature proves we made the link; the path must name the same user, the workflow
+ * must be that user's sweep, and the Update's validator accepts only a pending id (ids hash the run
+ * that proposed them, so an older sweep's link matches nothing), so a used, replayed or second link
+ * is refused with nothing changed.
  */
 export function createApprovalHandler(deps: ApprovalDeps) {
   return async function handleApproval(
@@ -90,7 +92,6 @@ export function createApprovalHandler(deps: ApprovalDeps) {
         ids: [binding.proposalId],
         ...(reason ? { reason } : {}),
         by: 'approval link',
-        runId: binding.runId,
       });
     } catch (err) {
       if (!(err instanceof InvalidInputError)) throw err;
@@ -111,10 +112,10 @@ export function createApprovalHandler(deps: ApprovalDeps) {
   };
 }
 
-/** The run the token names is a sweep of the user the token names (belt and braces: we signed both). */
+/** The workflow the token names is a sweep of the user the token names (belt and braces: we signed both). */
 async function isSweepOf(inbox: InboxAgentClient, binding: ApprovalBinding): Promise<boolean> {
   try {
-    const described = await inbox.client.workflow.getHandle(binding.workflowId, binding.runId).describe();
+    const described = await inbox.client.workflow.getHandle(binding.workflowId).describe();
     return (
       described.type === 'inboxSweep' &&
       described.typedSearchAttributes.get(searchAttributes.identifier) === binding.identifier
@@ -126,7 +127,7 @@ async function isSweepOf(inbox: InboxAgentClient, binding: ApprovalBinding): Pro
 }
 
 async function proposalOf(inbox: InboxAgentClient, binding: ApprovalBinding): Promise<ProposalView | undefined> {
-  const handle = inbox.client.workflow.getHandle(binding.workflowId, binding.runId);
+  const handle = inbox.client.workflow.getHandle(binding.workflowId);
   if ((await handle.describe()).status.name !== 'RUNNING') return undefined;
   const status = await sweepStatus(handle);
   return status.proposals?.find((p) => p.id === binding.proposalId);

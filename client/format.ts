@@ -5,6 +5,7 @@ import type {
   SweepReport,
   SweepStatus,
 } from '../workflows/contract.js';
+import { toolDecisionLines } from '../workflows/tool-decisions.js';
 import type { SweepListing } from './index.js';
 import type { ScheduleSummaryView, ScheduleView, UnscheduleResult } from './schedule-views.js';
 
@@ -57,7 +58,15 @@ export function formatStatus(workflowId: string, s: SweepStatus, now = Date.now(
   if (s.setAside) lines.push(`  ${setAsideLine(s.setAside, s.identifier)}`);
   if (s.approval) lines.push(`  approval mode ${s.approval}`);
   if (s.proposals?.length) lines.push(formatProposals(s.identifier, s.proposals, s.approvalDeadline, '  '));
+  lines.push(...toolDecisions(s.toolDecisions));
   return lines.join('\n');
+}
+
+/** The tool policy's decisions (tool, decision, reason, denied calls' message ids), indented under a sweep. */
+function toolDecisions(decisions: SweepStatus['toolDecisions']): string[] {
+  if (!decisions?.length) return [];
+  const { totals, lines } = toolDecisionLines(decisions);
+  return [`  tool calls: ${totals}`, ...lines.map((l) => `    ${l}`)];
 }
 
 /** Proposed events, one per line, with what to type for the pending ones. */
@@ -125,6 +134,7 @@ export function formatReport(r: SweepReport): string {
       : 'no tool calls';
     lines.push(`  session ${s.sessionId}: ${s.stopReason}, ${tools}${s.toolErrors ? `, ${s.toolErrors} failed` : ''}`);
     if (s.error) lines.push(`  error ${s.error.type}: ${s.error.message}`);
+    lines.push(...toolDecisions(s.toolDecisions));
     const words = s.finalMessage ? agentWords(s.finalMessage) : '';
     if (words) lines.push(`  agent: ${words}`);
     lines.push(`  usage: ${s.usage.inputTokens} input / ${s.usage.outputTokens} output tokens`);
@@ -154,6 +164,7 @@ export function formatLastSweep(
   const lines = [`no running sweep for ${identifier}; the last one ended ${last.closedAt ?? '?'}: ${state}`];
   lines.push(`  ${last.workflowId}`);
   if (last.report?.messages) lines.push(`  e-mails: ${messageCounts(last.report.messages)}`);
+  lines.push(...toolDecisions(last.report?.session?.toolDecisions));
   return lines.join('\n');
 }
 

@@ -4,6 +4,9 @@ import { scheduleId, type ConsentScheduleInput } from '../workflows/contract.js'
 /** Notes this project writes start with it; a schedule an operator paused is never unpaused by us. */
 export const CONSENT_NOTE_PREFIX = 'inbox-agent consent: ';
 
+/** Whether a schedule's note says we paused it for consent (the reconciler unpauses only those). */
+export const isOurConsentPause = (note: string | undefined): boolean => note?.startsWith(CONSENT_NOTE_PREFIX) ?? false;
+
 /**
  * Pauses the user's schedule while consent is missing, so no further sweeps pile up behind the
  * waiting one, with a note operators read in `temporal schedule describe` and the Web UI. A schedule
@@ -12,7 +15,7 @@ export const CONSENT_NOTE_PREFIX = 'inbox-agent consent: ';
 export async function pauseForConsent(schedules: ScheduleClient, identifier: string, note: string): Promise<boolean> {
   const handle = schedules.getHandle(scheduleId(identifier));
   const state = await describe(schedules, identifier);
-  if (!state || (state.paused && !ours(state.note))) return false;
+  if (!state || (state.paused && !isOurConsentPause(state.note))) return false;
   await handle.pause(CONSENT_NOTE_PREFIX + note);
   return true;
 }
@@ -24,12 +27,10 @@ export async function resumeAfterConsent(
   note: string,
 ): Promise<boolean> {
   const state = await describe(schedules, identifier);
-  if (!state?.paused || !ours(state.note)) return false;
+  if (!state?.paused || !isOurConsentPause(state.note)) return false;
   await schedules.getHandle(scheduleId(identifier)).unpause(CONSENT_NOTE_PREFIX + note);
   return true;
 }
-
-const ours = (note: string | undefined) => note?.startsWith(CONSENT_NOTE_PREFIX) ?? false;
 
 async function describe(schedules: ScheduleClient, identifier: string) {
   try {

@@ -2,10 +2,12 @@ import type { ScalekitEmulator } from './scalekit/index.js';
 
 export const DEMO_READY = 'demo-alice';
 export const DEMO_EXPIRED = 'demo-bob';
+/** In approval mode `ask` (npm start sets it): her sweep proposes the event and waits for her decision. */
+export const DEMO_ASKING = 'demo-carol';
 
 /**
- * Two users for the quick start: one ready to sweep (a newsletter that needs no event and a request
- * that does), one whose Gmail consent has lapsed.
+ * Three users for the quick start: one ready to sweep (a newsletter that needs no event and a request
+ * that does), one whose Gmail consent has lapsed, one who approves her events herself.
  */
 export function seedDemoUsers(scalekit: ScalekitEmulator): void {
   const hour = 3600_000;
@@ -44,6 +46,18 @@ export function seedDemoUsers(scalekit: ScalekitEmulator): void {
         body:
           'Hi Bob, could you review the board deck before Monday? ' +
           'The revenue slide still shows last quarter and the hiring plan needs your numbers.',
+      },
+    ],
+  });
+  scalekit.seedUser(DEMO_ASKING, {
+    connections: { gmail: 'ACTIVE', googlecalendar: 'ACTIVE' },
+    emails: [
+      {
+        from: 'Dana Reyes <dana@acme.example>',
+        subject: 'Q3 invoice needs approval by Friday',
+        body:
+          'Hi Carol, the Q3 invoice from Northwind is attached and needs your approval by Friday. ' +
+          'Finance cannot release the payment until it is signed.',
       },
     ],
   });

@@ -17,7 +17,7 @@ import { WORKER_ENV_FILE, writeEnvFile, writeLocalStack } from '../common/local-
 import { persistUsers } from '../emulators/scalekit/persist.js';
 import type { inboxSweep } from '../workflows/index.js';
 import { progressPrinter, watchSweep } from '../client/progress.js';
-import { DEMO_EXPIRED, DEMO_READY, seedDemoUsers } from '../emulators/demo.js';
+import { DEMO_ASKING, DEMO_EXPIRED, DEMO_READY, seedDemoUsers } from '../emulators/demo.js';
 import { startLocalOidcProvider } from '../emulators/oidc/index.js';
 import { emulateManagedAgents, emulateScalekit } from '../emulators/stack.js';
 import { runMain } from '../common/run-main.js';
@@ -110,7 +110,7 @@ async function main(): Promise<void> {
     const usersFile = join(stateDir, 'scalekit-users.json');
     const users = persistUsers(scalekit.emulator, usersFile);
     cleanups.push(async () => users.stop());
-    for (const demo of [DEMO_READY, DEMO_EXPIRED]) scalekit.emulator.forgetUser(demo);
+    for (const demo of [DEMO_READY, DEMO_EXPIRED, DEMO_ASKING]) scalekit.emulator.forgetUser(demo);
     seedDemoUsers(scalekit.emulator);
     usersLine = `users kept in ${shown(usersFile)}${users.restored ? ` (${users.restored} restored)` : ''}; demo users re-seeded`;
   }
@@ -219,7 +219,23 @@ async function main(): Promise<void> {
     waitingSweep = waiting;
     log(formatStatus(waiting.workflowId, status));
     log();
+
+    // Approval mode ask (stored with her state): her sweep proposes the event and waits for her. One
+    // left waiting by an earlier run is shown as it is rather than joined by another.
+    await inbox.userSettings(DEMO_ASKING, { approval: 'ask' });
+    const [proposing] = await inbox.runningSweeps(DEMO_ASKING);
+    const asking = proposing
+      ? client.workflow.getHandle(proposing)
+      : await inbox.startSweep(DEMO_ASKING, { requestId: `quickstart-${started}` });
+    let proposal = await asking.query(statusQuery);
+    for (let i = 0; i < 300 && proposal.phase !== 'awaiting_approval' && !proposal.proposals?.length; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      proposal = await asking.query(statusQuery);
+    }
+    log(formatStatus(asking.workflowId, proposal));
+    log();
     log('Try next:');
+    log(`  npm run cli -- approve ${DEMO_ASKING}          # book her proposed event (or --deny --reason TEXT)`);
     log(`  open the gmail link above within a minute (or a fresh one from auth-links) and click Allow;`);
     log(`    sign in as ${DEMO_EXPIRED} (any password): the callback verifies you and the waiting sweep runs`);
     log(`  npm run cli -- auth-links ${DEMO_EXPIRED}       # fresh links (they live about a minute)`);

@@ -3,13 +3,18 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { createConsentRouter, embeddedIdentity } from '../callback/index.js';
+import { SignJWT } from 'jose';
+import { createConsentRouter, embeddedIdentity, type CallbackOutcome } from '../callback/index.js';
+import { sessionKey } from '../callback/identity.js';
 import { ScalekitConnectedAccounts } from '../consent/connected-accounts.js';
+import { consentReconcilerScheduleId } from '../consent/reconciler.js';
+import { pauseForConsent } from '../consent/schedules.js';
 import { createConsentState } from '../consent/state.js';
+import type { consentReconciler } from '../workflows/index.js';
 import { scheduleId, searchAttributes, statusQuery, sweepWorkflowId } from '../workflows/contract.js';
-import { startConsentStack, type ConsentStack } from './helpers/consent.js';
+import { startConsentStack, startOidcCallback, type ConsentStack } from './helpers/consent.js';
 import { INVOICE_EMAIL, seedUser } from './helpers/demo.js';
-import { followMagicLink, waitForStatus } from './helpers/wait.js';
+import { followMagicLink, visitSignedIn, waitForStatus } from './helpers/wait.js';
 
 const VERIFY = 'grpc VerifyConnectedAccountUser';
 
@@ -217,6 +222,103 @@ describe('the consent loop', () => {
     expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
   });
 
+  describe('signed in through OIDC (the standalone default)', () => {
+    let oidc: Awaited<ReturnType<typeof startOidcCallback>>;
+    /** The people the local OIDC provider lets sign in. */
+    const users: string[] = [];
+    const outcomes: CallbackOutcome[] = [];
+    /** The verify URL of a state for `identifier`, at the OIDC callback. */
+    const verifyUrl = async (identifier: string, authRequestId = 'ar_whatever') =>
+      `${oidc.url}/verify?auth_request_id=${authRequestId}&state=${encodeURIComponent(
+        await createConsentState(stack.consentKey).sign({ identifier, connection: 'gmail' }),
+      )}`;
+
+    beforeAll(async () => {
+      oidc = await startOidcCallback(stack, stack.consentKey, users, (o) => outcomes.push(o));
+    });
+    afterAll(async () => {
+      await oidc?.close();
+    });
+
+    it('a session for another user: 403, Scalekit never called, the waiting sweep never signalled; its owner then verifies', async () => {
+      const identifier = seedUser(stack, { gmail: 'EXPIRED' });
+      const mallory = seedUser(stack);
+      users.push(identifier, mallory);
+      const handle = await stack.inbox.startSweep(identifier, { reauthTimeout: '10 minutes' });
+      const waiting = await waitForStatus(handle, (s) => s.phase === 'awaiting_reauthorization');
+      const consented = await followMagicLink(waiting.authLinks[0]!.url);
+      // Scalekit sends the browser back to the callback the links name; this one is the same callback on OIDC.
+      const back = new URL(consented.headers.get('location')!);
+      const atOidc = `${oidc.url}${back.pathname}${back.search}`;
+      const verifiesBefore = stack.emulators.scalekit.control.calls(VERIFY);
+
+      const stolen = await visitSignedIn(atOidc, mallory);
+      expect(stolen.status).toBe(403);
+      expect(stolen.body).toMatch(/another account/);
+      expect(stack.emulators.scalekit.control.calls(VERIFY)).toBe(verifiesBefore);
+      expect((await handle.query(statusQuery)).reauthSignals).toBe(0);
+      const signals = (await handle.fetchHistory()).events!.filter((e) => e.workflowExecutionSignaledEventAttributes);
+      expect(signals).toHaveLength(0);
+      expect(outcomes.filter((o) => o.result !== 'rejected')).toHaveLength(0);
+
+      // The refusal spent nothing: the owner signs in and the same redirect verifies.
+      const own = await visitSignedIn(atOidc, identifier);
+      expect(own.status).toBe(200);
+      expect(own.body).toMatch(/gmail is connected/);
+      expect(stack.emulators.scalekit.control.calls(VERIFY)).toBeGreaterThan(verifiesBefore);
+      await expect(handle.result()).resolves.toMatchObject({ outcome: 'completed' });
+    });
+
+    it('no session or an expired one: sent to sign in (PKCE), nothing called; a sign-in that took too long: a page', async () => {
+      const identifier = seedUser(stack, { gmail: 'EXPIRED' });
+      const url = await verifyUrl(identifier);
+      const verifiesBefore = stack.emulators.scalekit.control.calls(VERIFY);
+      const session = (seconds: number) =>
+        new SignJWT({ sub: identifier })
+          .setProtectedHeader({ alg: 'HS256' })
+          .setExpirationTime(Math.floor(Date.now() / 1000) + seconds)
+          .sign(sessionKey(stack.consentKey));
+      const open = async (cookie?: string) =>
+        fetch(url, { redirect: 'manual', headers: cookie ? { cookie: `inbox_agent_session=${cookie}` } : {} });
+
+      for (const res of [await open(), await open(await session(-60))]) {
+        expect(res.status).toBe(303);
+        const login = new URL(res.headers.get('location')!);
+        expect(login.origin).toBe(oidc.issuer);
+        expect(login.searchParams.get('code_challenge_method')).toBe('S256');
+        expect(res.headers.getSetCookie().join('\n')).toMatch(/inbox_agent_login=.*HttpOnly.*SameSite=Lax/i);
+      }
+      expect(stack.emulators.scalekit.control.calls(VERIFY)).toBe(verifiesBefore);
+      // The same cookie, still valid, is a session: no sign-in, on to Scalekit (which knows no ar_whatever).
+      expect((await open(await session(60))).status).toBe(410);
+      const verifies = stack.emulators.scalekit.control.calls(VERIFY);
+      expect(verifies).toBeGreaterThan(verifiesBefore);
+
+      // Back from the provider without the login cookie (it expired after ten minutes).
+      const late = await fetch(`${oidc.url}/login/callback?code=x&state=y`, { redirect: 'manual' });
+      expect(late.status).toBe(303);
+      const page = await fetch(new URL(late.headers.get('location')!, oidc.url));
+      expect(page.status).toBe(400);
+      expect(await page.text()).toMatch(/Sign-in took too long/);
+      expect(stack.emulators.scalekit.control.calls(VERIFY)).toBe(verifies);
+    });
+
+    it('ten verify attempts per user per minute: the eleventh gets 429 with Retry-After; other users are not held up', async () => {
+      const identifier = seedUser(stack, { gmail: 'EXPIRED' });
+      const url = await verifyUrl(identifier);
+      const verifiesBefore = stack.emulators.scalekit.control.calls(VERIFY);
+      for (let i = 0; i < 10; i++) expect((await fetch(url, { redirect: 'manual' })).status).toBe(303);
+      const limited = await fetch(url, { redirect: 'manual' });
+      expect(limited.status).toBe(429);
+      expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await limited.text()).toMatch(/Too many attempts/);
+      // A fresh state for the same user is the same user: still limited.
+      expect((await fetch(await verifyUrl(identifier, 'ar_other'), { redirect: 'manual' })).status).toBe(429);
+      expect((await fetch(await verifyUrl(seedUser(stack)), { redirect: 'manual' })).status).toBe(303);
+      expect(stack.emulators.scalekit.control.calls(VERIFY)).toBe(verifiesBefore);
+    });
+  });
+
   it("embedded: the router mounted in the app's own Express app takes the user from the app's session", async () => {
     // The integrator's app: its own sign-in (here a header standing in for its session cookie).
     const app = express();
@@ -323,5 +425,80 @@ describe('the consent loop', () => {
       await stack.inbox.unschedule(identifier);
     }
     expect(scheduleId(identifier)).toBe(schedule.scheduleId);
+  });
+
+  /** Triggers the deployment's reconciler schedule (made by setup in beforeAll) and returns what its run did. */
+  async function runReconciler() {
+    const reconciler = stack.temporal.client.schedule.getHandle(consentReconcilerScheduleId(stack.taskQueue));
+    const before = (await reconciler.describe()).info.numActionsTaken;
+    await reconciler.trigger();
+    const run = await vi.waitFor(
+      async () => {
+        const { info } = await reconciler.describe();
+        if (info.numActionsTaken <= before) throw new Error('the reconciler has not run yet');
+        return info.recentActions.at(-1)!.action.workflow;
+      },
+      { timeout: 10_000 },
+    );
+    return stack.temporal.client.workflow
+      .getHandle<typeof consentReconciler>(run.workflowId, run.firstExecutionRunId)
+      .result();
+  }
+
+  it('a waiting sweep terminated by an operator: once the user consents, the reconciler unpauses its schedule', async () => {
+    const identifier = seedUser(stack, { gmail: 'EXPIRED' });
+    const schedule = await stack.inbox.schedule(identifier, { every: '1 hour', reauthTimeout: '10 minutes' });
+    try {
+      await schedule.trigger();
+      const handle = stack.temporal.client.workflow.getHandle(sweepWorkflowId(identifier));
+      await vi.waitFor(() => waitForStatus(handle, (s) => s.phase === 'awaiting_reauthorization'), { timeout: 10_000 });
+      await vi.waitFor(async () => expect((await schedule.describe()).state.paused).toBe(true));
+      // While it waits, the sweep owns its schedule; then it is terminated, not given up.
+      expect((await runReconciler()).kept).toContainEqual({ identifier, reason: expect.stringMatching(/sweep runs/) });
+      await handle.terminate('operator cleanup');
+      stack.emulators.scalekit.setConnectionStatus(identifier, 'gmail', 'ACTIVE');
+      expect((await runReconciler()).unpaused).toContain(identifier);
+      expect((await schedule.describe()).state).toMatchObject({
+        paused: false,
+        note: expect.stringMatching(/reconciler/),
+      });
+    } finally {
+      await stack.inbox.unschedule(identifier);
+    }
+  });
+
+  it('consent by another route after a give-up: the reconciler unpauses the schedule we paused, never one an operator paused', async () => {
+    const schedules = stack.temporal.client.schedule;
+    const identifier = seedUser(stack, { gmail: 'EXPIRED' });
+    const byOperator = seedUser(stack);
+    const notYet = seedUser(stack, { gmail: 'EXPIRED' });
+    const schedule = await stack.inbox.schedule(identifier, { every: '1 hour', reauthTimeout: '4 seconds' });
+    await stack.inbox.schedule(byOperator, { every: '1 hour' });
+    await stack.inbox.pauseSchedule(byOperator, 'paused for maintenance');
+    await stack.inbox.schedule(notYet, { every: '1 hour' });
+    expect(await pauseForConsent(schedules, notYet, 'gmail needs re-authorization')).toBe(true);
+    try {
+      await schedule.trigger();
+      const handle = stack.temporal.client.workflow.getHandle(sweepWorkflowId(identifier));
+      await vi.waitFor(() => waitForStatus(handle, (s) => s.phase === 'awaiting_reauthorization'), { timeout: 10_000 });
+      await expect(handle.result()).resolves.toMatchObject({ outcome: 'reauth_timed_out' });
+      await vi.waitFor(async () => expect((await schedule.describe()).state.note).toMatch(/stopped waiting/));
+
+      // The user consents where our callback never hears of it (Scalekit's own page, another app).
+      stack.emulators.scalekit.setConnectionStatus(identifier, 'gmail', 'ACTIVE');
+      const result = await runReconciler();
+      expect(result.unpaused).toContain(identifier);
+      expect(result.kept).toContainEqual({ identifier: notYet, reason: 'gmail not active' });
+      expect([...result.unpaused, ...result.kept.map((k) => k.identifier)]).not.toContain(byOperator);
+
+      const { state } = await schedule.describe();
+      expect(state.paused).toBe(false);
+      expect(state.note).toMatch(/consent reconciler/);
+      const operators = await schedules.getHandle(scheduleId(byOperator)).describe();
+      expect(operators.state).toMatchObject({ paused: true, note: 'paused for maintenance' });
+      expect((await schedules.getHandle(scheduleId(notYet)).describe()).state.paused).toBe(true);
+    } finally {
+      for (const user of [identifier, byOperator, notYet]) await stack.inbox.unschedule(user);
+    }
   });
 });

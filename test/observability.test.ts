@@ -71,6 +71,13 @@ describe('observability', () => {
     expect(
       await metric(`${metricNames.activityFailures}`, { activityType: 'upsertVault', error_type: 'Http503' }),
     ).toBe(1);
+    // Every held tool call the policy decided, once each, by tool and decision.
+    const decided = report.session!.toolDecisions;
+    expect(decided.length).toBeGreaterThan(0);
+    for (const { tool, decision } of decided) {
+      const expected = decided.filter((d) => d.tool === tool && d.decision === decision).length;
+      expect(await metric(metricNames.toolCalls, { tool, decision }), `${tool} ${decision}`).toBe(expected);
+    }
 
     // Tracing: the client's start is the root; the run and every activity hang under it.
     const trace = await vi.waitFor(() => {

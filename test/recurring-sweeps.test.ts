@@ -23,6 +23,8 @@ const email = (n: number, extra: Partial<SeedEmail> = {}): SeedEmail => ({
 });
 
 const MCP = 'POST /mcp/v3/servers/:server_id';
+/** As the emulated Virtual MCP server names it (no prefix by default, emulators/scalekit/samples.ts). */
+const CREATE_EVENT = 'googlecalendar_create_event';
 
 describe('recurring sweeps: the ledger, the cap, no-action mail and one sweep per user', () => {
   let stack: TestStack;
@@ -120,17 +122,16 @@ describe('recurring sweeps: the ledger, the cap, no-action mail and one sweep pe
     expect((await stack.inbox.sweep(identifier)).outcome).toBe('nothing_new');
   });
 
-  // Skipped, known broken since the tool gate landed (see the stop note): the fault is placed by the
-  // position of the agent's MCP call, and the gate's one-turn-per-message sequence moved it. To be
-  // rewritten to fault the create by tool name.
-  it.skip('a failed tool call that leaves a message without its event: partial, the handled one recorded, the other left for the next sweep', async () => {
+  // Faults are placed by tool, not by the call's position: the worker's own MCP calls and the tool
+  // gate's one turn per message move positions, never which create is the second one.
+  it('a failed tool call that leaves a message without its event: partial, the handled one recorded, the other left for the next sweep', async () => {
     const identifier = seedUser(stack, {}, [email(1), email(2)]);
-    // The agent's MCP calls: initialize, initialized, tools/list, fetch, then per message a lookup and
-    // a create; the eighth is the second create.
+    // The agent's second create fails (one turn per message, oldest first: message 2's).
     stack.emulators.scalekit.control.inject({
       route: MCP,
       userAgent: AGENT_USER_AGENT,
-      skip: 7,
+      tool: CREATE_EVENT,
+      skip: 1,
       times: 1,
       status: 500,
     });
@@ -146,16 +147,13 @@ describe('recurring sweeps: the ledger, the cap, no-action mail and one sweep pe
     expect(titles(identifier)).toEqual(['Action Required: Request 1', 'Action Required: Request 2']);
   });
 
-  // Skipped, known broken since the tool gate landed (see the stop note): the fault is placed by the
-  // position of the agent's MCP call, and the gate's one-turn-per-message sequence moved it. To be
-  // rewritten to fault the create by tool name.
-  it.skip('a tool call that failed after its work was done: the event exists, so the sweep is completed', async () => {
+  it('a tool call that failed after its work was done: the event exists, so the sweep is completed', async () => {
     const identifier = seedUser(stack, {}, [email(1)]);
-    // The agent's create (its sixth MCP call) books the event, but its answer is lost.
+    // The agent's create books the event, but its answer is lost.
     stack.emulators.scalekit.control.inject({
       route: MCP,
       userAgent: AGENT_USER_AGENT,
-      skip: 5,
+      tool: CREATE_EVENT,
       times: 1,
       status: 500,
       afterWork: true,

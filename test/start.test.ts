@@ -7,7 +7,7 @@ import { parseEnv } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { dataConverter } from '../codec/data-converter.js';
-import { sweepWorkflowId } from '../workflows/contract.js';
+import { sweepWorkflowId, type SweepReport } from '../workflows/contract.js';
 import { parseWorkerConfig } from '../worker/config.js';
 import { root } from './helpers/cli.js';
 import { freePort } from './helpers/ports.js';
@@ -86,6 +86,19 @@ const linkIn = (text: string) => /(http:\/\/127\.0\.0\.1:\d+\/magic\/ml_\w+)/.ex
  * browser to (as the README's comment says), and lands on the callback's "connected" page: the callback
  * has verified the user and signalled the sweep.
  */
+/** The report of the user's sweep on npm start's dev server, read as the CLI would (its codec keys). */
+async function sweepResult(local: Record<string, string | undefined>, identifier: string): Promise<SweepReport> {
+  const client = new Client({
+    connection: await Connection.connect({ address: local.TEMPORAL_ADDRESS }),
+    dataConverter: dataConverter(local.INBOX_AGENT_CODEC_KEYS!),
+  });
+  try {
+    return (await client.workflow.getHandle(sweepWorkflowId(identifier)).result()) as SweepReport;
+  } finally {
+    await client.connection.close();
+  }
+}
+
 async function consent(link: string): Promise<void> {
   const page = await consentSignedIn(link, 'demo-bob');
   expect(page.status, `${page.url}: ${page.body.slice(0, 500)}`).toBe(200);
@@ -136,6 +149,11 @@ describe('npm start on the embedded default, then the README and "Try next" comm
         );
         expect(stdout).toMatch(/gmail: http:\/\/127\.0\.0\.1:\d+\/magic\/ml_\w+ \(made .*; expires /);
         expect(stdout).not.toMatch(/MaxListenersExceededWarning/);
+        // demo-carol approves her events (approval mode ask): her sweep proposes one and waits for her.
+        expect(stdout).toMatch(
+          /inbox-sweep\/demo-carol: awaiting approval\n(.*\n)*\s+p-\w+ {2}pending {2}Action Required: Q3 invoice/,
+        );
+        expect(stdout).toContain('approval mode ask');
 
         // What npm start wrote for the CLI and for a compiled worker: the owner's only, and complete.
         for (const file of ['.env.local', 'worker.env'])
@@ -165,16 +183,8 @@ describe('npm start on the embedded default, then the README and "Try next" comm
         const links = await shell(readme[0]!, shellEnv);
         expect(links.stdout).toMatch(/✗ gmail: EXPIRED/);
         await consent(linkIn(links.stdout)!);
-        const client = new Client({
-          connection: await Connection.connect({ address: local.TEMPORAL_ADDRESS }),
-          dataConverter: dataConverter(local.INBOX_AGENT_CODEC_KEYS!),
-        });
-        try {
-          const bob = await client.workflow.getHandle(sweepWorkflowId('demo-bob')).result();
-          expect(bob.outcome).toBe('completed');
-        } finally {
-          await client.connection.close();
-        }
+        const bob = await sweepResult(local, 'demo-bob');
+        expect(bob.outcome).toBe('completed');
         const status = await shell(readme[1]!, shellEnv);
         expect(status.stdout).toMatch(/^no running sweep for demo-bob; the last one ended \S+: completed$/m);
         expect(status.stdout).toContain('e-mails: 1 event, 0 no-action');
@@ -183,6 +193,12 @@ describe('npm start on the embedded default, then the README and "Try next" comm
         const tryNext = cliLines(stdout.slice(stdout.indexOf('Try next:')));
         expect(tryNext.length).toBeGreaterThanOrEqual(6);
         for (const line of tryNext) await shell(line, shellEnv);
+        // Among them `approve demo-carol`: her sweep books the approved event and completes.
+        expect(tryNext).toContain('npm run cli -- approve demo-carol');
+        const carol = await sweepResult(local, 'demo-carol');
+        expect(carol.outcome).toBe('completed');
+        expect(carol.approval?.approved).toHaveLength(1);
+        expect(carol.messages?.events).toHaveLength(1);
         const verbose = await shell('npm run -s cli -- --verbose list', shellEnv);
         expect(verbose.stderr).toContain(`Temporal 127.0.0.1:${startEnv.TEMPORAL_DEV_PORT}, namespace default`);
         expect(verbose.stderr).toMatch(
@@ -201,7 +217,7 @@ describe('npm start on the embedded default, then the README and "Try next" comm
         // new waiting sweep until the user consents, then ends by itself.
         second = start(['--once'], startEnv);
         await second.until(/Running until demo-bob's sweep ends/);
-        expect(second.output()).toMatch(/users kept in \S+ \(3 restored\); demo users re-seeded/);
+        expect(second.output()).toMatch(/users kept in \S+ \(4 restored\); demo users re-seeded/);
         const again = /Scalekit +emulated on (http:\/\/127\.0\.0\.1:\d+)/.exec(second.output())![1]!;
         const kept = (await (await fetch(`${again}/_emulator/users/http-added/emails`)).json()) as unknown[];
         expect(kept).toMatchObject([{ subject: 'kept' }]);

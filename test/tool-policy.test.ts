@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SeedEmail } from '../emulators/scalekit/index.js';
 import type { SessionPolicyOverride } from '../activities/run-agent-session.js';
+import { formatLastSweep, formatStatus } from '../client/format.js';
+import { statusQuery } from '../workflows/contract.js';
 import { seedUser } from './helpers/demo.js';
 import { startTestStack, type RunningWorker, type TestStack } from './helpers/stack.js';
 
@@ -63,7 +65,8 @@ describe('the tool policy gate (real worker, dev server, emulators)', () => {
     stack.emulators.agents.setAgentBehaviour({ obeyInstructionsInMail: true });
     try {
       const { identifier, ids } = injectedBatch();
-      const report = await stack.inbox.sweep(identifier);
+      const handle = await stack.inbox.startSweep(identifier);
+      const report = await handle.result();
       const events = stack.emulators.scalekit.calendarEvents(identifier);
 
       expect(events.filter((e) => e.attendees.length > 0)).toEqual([]);
@@ -97,6 +100,23 @@ describe('the tool policy gate (real worker, dev server, emulators)', () => {
       );
       expect(JSON.stringify(report.session!.toolDecisions)).not.toMatch(/914-227|Mallory|Contract/);
       expect(report.outcome).toBe('completed');
+
+      // ...and shown where operators look: `status` (the query and its CLI rendering, also for the
+      // last sweep once it ended) and the Web UI's current details. Never the mail's text.
+      const status = await handle.query(statusQuery);
+      expect(status.toolDecisions).toEqual(report.session!.toolDecisions);
+      const shown = formatStatus(handle.workflowId, status);
+      const last = formatLastSweep(identifier, await stack.inbox.lastSweep(identifier));
+      const { currentDetails } = (await handle.query('__temporal_workflow_metadata')) as { currentDetails?: string };
+      for (const text of [shown, last, currentDetails ?? '']) {
+        expect(text).toMatch(/tool calls\b.*\d+ allowed, \d+ denied/i);
+        expect(text).toMatch(/denied gmail_fetch_mails: query outside the batch/);
+        expect(text).toMatch(
+          /denied googlecalendar_create_event: fields not allowed: attendees_emails.*\(message \w+\)/,
+        );
+        expect(text).toMatch(/allowed googlecalendar_create_event ×[23]: the message’s reminder/);
+        expect(text).not.toMatch(/914-227|Mallory|Contract|reset code/);
+      }
     } finally {
       stack.emulators.agents.setAgentBehaviour({ obeyInstructionsInMail: false });
     }

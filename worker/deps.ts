@@ -1,4 +1,4 @@
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { ActivityDeps } from '../activities/index.js';
 import { createManagedAgents } from '../activities/apis/managed-agents.js';
 import { ScalekitApi } from '../activities/apis/scalekit.js';
@@ -8,7 +8,7 @@ import { createApprovalLinks } from '../consent/approval-links.js';
 import { logNotifier, webhookNotifier, type Notifier } from '../activities/notify.js';
 import { createSealer, sealKeys } from '../activities/seal.js';
 import { describeDatabaseUrl, openUserStateStore } from '../activities/state/index.js';
-import { sweepStartOptions, WorkflowType } from '../workflows/contract.js';
+import { sweepStartOptions, sweepWorkflowId, WorkflowType } from '../workflows/contract.js';
 import type { inboxSweep } from '../workflows/index.js';
 import type { WorkerConfig } from './config.js';
 
@@ -42,6 +42,16 @@ export async function buildActivityDeps(config: WorkerConfig, temporal: Client):
       : {}),
     notifier: buildNotifier(config),
     schedules: temporal.schedule,
+    sweepRunning: async (identifier) => {
+      const described = await temporal.workflow
+        .getHandle(sweepWorkflowId(identifier))
+        .describe()
+        .catch((err: unknown) => {
+          if (err instanceof WorkflowNotFoundError) return undefined;
+          throw err;
+        });
+      return described?.status.name === 'RUNNING';
+    },
     managedAgents: createManagedAgents({ apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL }),
     sealer: createSealer(sealKeys(config.INBOX_AGENT_SEAL_KEYS, config.INBOX_AGENT_SEAL_KEY)),
     state,

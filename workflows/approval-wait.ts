@@ -10,6 +10,7 @@ import {
   type DecidedProposals,
   type Proposal,
   type ProposalView,
+  type SweepCarry,
 } from './contract.js';
 import { DecideProposalsInputSchema } from './contract.schema.js';
 import type { SweepState } from './sweep-state.js';
@@ -25,10 +26,10 @@ export type CarryOut = (
   denied: Array<{ proposal: Proposal; reason: string }>,
 ) => Promise<DecidedProposals | undefined>;
 
-interface Entry extends ProposalView {
-  /** The decision has been carried out (event booked or denial recorded). */
-  done?: boolean;
-}
+type Entry = NonNullable<SweepCarry['approval']>['proposals'][number];
+
+/** Called between steps of the wait: the sweep continues as new there when its history is long. */
+export type Checkpoint = () => Promise<void>;
 
 /**
  * Human approval of the events a session proposed (approval mode `ask`).
@@ -48,12 +49,24 @@ interface Entry extends ProposalView {
 export class ApprovalWait {
   private readonly entries = new Map<string, Entry>();
   private timedOut = false;
+  /** When undecided proposals are denied (ms); set when fresh proposals arrive. */
+  private deadline?: number;
+  /** The wait a previous run of this sweep was in when it continued as new. */
+  private resumable: boolean;
+  /** Notices on their way (not awaited by the wait), settled before the run continues as new. */
+  private readonly sending = new Set<Promise<void>>();
 
   constructor(
     private readonly state: SweepState,
     private readonly options: { identifier: string; timeoutMs: number },
+    carried?: SweepCarry['approval'],
   ) {
     setHandler(decideProposalsUpdate, (input) => this.decide(input), { validator: (input) => this.validate(input) });
+    for (const e of carried?.proposals ?? []) this.entries.set(e.id, { ...e });
+    this.timedOut = carried?.timedOut ?? false;
+    // Held to this run's own bound too: a carry is workflow input, which any starter can shape.
+    if (carried?.deadline !== undefined) this.deadline = Math.min(carried.deadline, Date.now() + options.timeoutMs);
+    this.resumable = this.inProgress;
   }
 
   /** Some proposal is pending, or decided and not yet carried out. */
@@ -66,26 +79,66 @@ export class ApprovalWait {
     return new Set([...this.entries.values()].map((e) => e.messageId));
   }
 
+  /** Every proposal of this sweep. */
+  get proposals(): Proposal[] {
+    return [...this.entries.values()].map(proposalOf);
+  }
+
+  /**
+   * True once, in a run continued from one that waited for approval: the sweep settles that wait
+   * (`resume`) before anything else.
+   */
+  takeResumable(): boolean {
+    const resumable = this.resumable;
+    this.resumable = false;
+    return resumable;
+  }
+
+  /**
+   * The wait as it stands, for the run this sweep continues as: proposals, decisions so far, the
+   * deadline. The links and `approve` keep working there because they address the workflow id and
+   * name proposals by id, which the new run keeps. Notices still on their way land first.
+   */
+  async carry(): Promise<SweepCarry['approval']> {
+    await Promise.allSettled([...this.sending]);
+    if (this.entries.size === 0) return undefined;
+    return {
+      proposals: [...this.entries.values()].map((e) => ({ ...e })),
+      ...(this.deadline !== undefined ? { deadline: this.deadline } : {}),
+      timedOut: this.timedOut,
+    };
+  }
+
   /**
    * Waits for decisions on `proposals` (those this sweep has not seen before), carrying each out as
    * it arrives, until none is pending: at the deadline, every undecided one is denied.
    */
-  async settle(proposals: Proposal[], carryOut: CarryOut): Promise<ApprovalReport> {
+  async settle(proposals: Proposal[], carryOut: CarryOut, checkpoint: Checkpoint): Promise<ApprovalReport> {
     const fresh = proposals.filter((p) => !this.entries.has(p.id));
     for (const p of fresh) this.entries.set(p.id, { ...p, state: 'pending' });
-    const deadline = new Date(Date.now() + this.options.timeoutMs);
     if (fresh.length > 0) {
-      this.show(deadline);
-      void this.notify(fresh, deadline);
+      this.deadline = Date.now() + this.options.timeoutMs;
+      this.show(new Date(this.deadline));
+      const sent = this.notify(fresh, new Date(this.deadline)).finally(() => this.sending.delete(sent));
+      this.sending.add(sent);
     }
+    return this.resume(carryOut, checkpoint);
+  }
+
+  /** The wait itself, from where it stands (fresh, or carried from the run before). */
+  async resume(carryOut: CarryOut, checkpoint: Checkpoint): Promise<ApprovalReport> {
+    const waiting = () => [...this.entries.values()].filter((e) => e.state === 'pending');
+    const undone = () => [...this.entries.values()].filter((e) => e.state !== 'pending' && !e.done);
     for (;;) {
-      const waiting = () => [...this.entries.values()].filter((e) => e.state === 'pending');
-      const undone = () => [...this.entries.values()].filter((e) => e.state !== 'pending' && !e.done);
       if (waiting().length === 0 && undone().length === 0) break;
-      const left = deadline.getTime() - Date.now();
+      // Each decision adds an Update and the steps that carry it out: a wait with many decisions,
+      // or one that waits for consent to book them, continues as new here like any other wait.
+      await checkpoint();
+      const deadline = this.deadline ?? Date.now();
+      const left = deadline - Date.now();
       if (!(await condition(() => undone().length > 0, Math.max(left, 1))) && waiting().length > 0) {
         this.timedOut = true;
-        const reason = `no decision by ${deadline.toISOString()}`;
+        const reason = `no decision by ${new Date(deadline).toISOString()}`;
         for (const e of waiting()) Object.assign(e, { state: 'denied', reason });
         log.info('approval wait ran out', { identifier: this.options.identifier, denied: undone().length });
       }
@@ -105,7 +158,7 @@ export class ApprovalWait {
         // next sweep proposes it again.
         e.done = true;
       }
-      this.show(waiting().length > 0 ? deadline : undefined);
+      this.show(waiting().length > 0 ? new Date(deadline) : undefined);
     }
     this.show();
     return this.report();

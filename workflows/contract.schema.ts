@@ -137,6 +137,13 @@ export const DecideProposalsInputSchema = z
   })
   .meta({ title: 'DecideProposalsInput', description: 'The argument of the decideProposals Update.' });
 
+export const ToolDecisionRecordSchema = z.object({
+  tool: z.string(),
+  decision: z.enum(['allow', 'deny', 'propose']),
+  reason: z.string(),
+  messageId: z.string().optional(),
+});
+
 export const SweepStatusSchema = z
   .object({
     identifier: z.string(),
@@ -174,6 +181,9 @@ export const SweepStatusSchema = z
     approval: ApprovalModeSchema.optional(),
     proposals: z.array(ProposalViewSchema).optional(),
     approvalDeadline: z.string().optional().meta({ description: 'when proposals still pending are denied' }),
+    toolDecisions: z.array(ToolDecisionRecordSchema).optional().meta({
+      description: "the tool policy's decisions in this sweep's sessions: tool, decision, reason; never mail text",
+    }),
   })
   .meta({ title: 'SweepStatus', description: 'The answer of the status query.' });
 
@@ -189,14 +199,7 @@ export const AgentSessionSummarySchema = z.object({
     description: 'message ids the agent judged to need no action, each in the turn about that message',
   }),
   toolDecisions: z
-    .array(
-      z.object({
-        tool: z.string(),
-        decision: z.enum(['allow', 'deny', 'propose']),
-        reason: z.string(),
-        messageId: z.string().optional(),
-      }),
-    )
+    .array(ToolDecisionRecordSchema)
     .meta({ description: "the tool policy's decision for each tool call held for confirmation; never mail text" }),
   allowedEvents: z
     .array(z.object({ messageId: z.string(), toolUseId: z.string(), eventId: z.string().optional() }))

@@ -270,6 +270,11 @@ export interface InboxBatch {
   unreadCapped?: boolean;
   /** Messages the ledger had lost but the calendar still showed an event for: recorded, not re-sent. */
   recovered: number;
+  /**
+   * Recorded `no_action` by the worker's own bulk-mail rules (`List-Unsubscribe`, `Precedence:
+   * bulk|list|junk`, a no-reply sender; activities/bulk-mail.ts), never handed to the agent.
+   */
+  bulkNoAction?: string[];
   /** Unread messages set aside (`gave_up`) after MAX_ATTEMPTS sessions: skipped until `retry`. */
   gaveUp: number;
   /** The user's approval mode, read from the shared store with the ledger (no call of its own). */
@@ -539,6 +544,8 @@ export interface SweepStatus {
   proposals?: ProposalView[];
   /** While proposals wait: when the undecided ones are denied. */
   approvalDeadline?: string;
+  /** What the tool policy decided for each held call of this sweep's sessions (never mail text). */
+  toolDecisions?: ToolDecisionRecord[];
 }
 
 export interface SweepReport {
@@ -596,6 +603,11 @@ export interface SweepCarry {
     vault?: VaultRef;
     session?: AgentSessionSummary;
   };
+  /**
+   * An approval wait in progress (approval mode ask): every proposal of the sweep as decided so far
+   * (`done` once carried out), its deadline (ms) and whether it ran out.
+   */
+  approval?: { proposals: Array<ProposalView & { done?: boolean }>; deadline?: number; timedOut: boolean };
   /** Ways back to authorization already taken, by budget. */
   spent: Record<string, number>;
   /** Runs before this one. */
@@ -639,4 +651,9 @@ export const metricNames = {
   activityFailures: 'inbox_agent_activity_failures',
   /** Users whose sweep waits for re-authorization now, counted through visibility by every worker. */
   usersAwaitingReauthorization: 'inbox_agent_users_awaiting_reauthorization',
+  /**
+   * Tool calls the agent made that the tool policy decided, tagged `tool` and `decision`
+   * (allow|deny|propose). Counted by the workflow from the session's summary (workflows/metrics.ts).
+   */
+  toolCalls: 'inbox_agent_tool_calls_total',
 } as const;

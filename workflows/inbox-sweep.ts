@@ -1,8 +1,10 @@
 import {
   ActivityFailure,
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
   CancelledFailure,
+  condition,
   TemporalFailure,
   TimeoutFailure,
   log,
@@ -16,7 +18,7 @@ import {
 import { RetryState } from '@temporalio/common';
 import type { Activities } from '../activities/index.js';
 import { agentSession, apiCall, localApiCall } from './activity-options.js';
-import { ApprovalWait, type CarryOut } from './approval-wait.js';
+import { ApprovalWait, type CarryOut, type Checkpoint } from './approval-wait.js';
 import {
   ErrorType,
   reauthorizedSignal,
@@ -241,10 +243,11 @@ class Sweep {
       },
       carried?.reauth,
     );
-    this.approvals = new ApprovalWait(state, {
-      identifier: settings.identifier,
-      timeoutMs: settings.approvalTimeoutMs,
-    });
+    this.approvals = new ApprovalWait(
+      state,
+      { identifier: settings.identifier, timeoutMs: settings.approvalTimeoutMs },
+      carried?.approval,
+    );
   }
 
   async run(): Promise<SweepReport> {
@@ -260,6 +263,8 @@ class Sweep {
 
   /** The process, as the README draws it. A step may instead go back to authorization (`WAYS_BACK`). */
   private async pass(): Promise<SweepReport> {
+    // A run continued during the approval wait picks the wait up where the run before left it.
+    if (this.approvals.takeResumable()) return this.afterSession(await this.resumeApproval());
     const token = await this.authorizedToken();
     if (!token) return this.finish('reauth_timed_out');
     const inbox = await this.readInbox(token);
@@ -267,7 +272,10 @@ class Sweep {
     const vault = await this.updateVault(token);
     const session = await this.runSession(token, inbox.batch, vault, inbox.approval);
     const confirmed = await this.record(token, inbox.messageIds, session);
-    const unhandled = await this.awaitApproval(session, confirmed);
+    return this.afterSession(await this.awaitApproval(session, confirmed));
+  }
+
+  private async afterSession(unhandled: string[]): Promise<SweepReport> {
     if (unhandled.length > 0) await this.recheckConsent();
     return this.finish(this.report.sessionOutcome());
   }
@@ -310,19 +318,20 @@ class Sweep {
   /**
    * Bounded history for any wait: each re-check adds a dozen events, so a month of hourly re-checks
    * would near Temporal's limits (10,240 events warns, 51,200 terminates the run with no outcome).
-   * Between two re-checks, past the budget (or when Temporal suggests it), the sweep continues as a
-   * new run under the same workflow id, carrying everything it was: the deadline, the episode and its
-   * reminder cadence, the totals and the `status` the operator sees. Signals, queries, `status`,
-   * `list` and the callback address the workflow id, so they reach the new run; its search
-   * attributes are the old run's.
+   * Between two re-checks, or two steps of the approval wait, past the budget (or when Temporal
+   * suggests it), the sweep continues as a new run under the same workflow id, carrying everything
+   * it was: the deadline, the episode and its reminder cadence, the proposals with the decisions so
+   * far and their deadline, the totals and the `status` the operator sees. Signals, the
+   * `decideProposals` Update, queries, `status`, `list` and the callback's consent and approval links
+   * address the workflow id, so they reach the new run; its search attributes are the old run's.
    */
-  private async continueAsNewIfLong(): Promise<void> {
+  private readonly continueAsNewIfLong: Checkpoint = async () => {
     const info = workflowInfo();
     if (info.historyLength < limits().historyEventBudget && !info.continueAsNewSuggested) return;
-    // Proposals being decided or booked live in this run (their links name it): not carried, so stay.
-    if (this.approvals.inProgress) return;
+    const approval = await this.approvals.carry();
     const carry: SweepCarry = {
       reauth: await this.reauth.carry(),
+      ...(approval ? { approval } : {}),
       status: this.state.status,
       report: this.report.carry(),
       spent: Object.fromEntries(this.spent),
@@ -333,11 +342,13 @@ class Sweep {
       events: info.historyLength,
       runs: carry.continued,
     });
+    // An Update accepted in this run finishes here (its handler is synchronous), never lost in between.
+    await condition(allHandlersFinished);
     await makeContinueAsNewFunc<typeof inboxSweep>({ typedSearchAttributes: info.typedSearchAttributes })(
       this.input,
       carry,
     );
-  }
+  };
 
   private async readInbox(token: MintedToken): Promise<InboxBatch> {
     this.state.enter('reading_inbox');
@@ -346,6 +357,7 @@ class Sweep {
         identifier: this.identifier,
         token: token.token,
         maxEmails: this.settings.maxEmails,
+        eventForEveryEmail: this.settings.eventForEveryEmail,
       });
       this.report.inboxRead(inbox);
       this.state.setAside(this.report.setAside);
@@ -390,7 +402,7 @@ class Sweep {
       this.report.sessionStarting(),
     );
     this.report.sessionFinished(session);
-    this.state.sessionFinished(session.sessionId);
+    this.state.sessionFinished(session);
     sweepMetrics.session(session);
     return session;
   }
@@ -443,8 +455,14 @@ class Sweep {
    */
   private async awaitApproval(session: AgentSessionSummary, confirmed: HandledReport): Promise<string[]> {
     if (!session.proposals?.length) return confirmed.unhandled;
-    const approval = await this.approvals.settle(session.proposals, this.carryOut);
+    const approval = await this.approvals.settle(session.proposals, this.carryOut, this.continueAsNewIfLong);
     return this.report.approvalSettled(approval, session.proposals);
+  }
+
+  /** The approval wait a previous run of this sweep continued from (see `continueAsNewIfLong`). */
+  private async resumeApproval(): Promise<string[]> {
+    const approval = await this.approvals.resume(this.carryOut, this.continueAsNewIfLong);
+    return this.report.approvalSettled(approval, this.approvals.proposals);
   }
 
   /** Books approved proposals with a fresh token (the session's may be a day old), records denials. */

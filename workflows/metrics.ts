@@ -12,10 +12,18 @@ export const sweepMetrics = {
   gaveUp: (messages: number) =>
     counter(metricNames.messagesGaveUp, 'messages', 'Messages set aside after repeated failed sessions').add(messages),
   tokenMinted: () => counter(metricNames.tokensMinted, 'tokens', 'Scalekit session tokens minted').add(1),
-  session: ({ usage }: AgentSessionSummary) => {
+  session: ({ usage, toolDecisions }: AgentSessionSummary) => {
     counter(metricNames.sessionsStarted, 'sessions', 'Agent sessions run').add(1);
     const tokens = counter(metricNames.agentTokens, 'tokens', 'Model tokens the agent used');
     tokens.add(usage.inputTokens, { direction: 'input' });
     tokens.add(usage.outputTokens, { direction: 'output' });
+    // Counted here, from the summary the session activity returned, rather than by the activity as
+    // it sends each confirmation: a retried attempt re-derives the earlier attempt's decisions from
+    // the session's history (tool-policy.ts is pure), so counting per attempt would count them twice;
+    // the workflow sees one summary per session and its meter skips replay, so each decided call
+    // counts once. Accepted loss: a session whose every attempt failed returns no summary, and its
+    // calls are not counted (the activity-failure counter shows that session instead).
+    const calls = counter(metricNames.toolCalls, 'calls', 'Tool calls the tool policy decided');
+    for (const { tool, decision } of toolDecisions) calls.add(1, { tool, decision });
   },
 };

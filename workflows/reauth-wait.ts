@@ -93,7 +93,7 @@ export class ReauthWait {
       this.notify('gave_up'),
       this.schedule(
         'pause',
-        `${what}; the sweep stopped waiting at ${gaveUp}. The next re-authorization through the consent callback unpauses this schedule.`,
+        `${what}; the sweep stopped waiting at ${gaveUp}. The user's next consent, by any route, unpauses this schedule.`,
       ),
     ]);
     return false;

@@ -75,8 +75,9 @@ export class SweepReportBuilder {
     return this.aside;
   }
 
-  inboxRead(inbox: Pick<InboxBatch, 'remaining' | 'recovered' | 'gaveUp' | 'unreadCapped'>): void {
+  inboxRead(inbox: Pick<InboxBatch, 'remaining' | 'recovered' | 'gaveUp' | 'unreadCapped' | 'bulkNoAction'>): void {
     this.capped = inbox.unreadCapped === true;
+    this.handled.noAction.push(...(inbox.bulkNoAction ?? []));
     this.remaining = inbox.remaining;
     this.recovered += inbox.recovered;
     this.aside = inbox.gaveUp;

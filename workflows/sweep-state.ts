@@ -7,7 +7,9 @@ import {
   type SweepOutcome,
   type SweepPhase,
   type SweepStatus,
+  type AgentSessionSummary,
 } from './contract.js';
+import { toolDecisionLines } from './tool-decisions.js';
 
 /**
  * Phases that last (a wait of hours, a session of minutes) or that mark a ticket, and so are worth a
@@ -66,7 +68,7 @@ export class SweepState {
       upsertSearchAttributes([{ key: searchAttributes.phase, value: phase }]);
     }
     if (phase !== 'awaiting_reauthorization' && phase !== 'awaiting_approval') {
-      setCurrentDetails(`**${phase.replaceAll('_', ' ')}**`);
+      this.details(`**${phase.replaceAll('_', ' ')}**`);
     }
   }
 
@@ -97,7 +99,7 @@ export class SweepState {
         `- ${l.connection}: [${l.url}](${l.url}) (made ${l.createdAt}${l.expiresAt ? `, expires ${l.expiresAt}` : ''})`,
     );
     const who = this.current.identifier;
-    setCurrentDetails(
+    this.details(
       [
         `**Waiting for re-authorization** since ${since}, until ${deadline.toISOString()}: ${reason}.`,
         links.join('\n'),
@@ -147,7 +149,7 @@ export class SweepState {
       (v) =>
         `- \`${v.id}\` ${v.state === 'pending' ? '' : `(${v.state}${v.reason ? `: ${v.reason}` : ''}) `}**${v.title}**, ${v.start} to ${v.end}`,
     );
-    setCurrentDetails(
+    this.details(
       [
         `**Waiting for approval** of ${pending.length} proposed event(s) until ${deadline.toISOString()}; then the undecided ones are denied.`,
         lines.join('\n'),
@@ -157,14 +159,32 @@ export class SweepState {
     );
   }
 
-  sessionFinished(sessionId: string): void {
+  /** A session's tool decisions add to the sweep's (a sweep may run more than one session). */
+  sessionFinished({ sessionId, toolDecisions }: AgentSessionSummary): void {
     this.current.sessionId = sessionId;
+    if (toolDecisions.length > 0)
+      this.current.toolDecisions = [...(this.current.toolDecisions ?? []), ...toolDecisions];
+  }
+
+  /**
+   * The Web UI's current details: what the phase says, then the tool policy's decisions so far, so
+   * an operator sees a denied call (tool, reason, message id; never mail text) in every later phase.
+   */
+  private details(text: string): void {
+    const decisions = this.current.toolDecisions;
+    if (!decisions?.length) return setCurrentDetails(text);
+    const { totals, lines } = toolDecisionLines(decisions);
+    setCurrentDetails(
+      [text, `**Tool calls** (the worker's tool policy): ${totals}`, lines.map((l) => `- ${l}`).join('\n')].join(
+        '\n\n',
+      ),
+    );
   }
 
   finish(outcome: SweepOutcome): void {
     this.current.phase = outcome;
     const aside = this.current.setAside;
-    setCurrentDetails(
+    this.details(
       [
         `**${outcome.replaceAll('_', ' ')}**`,
         ...(aside

@@ -19,6 +19,11 @@ export const faultRuleSchema = z.object({
    * worker's own MCP calls, not the agent's, on the Virtual MCP server).
    */
   userAgent: z.string().min(1).optional(),
+  /**
+   * Only MCP `tools/call` requests for this tool, as the wire names it (prefix included): a fault
+   * placed on one tool whatever else the agent or the worker calls before it.
+   */
+  tool: z.string().min(1).optional(),
   /** Probability in [0, 1] that a matching call is hit. */
   rate: z.number().min(0).max(1).default(1),
   /** Let this many matching calls through before the rule starts hitting (e.g. fail only a session's second booking). */
@@ -148,13 +153,14 @@ export class Control {
    * Counts the call, waits out any latency, and says which fault (if any) hits it. `key` is the
    * caller's API key or client id; with a rate limit on, a caller over its limit gets a 429.
    */
-  async enter(route: string, key?: string, userAgent?: string): Promise<FaultDecision> {
+  async enter(route: string, key?: string, userAgent?: string, tool?: string): Promise<FaultDecision> {
     this.counters.set(route, (this.counters.get(route) ?? 0) + 1);
     const decision: FaultDecision = {};
     let latency = 0;
     for (const rule of this.faults) {
       if (rule.route !== '*' && rule.route !== route) continue;
       if (rule.userAgent !== undefined && !userAgent?.startsWith(rule.userAgent)) continue;
+      if (rule.tool !== undefined && rule.tool !== tool) continue;
       if (++rule.matched <= rule.skip) continue;
       if (rule.times !== undefined && rule.hits >= rule.times) continue;
       if (this.random() >= rule.rate) continue;

@@ -35,6 +35,8 @@ export interface RouteOptions {
   keyOf?: (req: Request) => string | undefined;
   /** Fills in what an injected fault leaves open, e.g. the service's default `retry-after` on a 429. */
   faultDefaults?: (fault: FaultDecision) => FaultDecision;
+  /** The tool an MCP `tools/call` names (for faults placed by tool). */
+  toolOf?: (req: Request) => string | undefined;
 }
 
 /**
@@ -53,7 +55,7 @@ export function route(
   const key = `${method.toUpperCase()} ${path}`;
   app[method](path, async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const entered = await control.enter(key, options.keyOf?.(req), req.get('user-agent'));
+      const entered = await control.enter(key, options.keyOf?.(req), req.get('user-agent'), options.toolOf?.(req));
       const fault = options.faultDefaults?.(entered) ?? entered;
       if (fault.status !== undefined) {
         if (fault.afterWork) await performUnanswered(handler, req, res);

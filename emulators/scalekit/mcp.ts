@@ -1,4 +1,4 @@
-import type { Express } from 'express';
+import express, { type Express, type Request } from 'express';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { HttpError, route, type ErrorWriter } from '../common/http.js';
@@ -16,22 +16,33 @@ const PATH = '/mcp/v3/servers/:server_id';
  * request), answering with plain JSON so that one HTTP call is one counted, fault-injectable route hit.
  */
 export function mountMcpRoutes(app: Express, ctx: Context): void {
-  route(app, ctx.control, writeMcpError, 'post', PATH, async (req, res) => {
-    const config = ctx.state.findConfigByServerId(pathParam(req, 'server_id'));
-    if (!config) throw new HttpError(404, 'no MCP server at this URL');
-    const claims = authenticate(ctx, config, req.get('authorization'));
+  // Parsed ahead of the route so a fault can be placed by the tool a `tools/call` names; the
+  // transport takes the parsed body as it is.
+  app.post(PATH, express.json({ limit: '4mb' }));
+  route(
+    app,
+    ctx.control,
+    writeMcpError,
+    'post',
+    PATH,
+    async (req, res) => {
+      const config = ctx.state.findConfigByServerId(pathParam(req, 'server_id'));
+      if (!config) throw new HttpError(404, 'no MCP server at this URL');
+      const claims = authenticate(ctx, config, req.get('authorization'));
 
-    const server = new McpServer({ name: `scalekit-${config.name}`, version: '1.0.0' });
-    const toolCtx = { state: ctx.state, identifier: claims.sub, now: ctx.now, samples: ctx.samples };
-    for (const tool of servedTools(config)) tool.register(server, toolCtx, ctx.samples.toolNamePrefix + tool.name);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    res.on('close', () => {
-      void transport.close();
-      void server.close();
-    });
-    await server.connect(transport);
-    await transport.handleRequest(req, res);
-  });
+      const server = new McpServer({ name: `scalekit-${config.name}`, version: '1.0.0' });
+      const toolCtx = { state: ctx.state, identifier: claims.sub, now: ctx.now, samples: ctx.samples };
+      for (const tool of servedTools(config)) tool.register(server, toolCtx, ctx.samples.toolNamePrefix + tool.name);
+      const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+      res.on('close', () => {
+        void transport.close();
+        void server.close();
+      });
+      await server.connect(transport);
+      await transport.handleRequest(req, res, req.body);
+    },
+    { toolOf },
+  );
 
   // A stateless server has no standalone SSE stream and no session to delete.
   for (const method of ['get', 'delete'] as const) {
@@ -39,6 +50,12 @@ export function mountMcpRoutes(app: Express, ctx: Context): void {
       throw new HttpError(405, 'method not allowed');
     });
   }
+}
+
+/** The tool a JSON-RPC `tools/call` names (one message; a batch names none). */
+function toolOf(req: Request): string | undefined {
+  const body = req.body as { method?: unknown; params?: { name?: unknown } } | undefined;
+  return body?.method === 'tools/call' && typeof body.params?.name === 'string' ? body.params.name : undefined;
 }
 
 function authenticate(ctx: Context, config: McpConfig, authorization: string | undefined): SessionClaims {

@@ -102,39 +102,20 @@ export async function startConsentStack(
   const consentKey = randomBytes(32).toString('base64');
   const webhookSecret = randomBytes(24).toString('hex');
   const outcomes: CallbackOutcome[] = [];
-  let closeOidc = async () => {};
-  const callback = await startCallback(
-    parseCallbackConfig({
-      ...stack.workerEnv,
-      INBOX_AGENT_CONSENT_KEY: consentKey,
-      INBOX_AGENT_CALLBACK_PORT: '0',
-      INBOX_AGENT_CALLBACK_IDENTITY: 'proxy',
-      INBOX_AGENT_CALLBACK_TRUSTED_PROXIES: 'loopback',
-    }),
-    stack.inbox,
-    {
-      log: () => {},
-      onOutcome: (o) => outcomes.push(o),
-      store: stack.deps.state,
-      ...(options.identity === 'oidc' && {
-        identity: async (publicUrl: string) => {
-          const provider = await startLocalOidcProvider({
-            users: options.oidcUsers ?? [],
-            redirectUris: [`${publicUrl}/login/callback`],
-          });
-          closeOidc = () => provider.close();
-          return oidcIdentity({
-            issuer: provider.issuer,
-            clientId: provider.clientId,
-            clientSecret: provider.clientSecret,
-            claim: 'sub',
-            publicUrl,
-            key: sessionKey(consentKey),
-          });
-        },
-      }),
-    },
-  );
+  const callback =
+    options.identity === 'oidc'
+      ? await startOidcCallback(stack, consentKey, options.oidcUsers ?? [], (o) => outcomes.push(o))
+      : await startCallback(
+          parseCallbackConfig({
+            ...stack.workerEnv,
+            INBOX_AGENT_CONSENT_KEY: consentKey,
+            INBOX_AGENT_CALLBACK_PORT: '0',
+            INBOX_AGENT_CALLBACK_IDENTITY: 'proxy',
+            INBOX_AGENT_CALLBACK_TRUSTED_PROXIES: 'loopback',
+          }),
+          stack.inbox,
+          { log: () => {}, onOutcome: (o) => outcomes.push(o), store: stack.deps.state },
+        );
   const workerEnv = {
     ...productionEnv,
     INBOX_AGENT_CALLBACK_URL: callback.url,
@@ -150,7 +131,7 @@ export async function startConsentStack(
     ...stack,
     deps,
     workerEnv,
-    startWorker: (override = deps) => stack.startWorker(override),
+    startWorker: (override = deps, ...rest) => stack.startWorker(override, ...rest),
     callback,
     webhook,
     consentKey,
@@ -159,9 +140,58 @@ export async function startConsentStack(
     visit: (url, as) => fetch(url, { redirect: 'manual', headers: as ? { [SIGNED_IN_HEADER]: as } : {} }),
     async close() {
       await callback.close();
-      await closeOidc();
       await webhook.close();
       await stack.close();
+    },
+  };
+}
+
+/**
+ * A consent callback over the stack that signs people in against a local OIDC provider (the one
+ * `npm start` runs) knowing `users` (read live); closing it closes the provider too.
+ */
+export async function startOidcCallback(
+  stack: TestStack,
+  consentKey: string,
+  users: string[],
+  onOutcome?: (outcome: CallbackOutcome) => void,
+): Promise<RunningCallback & { issuer: string }> {
+  let provider: Awaited<ReturnType<typeof startLocalOidcProvider>> | undefined;
+  const callback = await startCallback(
+    parseCallbackConfig({
+      ...stack.workerEnv,
+      INBOX_AGENT_CONSENT_KEY: consentKey,
+      INBOX_AGENT_CALLBACK_PORT: '0',
+      // Its own address is its public URL (a consent stack's env names the stack's callback).
+      INBOX_AGENT_CALLBACK_URL: undefined,
+      // Overridden by `identity` below; the proxy settings only satisfy the config's rules.
+      INBOX_AGENT_CALLBACK_IDENTITY: 'proxy',
+      INBOX_AGENT_CALLBACK_TRUSTED_PROXIES: '192.0.2.1',
+    }),
+    stack.inbox,
+    {
+      log: () => {},
+      ...(onOutcome ? { onOutcome } : {}),
+      store: stack.deps.state,
+      identity: async (publicUrl: string) => {
+        provider = await startLocalOidcProvider({ users, redirectUris: [`${publicUrl}/login/callback`] });
+        return oidcIdentity({
+          issuer: provider.issuer,
+          clientId: provider.clientId,
+          clientSecret: provider.clientSecret,
+          claim: 'sub',
+          publicUrl,
+          key: sessionKey(consentKey),
+        });
+      },
+    },
+  );
+  return {
+    url: callback.url,
+    issuer: provider!.issuer,
+    async close() {
+      await callback.close();
+      await provider?.close();
     },
   };
 }

@@ -76,9 +76,28 @@ export async function consentSignedIn(
   link: string,
   identifier: string,
 ): Promise<{ url: string; status: number; body: string }> {
+  return browseSignedIn(new URL(link), await followMagicLink(link), identifier, new CookieJar());
+}
+
+/** Opens `url` (a callback's verify URL) in a fresh browser and signs in as `identifier` wherever asked to. */
+export async function visitSignedIn(
+  url: string,
+  identifier: string,
+): Promise<{ url: string; status: number; body: string }> {
   const jar = new CookieJar();
-  let response = await followMagicLink(link);
-  let url = new URL(link);
+  const first = await fetch(url, { redirect: 'manual' });
+  jar.store(new URL(url), first);
+  return browseSignedIn(new URL(url), first, identifier, jar);
+}
+
+async function browseSignedIn(
+  start: URL,
+  first: Response,
+  identifier: string,
+  jar: CookieJar,
+): Promise<{ url: string; status: number; body: string }> {
+  let response = first;
+  let url = start;
   for (let step = 0; step < 20; step++) {
     const location = response.headers.get('location');
     if (response.status >= 300 && response.status < 400 && location) {
