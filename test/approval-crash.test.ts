@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { root } from './helpers/cli.js';
 import { seedUser } from './helpers/demo.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
 import { waitForStatus } from './helpers/wait.js';
+import { killWorker, spawnWorker } from './helpers/worker-process.js';
 
 describe('a worker SIGKILLed while its sweep waits for approval', () => {
   let stack: TestStack;
@@ -27,14 +27,8 @@ describe('a worker SIGKILLed while its sweep waits for approval', () => {
       const identifier = seedUser(stack);
       await stack.deps.state.setApprovalMode(identifier, 'ask');
       // worker/main.ts as its own process, as production runs it, on the stack's shared state.
-      child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-        cwd: root,
-        env: { ...process.env, ...stack.workerEnv },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout?.on('data', (d) => (output += d));
-      child.stderr?.on('data', (d) => (output += d));
+      const spawned = spawnWorker(stack.workerEnv);
+      child = spawned.child;
 
       const handle = await stack.inbox.startSweep(identifier);
       const waiting = await waitForStatus(
@@ -42,11 +36,10 @@ describe('a worker SIGKILLed while its sweep waits for approval', () => {
         (s) => s.phase === 'awaiting_approval' && s.proposals?.length === 1,
         60_000,
       ).catch((err: Error) => {
-        throw new Error(`${err.message}\n${output}`);
+        throw new Error(`${err.message}\n${spawned.output()}`);
       });
       const [proposal] = waiting.proposals!;
-      child.kill('SIGKILL');
-      await new Promise((resolve) => child!.once('exit', resolve));
+      await killWorker(child);
 
       // The decision is sent while no worker runs: the Update waits for one, and is not lost.
       const decided = stack.inbox.decideProposals(identifier, { decision: 'approve', ids: [proposal!.id] });

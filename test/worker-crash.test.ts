@@ -1,21 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemoryUserStateStore } from './helpers/memory-state.js';
 import { BOOKED, seedUser } from './helpers/demo.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
 import { waitForStatus } from './helpers/wait.js';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
-
-/** worker/main.ts as its own process, as production runs it. */
-function spawnWorker(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-}
+import { killWorker, spawnWorker } from './helpers/worker-process.js';
 
 describe('a worker killed during runAgentSession', () => {
   let stack: TestStack;
@@ -35,17 +24,16 @@ describe('a worker killed during runAgentSession', () => {
   it('is replaced by another worker that finishes the same session', { timeout: 120_000 }, async () => {
     const identifier = seedUser(stack);
     stack.emulators.agents.setStepDelay(1_000);
-    child = spawnWorker(stack.workerEnv);
-    let output = '';
-    child.stdout?.on('data', (d) => (output += d));
-    child.stderr?.on('data', (d) => (output += d));
+    const spawned = spawnWorker(stack.workerEnv);
+    child = spawned.child;
 
     const handle = await stack.inbox.startSweep(identifier);
     const sessionsBefore = new Set(stack.emulators.agents.sessions().map((s) => s.id));
     const session = await vi.waitFor(
       () => {
         const mine = stack.emulators.agents.sessions().filter((s) => !sessionsBefore.has(s.id));
-        if (mine.length !== 1 || mine[0]!.events.length < 3) throw new Error(`no running session yet\n${output}`);
+        if (mine.length !== 1 || mine[0]!.events.length < 3)
+          throw new Error(`no running session yet\n${spawned.output()}`);
         return mine[0]!;
       },
       { timeout: 60_000, interval: 100 },
@@ -54,8 +42,7 @@ describe('a worker killed during runAgentSession', () => {
     // sent at once; later progress is throttled, see session-lifecycle.test.ts) while it is going.
     const status = await waitForStatus(handle, (s) => s.sessionId === session.id && s.progress !== undefined);
     expect(status.phase).toBe('running_session');
-    child.kill('SIGKILL');
-    await new Promise((resolve) => child!.once('exit', resolve));
+    await killWorker(child);
     expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(0);
 
     // The replacement, with empty local state of its own, picks the activity up once its heartbeat
@@ -83,10 +70,11 @@ describe('a worker killed during runAgentSession', () => {
   });
 
   it('on SIGTERM drains and exits 0', { timeout: 60_000 }, async () => {
-    const worker = spawnWorker(stack.workerEnv);
-    let output = '';
-    worker.stdout?.on('data', (d) => (output += d));
-    await vi.waitFor(() => expect(output).toContain('inbox-agent worker started'), { timeout: 30_000, interval: 100 });
+    const { child: worker, output } = spawnWorker(stack.workerEnv);
+    await vi.waitFor(() => expect(output()).toContain('inbox-agent worker started'), {
+      timeout: 30_000,
+      interval: 100,
+    });
     const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
     worker.kill('SIGTERM');
     expect(await exited).toBe(0);
