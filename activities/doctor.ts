@@ -1,3 +1,5 @@
+import { Context } from '@temporalio/activity';
+import { ScheduleNotFoundError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { withMcp } from './apis/mcp.js';
 import { ScalekitApiError } from './apis/scalekit.js';
@@ -15,6 +17,7 @@ import { httpFacts } from './failures.js';
 import { Mailbox } from './mailbox.js';
 import { checkDeclarations, ToolCatalog, type ToolNames } from './tool-catalog.js';
 import type { DoctorInput, DoctorRow } from '../workflows/contract.js';
+import { consentReconcilerScheduleId, RECONCILE_EVERY } from '../consent/reconciler.js';
 
 const pass = (check: string, found: string): DoctorRow => ({ check, status: 'PASS', found });
 const warn = (check: string, found: string, fix: string): DoctorRow => ({ check, status: 'WARN', found, fix });
@@ -27,6 +30,65 @@ function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 const statusOf = (err: unknown): number | undefined => httpFacts(err)?.status;
+
+/**
+ * The callback's identity source (docs/consent.md, "Who is signed in"): which one it uses, and whether
+ * it can sign anyone in now (OIDC: the provider's discovery document answers the callback).
+ */
+async function identityRow(url: URL): Promise<DoctorRow> {
+  const check = 'Callback identity source';
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    if (res.status === 404) {
+      return warn(check, 'the callback does not say (an older version)', 'deploy the callback of this release');
+    }
+    const health = (await res.json()) as { source?: string; ok?: boolean; problem?: string };
+    if (res.ok && health.ok) return pass(check, `${health.source}; reachable`);
+    return fail(
+      check,
+      `${health.source ?? 'unknown'}: ${health.problem ?? `answered ${res.status}`}`,
+      health.source?.startsWith('OIDC')
+        ? 'check INBOX_AGENT_OIDC_ISSUER on the callback and that the provider answers from the callback host'
+        : 'check the callback identity settings (INBOX_AGENT_CALLBACK_IDENTITY and its variables)',
+    );
+  } catch (err) {
+    return fail(
+      check,
+      `${url.href}: ${describe(err)}`,
+      'check that the callback answers where INBOX_AGENT_CALLBACK_URL points',
+    );
+  }
+}
+
+/** The deployment's consent reconciler schedule (consent/reconciler.ts), which `setup` creates. */
+async function reconcilerRow(deps: ActivityDeps): Promise<DoctorRow | undefined> {
+  let taskQueue: string;
+  try {
+    taskQueue = Context.current().info.taskQueue;
+  } catch {
+    return undefined; // not run as an activity (unit tests): no task queue to look for
+  }
+  if (!deps.schedules) return undefined;
+  const check = 'Consent reconciler';
+  try {
+    const { state } = await deps.schedules.getHandle(consentReconcilerScheduleId(taskQueue)).describe();
+    if (state.paused) {
+      return warn(
+        check,
+        `paused${state.note ? `: ${state.note}` : ''}`,
+        'unpause it once the pause is no longer needed',
+      );
+    }
+    return pass(check, `every ${RECONCILE_EVERY}: schedules paused for consent are unpaused once the user consents`);
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) return fail(check, describe(err), 'check that Temporal answers');
+    return warn(
+      check,
+      `no schedule ${consentReconcilerScheduleId(taskQueue)}: a schedule paused for consent waits for the callback`,
+      'run setup (npm run cli -- setup)',
+    );
+  }
+}
 
 /**
  * The checks of a live deployment that need the worker's credentials: Scalekit, the Virtual MCP
@@ -65,6 +127,7 @@ export function createDoctor(deps: ActivityDeps) {
         const res = await fetch(health, { signal: AbortSignal.timeout(5000) });
         if (!res.ok) throw new Error(`answered ${res.status}`);
         rows.push(pass('Consent callback', `${health.origin} answers; links verify the user through it`));
+        rows.push(await identityRow(new URL('healthz/identity', health)));
       } catch (err) {
         rows.push(
           fail(
@@ -75,6 +138,9 @@ export function createDoctor(deps: ActivityDeps) {
         );
       }
     }
+
+    const reconciler = await reconcilerRow(deps);
+    if (reconciler) rows.push(reconciler);
 
     // Scalekit: credentials and the Virtual MCP config.
     let config: Awaited<ReturnType<typeof scalekit.findConfigByName>>;

@@ -17,13 +17,35 @@ export interface IdentitySource {
   login?(req: Request, res: Response, returnTo: string): Promise<void>;
   /** Routes the source needs beside /verify (OIDC's redirect URI). */
   routes?: Router;
+  /** Which source this is and how it is set up, for `doctor` (no secrets, no address lists). */
+  describe?: string;
+  /** Whether the source can sign anyone in now (OIDC: the provider answers); throws saying why not. */
+  check?(): Promise<void>;
+}
+
+/** What `/healthz/identity` answers, and `doctor` reads. */
+export interface IdentityHealth {
+  source: string;
+  ok: boolean;
+  problem?: string;
+}
+
+/** Runs the source's own check, bounded, for the health route. */
+export async function identityHealth(identity: IdentitySource): Promise<IdentityHealth> {
+  const source = identity.describe ?? 'custom';
+  try {
+    await identity.check?.();
+    return { source, ok: true };
+  } catch (err) {
+    return { source, ok: false, problem: err instanceof Error ? err.message : String(err) };
+  }
 }
 
 /** An integrator's own session: the callback mounted in their app (`createConsentRouter`). */
 export function embeddedIdentity(
   resolveIdentifier: (req: Request) => Promise<string | undefined> | string | undefined,
 ): IdentitySource {
-  return { identify: resolveIdentifier };
+  return { identify: resolveIdentifier, describe: "embedded: the integrator's app resolves the signed-in user" };
 }
 
 /**
@@ -36,6 +58,7 @@ export function proxyHeaderIdentity(header: string, trusted: string[]): Identity
   const trust = proxyaddr.compile(trusted);
   const name = header.toLowerCase();
   return {
+    describe: `trusted proxy header ${name} from ${trusted.length} configured address(es)`,
     identify(req) {
       const peer = req.socket.remoteAddress;
       if (!peer || !trust(peer, 0)) return undefined;
@@ -138,8 +161,22 @@ export async function oidcIdentity(options: OidcIdentityOptions): Promise<Identi
     res.redirect(303, login.r);
   });
 
+  const discoveryUrl = new URL(
+    '.well-known/openid-configuration',
+    issuer.href.endsWith('/') ? issuer : `${issuer.href}/`,
+  );
   return {
     routes,
+    describe: `OIDC login at ${issuer.href} (claim ${options.claim})`,
+    async check() {
+      // The provider's discovery document, as a sign-in starts from it; a bounded wait.
+      const res = await fetch(discoveryUrl, { signal: AbortSignal.timeout(5000) }).catch((err: unknown) => {
+        throw new Error(
+          `${discoveryUrl.href}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`,
+        );
+      });
+      if (!res.ok) throw new Error(`${discoveryUrl.href} answered ${res.status}`);
+    },
     async identify(req) {
       // The consent router runs cookie-parser before every route.
       const session = await read((req.cookies as Record<string, unknown> | undefined)?.[SESSION_COOKIE]);

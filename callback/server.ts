@@ -11,7 +11,7 @@ import { ConsentStateError, type ConsentStateCodec, type VerifiedConsentState } 
 import { isValidIdentifier } from '../workflows/contract.js';
 import type { ApprovalLinks } from '../consent/approval-links.js';
 import { createApprovalHandler, type ApprovalOutcome } from './approval.js';
-import type { IdentitySource } from './identity.js';
+import { identityHealth, type IdentitySource } from './identity.js';
 import { page, refuse as reject } from './pages.js';
 
 export interface CallbackDeps {
@@ -55,6 +55,15 @@ export function createConsentRouter(deps: CallbackDeps): Router {
 
   router.get('/healthz', (_req, res) => {
     res.type('text/plain').send('ok');
+  });
+  // For `doctor`: which identity source the callback uses, and whether it can sign anyone in now.
+  router.get('/healthz/identity', async (_req, res, next) => {
+    try {
+      const health = await identityHealth(deps.identity);
+      res.status(health.ok ? 200 : 503).json(health);
+    } catch (err) {
+      next(err);
+    }
   });
 
   const approval = deps.approvals && createApprovalHandler({ links: deps.approvals, inbox: deps.inbox, log });

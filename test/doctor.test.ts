@@ -1,6 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import Anthropic from '@anthropic-ai/sdk';
 import { Client } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
@@ -11,6 +9,7 @@ import { createActivities, type ActivityDeps } from '../activities/index.js';
 import { doctorExitCode, formatDoctor, temporalRows, workerRows } from '../client/doctor.js';
 import type { DoctorRow } from '../workflows/contract.js';
 import { seedUser } from './helpers/demo.js';
+import { startOidcCallback } from './helpers/consent.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
 
 const row = (rows: DoctorRow[], check: string) => rows.find((r) => r.check.startsWith(check));
@@ -18,26 +17,22 @@ const row = (rows: DoctorRow[], check: string) => rows.find((r) => r.check.start
 describe('doctor', () => {
   let stack: TestStack;
   let deps: ActivityDeps;
-  let closeCallback: () => void;
+  let callback: Awaited<ReturnType<typeof startOidcCallback>>;
+  const consentKey = randomBytes(32).toString('base64');
 
   beforeAll(async () => {
     stack = await startTestStack('doctor');
-    // A stand-in for the consent callback: doctor asks its /healthz.
-    const callback = createServer((req, res) => res.writeHead(req.url === '/healthz' ? 200 : 404).end('ok'));
-    await new Promise<void>((resolve) => callback.listen(0, '127.0.0.1', resolve));
-    closeCallback = () => callback.close();
+    // The consent callback as deployed standalone: OIDC sign-in against a local provider.
+    callback = await startOidcCallback(stack, consentKey, []);
     deps = {
       ...stack.deps,
-      consent: {
-        callbackUrl: `http://127.0.0.1:${(callback.address() as AddressInfo).port}/`,
-        state: createConsentState(randomBytes(32).toString('base64')),
-      },
+      consent: { callbackUrl: `${callback.url}/`, state: createConsentState(consentKey) },
     };
     await stack.startWorker(deps);
     await stack.inbox.setup();
   });
   afterAll(async () => {
-    closeCallback?.();
+    await callback?.close();
     await stack?.close();
   });
 
@@ -57,6 +52,8 @@ describe('doctor', () => {
       'Codec and seal keys',
       'State database',
       'Consent callback',
+      'Callback identity source',
+      'Consent reconciler',
       'Scalekit credentials',
       'Virtual MCP config',
       'Anthropic API key',
@@ -69,6 +66,24 @@ describe('doctor', () => {
     expect(row(rows, 'One read')?.found).toMatch(/^1 unread parsed/);
     expect(doctorExitCode(rows)).toBe(0);
     expect(formatDoctor(rows)).toMatch(/all checks passed$/);
+  });
+
+  it('an identity source that cannot sign anyone in (the OIDC provider is down): FAIL naming the setting', async () => {
+    const broken = await startOidcCallback(stack, consentKey, []);
+    try {
+      await broken.closeProvider();
+      const rows = await services({ consent: { callbackUrl: broken.url, state: createConsentState(consentKey) } });
+      // The callback itself answers; the sign-in behind it does not.
+      expect(row(rows, 'Consent callback')?.status).toBe('PASS');
+      expect(row(rows, 'Callback identity source')).toMatchObject({
+        status: 'FAIL',
+        found: expect.stringMatching(/^OIDC login at http:\/\/127\.0\.0\.1:\d+\/ .*openid-configuration/),
+        fix: expect.stringContaining('INBOX_AGENT_OIDC_ISSUER'),
+      });
+      expect(doctorExitCode(rows)).toBe(1);
+    } finally {
+      await broken.close();
+    }
   });
 
   it('a wrong Scalekit secret: FAIL naming the variable', async () => {

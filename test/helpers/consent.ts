@@ -155,7 +155,7 @@ export async function startOidcCallback(
   consentKey: string,
   users: string[],
   onOutcome?: (outcome: CallbackOutcome) => void,
-): Promise<RunningCallback & { issuer: string }> {
+): Promise<RunningCallback & { issuer: string; closeProvider(): Promise<void> }> {
   let provider: Awaited<ReturnType<typeof startLocalOidcProvider>> | undefined;
   const callback = await startCallback(
     parseCallbackConfig({
@@ -189,6 +189,7 @@ export async function startOidcCallback(
   return {
     url: callback.url,
     issuer: provider!.issuer,
+    closeProvider: async () => provider?.close(),
     async close() {
       await callback.close();
       await provider?.close();
