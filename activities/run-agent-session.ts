@@ -189,17 +189,22 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
       const { agentId, version } = pinned;
       tools = pinned.tools;
       // Our own session, when an earlier attempt's create answer was lost (it never heartbeated);
-      // any other live session of this user was left behind by a run that is gone.
-      const [own] = (
-        await endLeftovers(
-          managedAgents,
-          agentId,
-          input.identifier,
-          (s) => ownedBy(s, owner),
-          retention,
-          () => ctx.heartbeat(),
-        )
-      ).own;
+      // any other live session of this user was left behind by a run that is gone. A first attempt
+      // has no earlier one, and the read that just ran ended the leftovers (one sweep per user):
+      // only a retry lists the user's sessions again.
+      const [own] =
+        ctx.info.attempt > 1
+          ? (
+              await endLeftovers(
+                managedAgents,
+                agentId,
+                input.identifier,
+                (s) => ownedBy(s, owner),
+                retention,
+                () => ctx.heartbeat(),
+              )
+            ).own
+          : [];
       createdHere = !own;
       sessionId =
         own?.id ??

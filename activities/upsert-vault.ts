@@ -3,6 +3,7 @@ import type { Credential, Vault } from './apis/managed-agents.wire.js';
 import type { ActivityDeps } from './deps.js';
 import { IDENTIFIER_METADATA_KEY } from './definitions.js';
 import type { Provisioning } from './provisioning.js';
+import type { RememberedVault } from './user-state.js';
 import { activityBinding } from './seal.js';
 
 /** Creation order: timestamps first, ids to break a tie the same way on every worker. */
@@ -12,6 +13,14 @@ const older = (a: Vault | Credential, b: Vault | Credential) =>
 /**
  * One vault per identifier (tagged in its metadata) holding one `static_bearer` credential bound to
  * the MCP server URL. First run creates both; later runs only replace the token.
+ *
+ * The state store, not a listing, says which vault is the user's: the API lists vaults but cannot
+ * filter them by metadata, so finding one by listing costs a page per hundred vaults of the whole
+ * workspace, for every new user (onboarding would grow with the square of the fleet). A first sweep
+ * creates the vault and claims it in the store (the first claim wins; racers archive theirs): a
+ * fixed number of calls whatever the workspace holds. The one listing left is for a store that
+ * records no vault at all (new, or lost): it imports every user's tagged vault at once, so a worker
+ * that lost its database does not create a second vault for anyone.
  */
 export function createUpsertVault(deps: ActivityDeps, provisioning: Provisioning) {
   const { managedAgents, sealer, state } = deps;
@@ -26,31 +35,40 @@ export function createUpsertVault(deps: ActivityDeps, provisioning: Provisioning
    * archived or for another URL sends the caller to look the vault up again. Not caught here: a vault
    * archived by hand around a live credential (the session create then fails, typed).
    */
-  async function updateRemembered(identifier: string, url: string, token: string) {
-    const remembered = await state.getVault(identifier);
-    if (!remembered) return undefined;
+  async function updateRemembered(remembered: RememberedVault | undefined, url: string, token: string) {
+    if (!remembered?.credentialId) return undefined;
     const updated = await managedAgents.updateBearerToken(remembered.vaultId, remembered.credentialId, token);
     return updated && matches(updated, url) ? remembered : undefined;
   }
 
-  /** The user's live vault: the oldest, should two sweeps ever have raced to create one each. */
-  async function findVaultByMetadata(identifier: string) {
-    let oldest: Vault | undefined;
-    for await (const vault of managedAgents.listVaults()) {
-      if (vault.archived_at || vault.metadata?.[IDENTIFIER_METADATA_KEY] !== identifier) continue;
-      if (!oldest || older(vault, oldest)) oldest = vault;
+  /** The user's vault: the remembered one while it lives, else the store's claim (see above). */
+  async function userVault(identifier: string, remembered: RememberedVault | undefined): Promise<string> {
+    if (remembered) {
+      const vault = await managedAgents.retrieveVault(remembered.vaultId);
+      if (vault && !vault.archived_at) return vault.id;
+    } else if (!(await state.hasVaults())) {
+      const imported = await importTaggedVaults();
+      if (imported.has(identifier)) return (await state.claimVault(identifier, imported.get(identifier)!)).vaultId;
     }
-    return oldest;
-  }
-
-  /** Creates the vault, then settles on the oldest one so concurrent first sweeps converge on one. */
-  async function createVault(identifier: string) {
     const created = await managedAgents.createVault(`inbox-agent ${identifier}`, {
       [IDENTIFIER_METADATA_KEY]: identifier,
     });
-    const oldest = (await findVaultByMetadata(identifier)) ?? created;
-    if (oldest.id !== created.id) await managedAgents.archiveVault(created.id);
-    return oldest;
+    const claimed = await state.claimVault(identifier, created.id, remembered?.vaultId);
+    if (claimed.vaultId !== created.id) await managedAgents.archiveVault(created.id);
+    return claimed.vaultId;
+  }
+
+  /** Every user's live tagged vault (the oldest, should two have been made), claimed in the store. */
+  async function importTaggedVaults(): Promise<Map<string, string>> {
+    const oldest = new Map<string, Vault>();
+    for await (const vault of managedAgents.listVaults()) {
+      const owner = vault.metadata?.[IDENTIFIER_METADATA_KEY];
+      if (vault.archived_at || !owner) continue;
+      const seen = oldest.get(owner);
+      if (!seen || older(vault, seen)) oldest.set(owner, vault);
+    }
+    for (const [owner, vault] of oldest) await state.claimVault(owner, vault.id);
+    return new Map([...oldest].map(([owner, vault]) => [owner, vault.id]));
   }
 
   /** The vault's live credentials for the URL, oldest first. */
@@ -76,10 +94,11 @@ export function createUpsertVault(deps: ActivityDeps, provisioning: Provisioning
     const token = sealer.open(sealedToken, activityBinding(identifier));
     const { mcpServerUrl } = await provisioning.resolve();
 
-    const trusted = await updateRemembered(identifier, mcpServerUrl, token);
+    const remembered = await state.getVault(identifier);
+    const trusted = await updateRemembered(remembered, mcpServerUrl, token);
     if (trusted) return { ...trusted, created: false };
 
-    const vault = (await findVaultByMetadata(identifier)) ?? (await createVault(identifier));
+    const vault = { id: await userVault(identifier, remembered) };
     let createdId: string | undefined;
     if ((await credentialsFor(vault.id, mcpServerUrl)).length === 0) {
       // Undefined: another sweep of this user created it a moment ago; use theirs, with our token.

@@ -63,6 +63,14 @@ export interface HandledMessage {
 export interface UserStateStore {
   getVault(identifier: string): Promise<RememberedVault | undefined>;
   setVault(identifier: string, ids: RememberedVault): Promise<void>;
+  /**
+   * Records `vaultId` as the user's vault when none is recorded, or when the recorded one is
+   * `replacing` (a vault found gone); the credential id is then empty until `setVault`. Returns what
+   * is recorded afterwards: racing first sweeps all get the first claim and archive their own.
+   */
+  claimVault(identifier: string, vaultId: string, replacing?: string): Promise<RememberedVault>;
+  /** Whether any user's vault is recorded: a store with none is new (or was lost). */
+  hasVaults(): Promise<boolean>;
   /** Of the given message ids, the ones already handled, each once, in the order asked. */
   handledAmong(identifier: string, messageIds: string[]): Promise<HandledMessage[]>;
   /** Records messages as handled. Idempotent: a message already recorded keeps its first record. */

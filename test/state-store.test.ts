@@ -94,6 +94,18 @@ describe.each([
     expect(await store.getVault(bob)).toEqual({ vaultId: 'vlt_b', credentialId: 'cred_b' });
   });
 
+  it('a vault claim: the first wins, racers read it back, only a gone vault is replaced', async () => {
+    const user = uniqueName('carol');
+    const claims = await Promise.all(['vlt_a', 'vlt_b', 'vlt_c'].map((id) => store.claimVault(user, id)));
+    const won = claims[0]!.vaultId;
+    expect(claims).toEqual(claims.map(() => ({ vaultId: won, credentialId: '' })));
+    expect(await store.hasVaults()).toBe(true);
+    await store.setVault(user, { vaultId: won, credentialId: 'cred_1' });
+    expect(await store.claimVault(user, 'vlt_d')).toEqual({ vaultId: won, credentialId: 'cred_1' });
+    expect(await store.claimVault(user, 'vlt_e', 'vlt_other')).toEqual({ vaultId: won, credentialId: 'cred_1' });
+    expect(await store.claimVault(user, 'vlt_f', won)).toEqual({ vaultId: 'vlt_f', credentialId: '' });
+  });
+
   it('records handled messages idempotently and reports only those among the ids asked about', async () => {
     const user = uniqueName('user');
     const noAction = entry('m2', { disposition: 'no_action', eventId: undefined, runId: undefined });

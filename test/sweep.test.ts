@@ -126,6 +126,25 @@ describe('inbox sweep (real worker, dev server, emulators)', () => {
     expect(live[0]!.credentials.filter((c) => !c.archived)).toHaveLength(1);
   });
 
+  it("a user's first sweep makes a fixed number of vault calls and one session listing, however many vaults the workspace has", async () => {
+    // Another user's sweep first, so the store knows a vault (a store that knows none imports them all).
+    await stack.inbox.sweep(seedUser(stack));
+    for (let i = 0; i < 250; i++) await stack.deps.managedAgents.createVault(`someone else ${i}`, {});
+    const calls = () => stack.emulators.agents.control.snapshot();
+    const before = calls();
+    const report = await stack.inbox.sweep(seedUser(stack));
+    expect(report.outcome).toBe('completed');
+    const made = Object.entries(calls())
+      .map(([route, n]) => [route, n - (before[route] ?? 0)] as const)
+      .filter(([, n]) => n > 0);
+    const vaultCalls = made.filter(([route]) => route.includes('/v1/vaults'));
+    // Create the vault, look for and create its credential, read the credentials back: no listing of vaults.
+    expect(Object.fromEntries(vaultCalls)).not.toHaveProperty(['GET /v1/vaults']);
+    expect(vaultCalls.reduce((n, [, c]) => n + c, 0)).toBeLessThanOrEqual(4);
+    // The read ends sessions left behind (one listing); the session's first attempt lists none again.
+    expect(Object.fromEntries(made)['GET /v1/sessions']).toBe(1);
+  });
+
   it('a worker that remembers no ids finds the vault by metadata instead of creating another', async () => {
     const identifier = seedUser(stack);
     const first = await stack.inbox.sweep(identifier);

@@ -154,6 +154,22 @@ export class SqlUserStateStore implements UserStateStore {
     );
   }
 
+  async claimVault(identifier: string, vaultId: string, replacing?: string): Promise<RememberedVault> {
+    // No recorded vault id is empty, so without `replacing` a recorded row is never overwritten.
+    await this.db.query(
+      `INSERT INTO inbox_agent_vaults (identifier, vault_id, credential_id, updated_at) VALUES ($1, $2, '', $3)
+       ON CONFLICT (identifier) DO UPDATE
+         SET vault_id = excluded.vault_id, credential_id = '', updated_at = excluded.updated_at
+         WHERE inbox_agent_vaults.vault_id = $4`,
+      [identifier, vaultId, new Date().toISOString(), replacing ?? ''],
+    );
+    return (await this.getVault(identifier))!;
+  }
+
+  async hasVaults(): Promise<boolean> {
+    return (await this.db.query('SELECT 1 AS one FROM inbox_agent_vaults LIMIT 1')).length > 0;
+  }
+
   async handledAmong(identifier: string, messageIds: string[]): Promise<HandledMessage[]> {
     const asked = [...new Set(messageIds)];
     const found: HandledMessage[] = [];

@@ -14,6 +14,14 @@ export class MemoryUserStateStore implements UserStateStore {
   async setVault(identifier: string, ids: RememberedVault) {
     this.vaults.set(identifier, { ...ids });
   }
+  async claimVault(identifier: string, vaultId: string, replacing?: string) {
+    const recorded = this.vaults.get(identifier);
+    if (!recorded || recorded.vaultId === replacing) this.vaults.set(identifier, { vaultId, credentialId: '' });
+    return { ...this.vaults.get(identifier)! };
+  }
+  async hasVaults() {
+    return this.vaults.size > 0;
+  }
   async handledAmong(identifier: string, messageIds: string[]) {
     const mine = this.ledger.get(identifier);
     return [...new Set(messageIds)].flatMap((id) => (mine?.has(id) ? [{ ...mine.get(id)! }] : []));
