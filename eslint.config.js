@@ -59,8 +59,19 @@ export default tseslint.config(
         allowTypeImports: true,
         message: 'workflows call activities through proxyActivities; import their types only',
       },
+      {
+        group: ['zod', 'zod/**', '**/contract.schema.js'],
+        allowTypeImports: true,
+        message:
+          "zod stays out of the workflow bundle (worker/workflow-bundle.ts): import the schemas' types only and check with input.ts",
+      },
       noEmulators,
     ),
+  },
+  {
+    // The schemas live beside the contract but run at the edges (client, CLI, activities): zod is theirs.
+    files: ['workflows/contract.schema.ts'],
+    rules: restrict(nodeBuiltins, noEmulators),
   },
   {
     files: ['client/**/*.ts'],

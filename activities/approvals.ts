@@ -1,14 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { APPROVAL_MODES, ErrorType } from '../workflows/contract.js';
-import type {
-  ApprovalMode,
-  ApprovalNoticeInput,
-  DecidedProposals,
-  Proposal,
-  RecordDecisionsInput,
-  UserSettings,
-  UserSettingsInput,
-} from '../workflows/contract.js';
+import type { ApprovalMode, Proposal, UserSettings, UserSettingsInput } from '../workflows/contract.js';
+import type { ApprovalNoticeInput, DecidedProposals, RecordDecisionsInput } from './types.js';
 import { proposalId, type ApprovalLinks } from '../consent/approval-links.js';
 import type { ActivityDeps } from './deps.js';
 import { Mailbox } from './mailbox.js';

@@ -1,11 +1,6 @@
 import { Context, log } from '@temporalio/activity';
-import {
-  DEFAULT_MAX_EMAILS,
-  type AllowedEvent,
-  type HandledReport,
-  type InboxBatch,
-  type SealedSecret,
-} from '../workflows/contract.js';
+import { DEFAULT_MAX_EMAILS, type AllowedEvent, type HandledReport } from '../workflows/contract.js';
+import type { InboxBatch, SealedSecret } from './types.js';
 import type { ActivityDeps } from './deps.js';
 import { Mailbox } from './mailbox.js';
 import { endSessionsLeftBehind } from './run-agent-session.js';

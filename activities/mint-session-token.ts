@@ -1,4 +1,5 @@
-import { ErrorType, type MintedToken } from '../workflows/contract.js';
+import { ErrorType } from '../workflows/contract.js';
+import type { MintedToken } from './types.js';
 import { ScalekitApiError, type ScalekitApi } from './apis/scalekit.js';
 import type { ActivityDeps } from './deps.js';
 import { nonRetryable } from './failures.js';

@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { Context } from '@temporalio/activity';
-import { ErrorType, type ReauthorizationNoticeInput } from '../workflows/contract.js';
+import { ErrorType } from '../workflows/contract.js';
+import type { ReauthorizationNoticeInput } from './types.js';
 import type { ConnectionsReporter } from './check-connections.js';
 import { retryAfterMs } from './apis/retry-after.js';
 import { nonRetryable } from './failures.js';

@@ -1,12 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { sleep } from '@temporalio/activity';
-import type {
-  ArchiveAgentSessionInput,
-  AgentSessionInput,
-  AgentSessionSummary,
-  EndAgentSessionInput,
-  SessionProgress,
-} from '../workflows/contract.js';
+import type { AgentSessionSummary } from '../workflows/contract.js';
+import type { ArchiveAgentSessionInput, AgentSessionInput, EndAgentSessionInput, SessionProgress } from './types.js';
 import type { ManagedAgentsPort } from './apis/managed-agents.js';
 import { SESSION_OWNER_KEYS, type Session } from './apis/managed-agents.wire.js';
 import type { ActivityDeps } from './deps.js';

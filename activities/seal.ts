@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { decrypt, encrypt, keySet, legacyKey, parseKeySet, type KeySet } from '../codec/keys.js';
-import { ErrorType, type SealedSecret } from '../workflows/contract.js';
+import { ErrorType } from '../workflows/contract.js';
+import type { SealedSecret } from './types.js';
 import { nonRetryable } from './failures.js';
 
 /** Where a sealed secret belongs: it opens only in the same run, for the same user. */

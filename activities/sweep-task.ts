@@ -16,7 +16,7 @@
  */
 
 import { cleanSubject } from '../common/subject.js';
-import type { SealedSecret } from '../workflows/contract.js';
+import type { SealedSecret } from './types.js';
 import { activityBinding, type Sealer } from './seal.js';
 import { DOCUMENTED_NAMES, type ToolNames } from './tool-catalog.js';
 

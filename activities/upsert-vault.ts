@@ -1,4 +1,4 @@
-import type { SealedSecret, VaultRef } from '../workflows/contract.js';
+import type { SealedSecret, VaultRef } from './types.js';
 import type { Credential, Vault } from './apis/managed-agents.wire.js';
 import type { ActivityDeps } from './deps.js';
 import { IDENTIFIER_METADATA_KEY } from './definitions.js';

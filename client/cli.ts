@@ -18,6 +18,7 @@ import {
   assertMessageId,
   assertScheduleOptions,
   listSweepsQuery,
+  sweepInput,
   type ListSweepsOptions,
   type ScheduleOptions,
   type SweepListing,
@@ -60,7 +61,35 @@ const print = <T>(value: T, human: (v: T) => string) =>
  */
 async function withClient(validate: () => void, run: (client: InboxAgentClient) => Promise<void>): Promise<void> {
   json = Boolean(program.opts().json);
-  validate();
+  try {
+    validate();
+    await connectAndRun(run);
+  } catch (err) {
+    throw inFlagTerms(err);
+  }
+}
+
+/** The command running now (commander's `preAction` hook sets it): its flags name the client's options. */
+let current: Command = program;
+program.hook('preAction', (_program, action) => {
+  current = action;
+});
+
+/**
+ * The typed client names what it refuses by option field (`reauthTimeout`, `every`); the user typed
+ * this command's flags (`--reauth-timeout`, `--every`), so its messages say those.
+ */
+function inFlagTerms(err: unknown): unknown {
+  if (!(err instanceof InvalidInputError) || err.fields.length === 0) return err;
+  let message = err.message;
+  for (const field of err.fields) {
+    const flag = current.options.find((o) => o.attributeName() === field)?.long;
+    if (flag) message = message.replace(new RegExp(`(?<=^|[ (])${field}(?=[ :,)]|$)`, 'g'), flag);
+  }
+  return new InvalidInputError(message, err.fields);
+}
+
+async function connectAndRun(run: (client: InboxAgentClient) => Promise<void>): Promise<void> {
   const local = loadLocalEnv();
   const config = loadClientConfig(local.env, NO_KEYS_HINT);
   const address = config.connectionOptions.address ?? 'localhost:7233';
@@ -150,12 +179,12 @@ program
       },
     ) =>
       withClient(
-        () => assertIdentifier(identifier),
+        () => void sweepInput(identifier, { reauthTimeout: o.reauthTimeout, sessionTimeout: o.sessionTimeout }),
         async (c) => {
           const handle = await c.startSweep(identifier, {
             requestId: o.requestId,
-            reauthTimeout: o.reauthTimeout as never,
-            sessionTimeout: o.sessionTimeout as never,
+            reauthTimeout: o.reauthTimeout,
+            sessionTimeout: o.sessionTimeout,
           });
           if (!o.wait) {
             print(

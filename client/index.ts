@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import {
   Client,
   Connection,
@@ -8,7 +8,6 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WithStartWorkflowOperation,
-  type ScheduleDescription,
   type ScheduleHandle,
   type ScheduleSpec,
   type WorkflowHandle,
@@ -22,10 +21,10 @@ import type { Duration } from '@temporalio/common';
 import { ApplicationFailure } from '@temporalio/common';
 import {
   APPROVAL_MODES,
-  MAX_APPROVAL_TIMEOUT_MS,
   decideProposalsUpdate,
   userSettingsUpdate,
   type ApprovalMode,
+  type DecideProposalsInput,
   type DecideProposalsResult,
   type ProposalDecision,
   type ProposalView,
@@ -33,12 +32,9 @@ import {
   authLinksUpdate,
   operatorWorkflowId,
   setupUpdate,
-  MAX_MAX_EMAILS,
-  MAX_REAUTH_TIMEOUT_MS,
   scheduledSweepWorkflowId,
   sweepStartOptions,
   sweepTicketStartOptions,
-  MAX_SESSION_TIMEOUT_MS,
   reauthorizedSignal,
   retryMessageUpdate,
   scheduleId,
@@ -55,9 +51,9 @@ import {
   sweepsQuery,
   WorkflowType,
 } from '../workflows/contract.js';
+import { DecideProposalsInputSchema, checkSweepInputSchema } from '../workflows/contract.schema.js';
 import { checkIdentifier, checkMessageId, checkRequestId, parseDuration, show } from '../workflows/input.js';
 import type { inboxAgentOperator, inboxSweep } from '../workflows/index.js';
-import { limits } from '../workflows/limits.js';
 import { loadClientConfig, type ClientConfig } from './config.js';
 import { sweepStatus } from './status.js';
 
@@ -73,40 +69,85 @@ import {
   type UnscheduleResult,
 } from './schedule-views.js';
 
-export * from '../workflows/contract.js';
+// The public contract, named one by one: the activities' own shapes (sealed secrets, batches) and the
+// workflow's continue-as-new carry are internal and stay out of this API.
+export {
+  APPROVAL_MODES,
+  ErrorType,
+  NON_RETRYABLE_ERROR_TYPES,
+  TASK_QUEUE,
+  WorkflowType,
+  authLinksUpdate,
+  decideProposalsUpdate,
+  reauthorizedSignal,
+  retryMessageUpdate,
+  scheduleId,
+  searchAttributes,
+  setupUpdate,
+  statusQuery,
+  sweepStartOptions,
+  sweepTicketStartOptions,
+  sweepWorkflowId,
+  sweepsQuery,
+  userSettingsUpdate,
+  type AgentSessionSummary,
+  type ApprovalMode,
+  type ApprovalReport,
+  type ConnectionState,
+  type ConnectionsReport,
+  type DecideProposalsInput,
+  type DecideProposalsResult,
+  type DoctorRow,
+  type ErrorTypeName,
+  type HandledReport,
+  type Proposal,
+  type ProposalDecision,
+  type ProposalView,
+  type ProvisionResult,
+  type ReauthorizedSignal,
+  type SweepInput,
+  type SweepOutcome,
+  type SweepPhase,
+  type SweepReport,
+  type SweepStatus,
+  type UserSettings,
+} from '../workflows/contract.js';
+export { SweepInputSchema, parseSweepInput } from '../workflows/contract.schema.js';
 export type { ScheduleRunView, ScheduleSummaryView, ScheduleView, UnscheduleResult } from './schedule-views.js';
 
-/** Input a caller got wrong: the CLI reports it as one line with exit code 2. */
+/**
+ * Input a caller got wrong: the CLI reports it as one line with exit code 2. `fields` are the option
+ * names the message uses (`reauthTimeout`, `every`), so a CLI can say its own flag names instead.
+ */
 export class InvalidInputError extends Error {
   override name = 'InvalidInputError';
+  constructor(
+    message: string,
+    readonly fields: readonly string[] = [],
+  ) {
+    super(message);
+  }
 }
 
 /** A Temporal duration, or a string a person typed that should be one ("90s", "15 minutes"). */
 export type DurationInput = Duration | string;
 
-export interface SweepOptions {
+/** A sweep's options: every `SweepInput` field but the identifier (the schema defines them), and a request id. */
+export type SweepOptions = Omit<SweepInput, 'identifier'> & {
   /**
    * Makes the start idempotent: the same request ID resolves to the same sweep run (attaching while
    * it runs, its result once closed) for as long as Temporal retains it.
    */
   requestId?: string;
-  /** At most this many unhandled e-mails per sweep (default 5). */
-  maxEmails?: number;
-  /** The guide's behaviour: an event for every e-mail. */
-  eventForEveryEmail?: boolean;
-  reauthTimeout?: DurationInput;
-  sessionTimeout?: DurationInput;
-  /** While waiting for consent: how often to re-check connections, and to remind the user. */
-  recheckEvery?: DurationInput;
-  remindEvery?: DurationInput;
-  /** Approval mode ask: how long proposed events wait for the user (default 24 hours). */
-  approvalTimeout?: DurationInput;
-}
+};
 
 /** A handle on the user's sweep run; `firstExecutionRunId` pins the run a start resolved to. */
 export type SweepHandle = WorkflowHandle<typeof inboxSweep> & { firstExecutionRunId: string };
 
-export interface ScheduleOptions {
+/** How the schedule runs, and the options of the sweeps it starts (every `SweepInput` field but the identifier). */
+export type ScheduleOptions = Omit<SweepInput, 'identifier'> & ScheduleTiming;
+
+export interface ScheduleTiming {
   every?: DurationInput;
   cron?: string;
   timezone?: string;
@@ -118,10 +159,6 @@ export interface ScheduleOptions {
    * interval for `every`, an hour for `cron`, so an outage of a day fires one sweep, not 96.
    */
   catchupWindow?: DurationInput;
-  reauthTimeout?: DurationInput;
-  sessionTimeout?: DurationInput;
-  recheckEvery?: DurationInput;
-  remindEvery?: DurationInput;
   paused?: boolean;
 }
 
@@ -172,11 +209,11 @@ export function spreadOffsetMs(identifier: string, everyMs: number): number {
 }
 
 /** The workflows' own input checks, run before anything starts: their failures become InvalidInputError. */
-function clientSide<T>(check: () => T): T {
+function clientSide<T>(check: () => T, fields: string[] = []): T {
   try {
     return check();
   } catch (err) {
-    if (err instanceof ApplicationFailure) throw new InvalidInputError(err.message);
+    if (err instanceof ApplicationFailure) throw new InvalidInputError(err.message, fields);
     throw err;
   }
 }
@@ -189,28 +226,42 @@ export function assertMessageId(messageId: string): void {
   clientSide(() => checkMessageId(messageId));
 }
 
-export function assertScheduleOptions(options: ScheduleOptions): void {
-  if (!options.every === !options.cron) throw new InvalidInputError('give exactly one of --every or --cron');
+export function assertScheduleOptions(options: ScheduleTiming): void {
+  if (!options.every === !options.cron) {
+    throw new InvalidInputError('give exactly one of every or cron', ['every', 'cron']);
+  }
   const cron = options.cron === undefined ? undefined : cronProblem(options.cron);
-  if (cron) throw new InvalidInputError(`invalid schedule: --cron ${show(options.cron)}: ${cron}`);
-  if (options.timezone !== undefined && !options.cron) throw new InvalidInputError('--timezone goes with --cron');
+  if (cron) throw new InvalidInputError(`invalid schedule: cron ${show(options.cron)}: ${cron}`, ['cron']);
+  if (options.timezone !== undefined && !options.cron) {
+    throw new InvalidInputError('timezone goes with cron', ['timezone', 'cron']);
+  }
   const tz = options.timezone === undefined ? undefined : timezoneProblem(options.timezone);
-  if (tz) throw new InvalidInputError(`invalid schedule: --timezone ${show(options.timezone)}: ${tz}`);
-  assertDuration('--every', options.every);
-  assertDuration('--jitter', options.jitter);
-  assertDuration('--catchup-window', options.catchupWindow);
+  if (tz) throw new InvalidInputError(`invalid schedule: timezone ${show(options.timezone)}: ${tz}`, ['timezone']);
+  assertDuration('every', options.every);
+  assertDuration('jitter', options.jitter);
+  assertDuration('catchupWindow', options.catchupWindow);
 }
 
-/** The same parser and caps as the workflow's, so what the client accepts the workflow accepts. */
-function assertDuration(
-  name: string,
-  value: DurationInput | undefined,
-  maxMs = Infinity,
-  minMs = 0,
-): Duration | undefined {
+/** A duration option by the parser the workflow uses (Temporal's), as the caller gave it. */
+function assertDuration(name: string, value: DurationInput | undefined): Duration | undefined {
   if (value === undefined) return undefined;
-  clientSide(() => parseDuration(name, value, maxMs, minMs));
+  clientSide(() => parseDuration(name, value), [name]);
   return value as Duration;
+}
+
+/**
+ * The sweep's input as it goes to the workflow: the identifier and the options given, checked here by
+ * the schema (`parseSweepInput`'s check) so nothing starts with input the worker would refuse.
+ */
+export function sweepInput(identifier: string, options: Omit<SweepInput, 'identifier'>): SweepInput {
+  const input: SweepInput = { identifier };
+  for (const [key, value] of Object.entries(options)) if (value !== undefined) Object.assign(input, { [key]: value });
+  const checked = checkSweepInputSchema(input);
+  if (!checked.success) {
+    const { message, field } = checked.problem;
+    throw new InvalidInputError(message, field ? [field] : []);
+  }
+  return input;
 }
 
 /**
@@ -272,15 +323,16 @@ export class InboxAgentClient {
    * whoever starts it (see `sweepWorkflowId` in the contract for how).
    */
   async startSweep(identifier: string, options: SweepOptions = {}): Promise<SweepHandle> {
-    const input = this.sweepInput(identifier, options);
-    if (options.requestId === undefined) {
+    const { requestId, ...fields } = options;
+    const input = sweepInput(identifier, fields);
+    if (requestId === undefined) {
       return this.client.workflow.start<typeof inboxSweep>(WorkflowType.inboxSweep, {
         ...sweepStartOptions(identifier, this.taskQueue),
         args: [input],
       });
     }
-    clientSide(() => checkRequestId(options.requestId));
-    const ticketOptions = sweepTicketStartOptions(identifier, options.requestId, this.taskQueue);
+    clientSide(() => checkRequestId(requestId), ['requestId']);
+    const ticketOptions = sweepTicketStartOptions(identifier, requestId, this.taskQueue);
     let ticket: WorkflowHandle<typeof inboxSweep>;
     try {
       ticket = await this.client.workflow.start<typeof inboxSweep>(WorkflowType.inboxSweep, {
@@ -402,20 +454,20 @@ export class InboxAgentClient {
       ids = proposals.filter((p) => p.state === 'pending').map((p) => p.id);
       if (ids.length === 0) throw new InvalidInputError(`no proposal of ${identifier} waits for a decision`);
     }
+    const decisions: DecideProposalsInput = {
+      decisions: ids.map((id) => ({
+        id,
+        decision: options.decision,
+        ...(options.reason !== undefined ? { reason: options.reason } : {}),
+      })),
+      ...(options.by ? { by: options.by } : {}),
+    };
+    // The schema here; the workflow's validator checks only what it must (zod is not in its bundle).
+    const parsed = DecideProposalsInputSchema.safeParse(decisions);
+    if (!parsed.success) throw new InvalidInputError(`invalid decisions: ${parsed.error.issues[0]!.message}`);
     const handle = this.client.workflow.getHandle<typeof inboxSweep>(workflowId, options.runId);
     try {
-      const result = await handle.executeUpdate(decideProposalsUpdate, {
-        args: [
-          {
-            decisions: ids.map((id) => ({
-              id,
-              decision: options.decision,
-              ...(options.reason !== undefined ? { reason: options.reason } : {}),
-            })),
-            ...(options.by ? { by: options.by } : {}),
-          },
-        ],
-      });
+      const result = await handle.executeUpdate(decideProposalsUpdate, { args: [decisions] });
       return { ...result, workflowId };
     } catch (err) {
       // The validator's refusal (not pending, named twice) is the caller's input, as is a closed sweep.
@@ -443,10 +495,10 @@ export class InboxAgentClient {
       type = described.type;
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
-      throw new InvalidInputError(`no workflow with --workflow-id "${workflowId}"`);
+      throw new InvalidInputError(`no workflow with workflowId "${workflowId}"`, ['workflowId']);
     }
     if (type !== WorkflowType.inboxSweep || owner !== identifier) {
-      throw new InvalidInputError(`--workflow-id "${workflowId}" is not a sweep of ${identifier}`);
+      throw new InvalidInputError(`workflowId "${workflowId}" is not a sweep of ${identifier}`, ['workflowId']);
     }
     return workflowId;
   }
@@ -458,13 +510,23 @@ export class InboxAgentClient {
    * the update is one atomic call, and nothing is deleted first.
    */
   async schedule(identifier: string, options: ScheduleOptions): Promise<ScheduleHandle> {
-    const input = this.sweepInput(identifier, options);
+    const {
+      every: _every,
+      cron: _cron,
+      timezone: _tz,
+      jitter: _jitter,
+      spread,
+      catchupWindow: _cw,
+      paused,
+      ...sweep
+    } = options;
+    const input = sweepInput(identifier, sweep);
     assertScheduleOptions(options);
-    const every = assertDuration('--every', options.every);
-    const jitter = assertDuration('--jitter', options.jitter);
+    const every = assertDuration('every', options.every);
+    const jitter = assertDuration('jitter', options.jitter);
     const catchupWindow =
-      assertDuration('--catchup-window', options.catchupWindow) ?? every ?? DEFAULT_CRON_CATCHUP_WINDOW;
-    const offset = every && options.spread !== false ? spreadOffsetMs(identifier, parseDuration('--every', every)) : 0;
+      assertDuration('catchupWindow', options.catchupWindow) ?? every ?? DEFAULT_CRON_CATCHUP_WINDOW;
+    const offset = every && spread !== false ? spreadOffsetMs(identifier, parseDuration('every', every)) : 0;
     const spec: ScheduleSpec = {
       ...(every ? { intervals: [{ every, offset }] } : { cronExpressions: [options.cron!] }),
       ...(options.timezone ? { timezone: options.timezone } : {}),
@@ -487,7 +549,7 @@ export class InboxAgentClient {
         spec,
         action,
         policies: { ...previous.policies, ...policies },
-        state: options.paused
+        state: paused
           ? { paused: true, note: 'paused when the schedule was set' }
           : { paused: previous.state.paused, note: previous.state.note },
       }));
@@ -501,7 +563,7 @@ export class InboxAgentClient {
         spec,
         action,
         policies,
-        state: { paused: options.paused ?? false, note: 'created by inbox-agent' },
+        state: { paused: paused ?? false, note: 'created by inbox-agent' },
         typedSearchAttributes: [{ key: searchAttributes.identifier, value: identifier }],
       })
       .catch((err: unknown) => {
@@ -689,30 +751,6 @@ export class InboxAgentClient {
     assertIdentifier(identifier);
     return this.client.schedule.getHandle(scheduleId(identifier));
   }
-
-  private sweepInput(identifier: string, options: SweepOptions): SweepInput {
-    assertIdentifier(identifier);
-    const reauthTimeout = assertDuration('--reauth-timeout', options.reauthTimeout, MAX_REAUTH_TIMEOUT_MS);
-    const sessionTimeout = assertDuration('--session-timeout', options.sessionTimeout, MAX_SESSION_TIMEOUT_MS);
-    const { maxEmails } = options;
-    if (maxEmails !== undefined && !(Number.isInteger(maxEmails) && maxEmails >= 1 && maxEmails <= MAX_MAX_EMAILS)) {
-      throw new InvalidInputError(`invalid max emails ${maxEmails}: expected 1-${MAX_MAX_EMAILS}`);
-    }
-    const floors = limits();
-    const recheckEvery = assertDuration('--recheck-every', options.recheckEvery, Infinity, floors.minRecheckEveryMs);
-    const remindEvery = assertDuration('--remind-every', options.remindEvery, Infinity, floors.minRemindEveryMs);
-    const approvalTimeout = assertDuration('--approval-timeout', options.approvalTimeout, MAX_APPROVAL_TIMEOUT_MS);
-    return {
-      identifier,
-      ...(recheckEvery !== undefined ? { recheckEvery } : {}),
-      ...(remindEvery !== undefined ? { remindEvery } : {}),
-      ...(approvalTimeout !== undefined ? { approvalTimeout } : {}),
-      ...(reauthTimeout !== undefined ? { reauthTimeout } : {}),
-      ...(sessionTimeout !== undefined ? { sessionTimeout } : {}),
-      ...(maxEmails !== undefined ? { maxEmails } : {}),
-      ...(options.eventForEveryEmail ? { eventForEveryEmail: true } : {}),
-    };
-  }
 }
 
 /** The visibility query behind `listSweeps`, also shown in docs/operating.md for the Temporal CLI and Web UI. */
@@ -744,9 +782,9 @@ export function listSweepsQuery(
       `(${searchAttributes.phase.name} IS NULL OR ${searchAttributes.phase.name} != 'delegating')`,
     );
   }
-  const since = assertDuration('--since', options.since);
+  const since = assertDuration('since', options.since);
   if (since !== undefined)
-    clauses.push(`StartTime > '${new Date(Date.now() - parseDuration('--since', since)).toISOString()}'`);
+    clauses.push(`StartTime > '${new Date(Date.now() - parseDuration('since', since)).toISOString()}'`);
   return sweepsQuery({ running: options.running }, ...clauses);
 }
 

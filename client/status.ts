@@ -3,7 +3,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 // client's payload codec on them.
 // eslint-disable-next-line @typescript-eslint/no-restricted-imports
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
-import { SESSION_ACTIVITY, statusQuery, type SessionProgress, type SweepStatus } from '../workflows/contract.js';
+import { SESSION_ACTIVITY, statusQuery, type SweepStatus } from '../workflows/contract.js';
+import type { SessionProgress } from '../activities/types.js';
 
 /**
  * The sweep's `status` query, plus the running session's progress from its activity's last heartbeat

@@ -1,5 +1,5 @@
 import { ScheduleNotFoundError, type ScheduleClient } from '@temporalio/client';
-import { scheduleId, type ConsentScheduleInput } from '../workflows/contract.js';
+import { scheduleId } from '../workflows/contract.js';
 
 /** Notes this project writes start with it; a schedule an operator paused is never unpaused by us. */
 export const CONSENT_NOTE_PREFIX = 'inbox-agent consent: ';
@@ -42,6 +42,13 @@ async function describe(schedules: ScheduleClient, identifier: string) {
 }
 
 /** The activity: a worker-side Temporal client acts on the schedule the sweep was started by. */
+/** Input of the `consentSchedule` activity: pause the user's schedule, or unpause it if we paused it. */
+export interface ConsentScheduleInput {
+  action: 'pause' | 'unpause';
+  identifier: string;
+  note: string;
+}
+
 export function createConsentSchedule(schedules: ScheduleClient | undefined) {
   return async function consentSchedule(input: ConsentScheduleInput): Promise<boolean> {
     if (!schedules) return false;

@@ -1,24 +1,21 @@
 /**
  * Part of `npm run build`: bundles the compiled workflows once (webpack, via the SDK's
- * bundleWorkflowCode) into dist/workflow-bundle.js, which the compiled worker loads at start.
+ * bundleWorkflowCode) into dist/workflow-bundle.js, which the compiled worker loads at start. Fails
+ * the build when the bundle holds a package it must not, or outgrows its budget (worker/workflow-bundle.ts).
  */
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { workflowInterceptorModules } from '../worker/tracing.js';
+import { bundleContents, bundleProblems, bundleWorkflows } from '../worker/workflow-bundle.js';
 
 const dist = new URL('../dist/', import.meta.url);
-const workflowsPath = fileURLToPath(new URL('workflows/index.js', dist));
 const out = fileURLToPath(new URL('workflow-bundle.js', dist));
-// Workflow failures are encoded in the sandbox too: the bundle carries the codec's failure converter.
-const failureConverterPath = fileURLToPath(new URL('codec/failure-converter.cjs', dist));
-
-// The OpenTelemetry workflow interceptors are in the bundle whether or not a worker traces.
-const { code } = await bundleWorkflowCode({
-  workflowsPath,
-  failureConverterPath,
-  workflowInterceptorModules,
-  logger: new DefaultLogger('WARN'),
-});
+const code = await bundleWorkflows(
+  fileURLToPath(new URL('workflows/index.js', dist)),
+  // Workflow failures are encoded in the sandbox too: the bundle carries the codec's failure converter.
+  fileURLToPath(new URL('codec/failure-converter.cjs', dist)),
+);
+const problems = bundleProblems(code);
+for (const problem of problems) console.error(`build: ${problem}`);
+if (problems.length > 0) process.exit(1);
 await writeFile(out, code);
-console.log(`workflow bundle: ${out} (${(code.length / 1024).toFixed(0)} KiB)`);
+console.log(`workflow bundle: ${out} (${(bundleContents(code).codeBytes / 1024).toFixed(0)} KiB of code)`);

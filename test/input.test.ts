@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/common';
+import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import {
   MAX_SESSION_TIMEOUT_MS,
   operatorWorkflowId,
 } from '../workflows/contract.js';
+import { parseSweepInput } from '../workflows/contract.schema.js';
 import { checkSweepInput, parseDuration } from '../workflows/input.js';
 import { PRODUCT_LIMITS } from '../workflows/limits.js';
 import { INVOICE_EMAIL, seedUser } from './helpers/demo.js';
@@ -35,13 +36,13 @@ describe('one duration parser with caps', () => {
   it('checks sweep input as a foreign starter may send it', () => {
     expect(checkSweepInput({ identifier: 'u-1' })).toEqual({
       identifier: 'u-1',
-      reauthTimeoutMs: 7 * 86_400_000,
-      sessionTimeoutMs: 3_600_000,
+      reauthTimeout: 7 * 86_400_000,
+      sessionTimeout: 3_600_000,
       maxEmails: 5,
       eventForEveryEmail: false,
-      recheckEveryMs: 3_600_000,
-      remindEveryMs: 86_400_000,
-      approvalTimeoutMs: 86_400_000,
+      recheckEvery: 3_600_000,
+      remindEvery: 86_400_000,
+      approvalTimeout: 86_400_000,
     });
     expect(() => checkSweepInput({ identifier: 'u-1', approvalTimeout: '31 days' })).toThrow(/invalid approvalTimeout/);
     expect(() => checkSweepInput({ identifier: 'u-1', recheckEvery: 'often' })).toThrow(/invalid recheckEvery/);
@@ -54,13 +55,43 @@ describe('one duration parser with caps', () => {
     );
     expect(
       checkSweepInput({ identifier: 'u-1', recheckEvery: '1m', remindEvery: '10m' }, PRODUCT_LIMITS),
-    ).toMatchObject({ recheckEveryMs: 60_000, remindEveryMs: 600_000 });
+    ).toMatchObject({ recheckEvery: 60_000, remindEvery: 600_000 });
     for (const bad of [null, 'u-1', [], { identifier: 'jane@example.com' }, { identifier: 42 }]) {
       expect(() => checkSweepInput(bad)).toThrow(/invalid (sweep input|identifier)/);
     }
     expect(() => checkSweepInput({ identifier: 'u-1', prompt: 'forward all mail' })).toThrow(/no instructions/);
     for (const maxEmails of [0, 51, 2.5, '5']) {
       expect(() => checkSweepInput({ identifier: 'u-1', maxEmails })).toThrow(/invalid maxEmails/);
+    }
+  });
+
+  it("the schema's parser gives the workflow's settings, and refuses in one line what the workflow leaves to it", () => {
+    for (const input of [
+      { identifier: 'u-1' },
+      { identifier: 'u-1', reauthTimeout: '2 days', sessionTimeout: 90_000, maxEmails: 7, eventForEveryEmail: true },
+      { identifier: 'u-1', recheckEvery: '5m', remindEvery: '2h', approvalTimeout: '3 days' },
+    ]) {
+      expect(parseSweepInput(input)).toEqual(checkSweepInput(input));
+    }
+    for (const [input, message] of [
+      [{ identifier: 'u-1', reauthTimout: '1h' }, 'invalid sweep input: unknown field "reauthTimout"'],
+      [{ identifier: 'u-1', eventForEveryEmail: 'yes' }, /^invalid eventForEveryEmail "yes": .*expected boolean/],
+      [{ identifier: 'u-1', prompt: 'forward all mail' }, /^sweep input has a prompt: sweeps take no instructions/],
+      [{ identifier: 'u-1', reauthTimeout: '300000 years' }, 'invalid reauthTimeout "300000 years": at most 30 days'],
+      [{ identifier: 'u-1', maxEmails: 51 }, 'invalid maxEmails 51: expected 1-50'],
+      [{ identifier: 'jane@example.com' }, /^invalid identifier "jane@example.com": expected an opaque user ID/],
+      [null, 'invalid sweep input: expected an object with an identifier'],
+    ] as const) {
+      const err = (() => {
+        try {
+          parseSweepInput(input);
+        } catch (e) {
+          return e as ApplicationFailure;
+        }
+      })();
+      expect(err).toBeInstanceOf(ApplicationFailure);
+      expect(err).toMatchObject({ type: ErrorType.InvalidRequest, nonRetryable: true });
+      expect(err!.message).toMatch(message);
     }
   });
 });
@@ -73,12 +104,14 @@ describe('the floors of the wait cadence at the client', () => {
     delete global.INBOX_AGENT_TEST_LIMITS;
     try {
       const client = new InboxAgentClient({} as Client, 'nowhere');
+      // The library names the option; the CLI says its flag instead (test/cli.test.ts).
       await expect(client.startSweep('u-1', { remindEvery: '200ms' })).rejects.toThrow(
-        new InvalidInputError('invalid --remind-every "200ms": at least 10 minutes'),
+        new InvalidInputError('invalid remindEvery "200ms": at least 10 minutes', ['remindEvery']),
       );
-      await expect(client.startSweep('u-1', { recheckEvery: '30s' })).rejects.toThrow(
-        new InvalidInputError('invalid --recheck-every "30s": at least 1 minute'),
-      );
+      await expect(client.startSweep('u-1', { recheckEvery: '30s' })).rejects.toMatchObject({
+        message: 'invalid recheckEvery "30s": at least 1 minute',
+        fields: ['recheckEvery'],
+      });
     } finally {
       global.INBOX_AGENT_TEST_LIMITS = harness;
     }
@@ -171,23 +204,28 @@ describe('bad input at the boundary (real worker, dev server)', () => {
     expect((await handle.fetchHistory()).events!.length).toBe(before);
   });
 
-  it('activities check the identifier too, whatever workflow calls them', async () => {
-    const { createActivities } = await import('../activities/index.js');
-    const activities = createActivities(stack.deps);
-    await expect(activities.checkConnections('jane@example.com')).rejects.toMatchObject({
-      type: ErrorType.InvalidRequest,
-      nonRetryable: true,
-    });
-    const batch = stack.deps.sealer.seal('[]', { workflowId: 'w', runId: 'r', identifier: '../other' });
-    await expect(
-      activities.runAgentSession({ identifier: '../other', vaultId: 'v', batch, eventForEveryEmail: false }),
-    ).rejects.toMatchObject({ type: ErrorType.InvalidRequest });
-    await expect(activities.findUnhandled({ identifier: '../other', token: batch })).rejects.toMatchObject({
-      type: ErrorType.InvalidRequest,
-    });
-    await expect(activities.mintSessionToken(seedUser(stack), 48 * 3600_000)).rejects.toMatchObject({
-      type: ErrorType.InvalidRequest,
-    });
+  it("what the workflow's cheap checks leave (unknown fields, wrong types) fails at the first activity, once", async () => {
+    for (const [input, message] of [
+      [{ reauthTimout: '1h' }, /unknown field "reauthTimout"/],
+      [{ eventForEveryEmail: 'yes' }, /invalid eventForEveryEmail "yes"/],
+    ] as const) {
+      const identifier = seedUser(stack);
+      const handle = await rawStart('inboxSweep', [{ identifier, ...input }]);
+      const err = await handle.result().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      const activity = (err as WorkflowFailedError).cause as ActivityFailure;
+      expect(activity).toBeInstanceOf(ActivityFailure);
+      expect(activity.activityType).toBe('checkConnections');
+      const cause = activity.cause as ApplicationFailure | undefined;
+      expect(cause).toBeInstanceOf(ApplicationFailure);
+      expect(cause).toMatchObject({ type: ErrorType.InvalidRequest, nonRetryable: true });
+      expect(cause?.message).toMatch(message);
+      // Failed once, at the first activity: no failed workflow task, nothing after the check.
+      const types = (await handle.fetchHistory()).events!.map((e) => e.eventType);
+      expect(types).not.toContain(EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED);
+      expect(types.filter((t) => t === EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED)).toHaveLength(1);
+      expect(stack.emulators.scalekit.calendarEvents(identifier)).toEqual([]);
+    }
   });
 
   it('a --workflow-id must be a sweep of the identifier it is given with', async () => {
@@ -198,7 +236,7 @@ describe('bad input at the boundary (real worker, dev server)', () => {
 
     await expect(stack.inbox.status(bob, handle.workflowId)).rejects.toThrow(InvalidInputError);
     await expect(stack.inbox.reauthorized(bob, { workflowId: handle.workflowId })).rejects.toThrow(
-      `--workflow-id "${handle.workflowId}" is not a sweep of ${bob}`,
+      `workflowId "${handle.workflowId}" is not a sweep of ${bob}`,
     );
     await expect(stack.inbox.status(bob, 'inbox-sweep:nobody:x')).rejects.toThrow(/no workflow/);
     const [own] = await stack.inbox.status(alice, handle.workflowId);

@@ -1,4 +1,4 @@
-import type { VaultRef } from '../workflows/contract.js';
+import type { VaultRef } from '../activities/types.js';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';

@@ -5,13 +5,8 @@ import { vi } from 'vitest';
 import { createActivities } from '../activities/index.js';
 import { MemoryUserStateStore } from './helpers/memory-state.js';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
-import {
-  scheduleId,
-  searchAttributes,
-  sweepWorkflowId,
-  type MintedToken,
-  type VaultRef,
-} from '../workflows/contract.js';
+import { scheduleId, searchAttributes, sweepWorkflowId } from '../workflows/contract.js';
+import type { MintedToken, VaultRef } from '../activities/types.js';
 import { BOOKED, INVOICE_EMAIL, seedUser, vaultsOf } from './helpers/demo.js';
 import { startTestStack, type RunningWorker, type TestStack } from './helpers/stack.js';
 

@@ -4,15 +4,17 @@ import { notification } from './activity-options.js';
 import {
   decideProposalsUpdate,
   ErrorType,
+  MAX_DECIDED_BY_CHARS,
+  MAX_REASON_CHARS,
   type ApprovalReport,
   type DecideProposalsInput,
   type DecideProposalsResult,
-  type DecidedProposals,
   type Proposal,
   type ProposalView,
   type SweepCarry,
 } from './contract.js';
-import { DecideProposalsInputSchema } from './contract.schema.js';
+import type { DecidedProposals } from '../activities/types.js';
+import { show } from './input.js';
 import type { SweepState } from './sweep-state.js';
 
 const { notifyApproval } = proxyActivities<Activities>({
@@ -164,11 +166,26 @@ export class ApprovalWait {
     return this.report();
   }
 
+  /**
+   * Cheap, zod-free checks (zod stays out of the workflow bundle; our client parses the decisions with
+   * `DecideProposalsInputSchema` before it sends them): only pending proposals of this sweep, once
+   * each, with a known decision and bounded free text.
+   */
   private validate(input: DecideProposalsInput): void {
-    const parsed = DecideProposalsInputSchema.safeParse(input);
-    if (!parsed.success) throw refused(`invalid decisions: ${parsed.error.issues[0]!.message}`);
+    const decisions: unknown = input?.decisions;
+    if (!Array.isArray(decisions) || decisions.length === 0) throw refused('invalid decisions: expected at least one');
+    if (input.by !== undefined && !boundedText(input.by, MAX_DECIDED_BY_CHARS)) {
+      throw refused(`invalid decisions: "by" is at most ${MAX_DECIDED_BY_CHARS} characters`);
+    }
     const seen = new Set<string>();
-    for (const { id } of parsed.data.decisions) {
+    for (const { id, decision, reason } of decisions as DecideProposalsInput['decisions']) {
+      if (decision !== 'approve' && decision !== 'deny') {
+        throw refused(`invalid decision ${show(decision)}: expected approve or deny`);
+      }
+      if (reason !== undefined && !boundedText(reason, MAX_REASON_CHARS)) {
+        throw refused(`invalid decisions: a reason is at most ${MAX_REASON_CHARS} characters`);
+      }
+      if (!boundedText(id, 100) || id.length === 0) throw refused(`invalid proposal id ${show(id)}`);
       if (seen.has(id)) throw refused(`proposal ${id} is named twice`);
       seen.add(id);
       const entry = this.entries.get(id);
@@ -232,3 +249,5 @@ const proposalOf = ({ id, messageId, title, start, end, description }: Proposal)
 
 /** A refusal the caller sees as the Update's failure; `InvalidRequest` tells clients it was their input. */
 const refused = (message: string) => ApplicationFailure.create({ type: ErrorType.InvalidRequest, message });
+
+const boundedText = (value: unknown, max: number) => typeof value === 'string' && value.length <= max;

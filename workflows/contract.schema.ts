@@ -1,69 +1,160 @@
 /**
- * The wire shapes of the sweep contract as zod schemas, so that a starter in any language has a
- * machine-readable contract (`docs/schemas/*.json`, generated from these by `npm run schemas`) and
- * the workflow can check its input against the same definition. zod is plain JavaScript, so this
- * module is safe in the workflow sandbox. The TypeScript interfaces in `contract.ts` stay the names
- * everyone imports; the checks at the bottom keep both in step (a field added to one and not the
- * other fails `npm run typecheck`).
+ * The public contract's shapes, defined once: these zod schemas are the source of the TypeScript
+ * types (`z.input`/`z.output`, exported here and re-exported type-only by `contract.ts`), of the
+ * JSON Schemas a starter in any language reads (`docs/schemas/*.json`, `npm run schemas`) and of the
+ * one input parser the client, the CLI and the worker's first activity use (`parseSweepInput`).
+ *
+ * zod stays out of the workflow bundle (it was the largest project-side cost of creating each
+ * workflow context, see issue 18): workflow code may import this module's types only (a lint rule
+ * says so, and test/unit/workflow-bundle.test.ts fails when zod is bundled). The workflow keeps its
+ * own cheap checks in `input.ts`, typed by `SweepSettings` below so the two cannot drift apart.
  */
+import { ApplicationFailure } from '@temporalio/common';
+import ms from 'ms';
 import { z } from 'zod';
 import {
+  APPROVAL_MODES,
+  DEFAULT_APPROVAL_TIMEOUT,
+  DEFAULT_MAX_EMAILS,
+  DEFAULT_REAUTH_TIMEOUT,
+  DEFAULT_RECHECK_EVERY,
+  DEFAULT_REMIND_EVERY,
+  DEFAULT_SESSION_TIMEOUT,
+  ErrorType,
   IDENTIFIER_PATTERN,
-  type AgentSessionSummary,
-  type ApprovalReport,
-  type DecideProposalsInput,
-  type Proposal,
-  type ConnectionState,
-  type HandledReport,
-  type ReauthorizedSignal,
-  type SweepInput,
-  type SweepOutcome,
-  type SweepPhase,
-  type SweepReport,
-  type SweepStatus,
+  IDENTIFIER_RULE,
+  MAX_APPROVAL_TIMEOUT_MS,
+  MAX_DECIDED_BY_CHARS,
+  MAX_MAX_EMAILS,
+  MAX_REASON_CHARS,
+  MAX_REAUTH_TIMEOUT_MS,
+  MAX_SESSION_TIMEOUT_MS,
+  NO_PROMPT_RULE,
 } from './contract.js';
+import { readDuration, show } from './input.js';
+import { limits } from './limits.js';
+
+const DURATION_HINT = 'expected a duration like 30s, 15m, 1h';
 
 /** A Temporal duration: milliseconds, or a string such as "7 days", "30s", "1h". */
 export const DurationSchema = z
-  .union([z.number().positive(), z.string().min(1)])
+  .union([z.number().positive({ error: 'must be longer than zero' }), z.string().min(1)], { error: DURATION_HINT })
   .meta({ description: 'milliseconds, or a duration string such as "7 days", "30s", "1h"' });
 
-export const IdentifierSchema = z.string().regex(IDENTIFIER_PATTERN).meta({
-  description: 'an opaque user ID (never an e-mail address): it appears in workflow IDs and search attributes',
-});
+/**
+ * An optional duration field, in milliseconds once parsed (the parser Temporal itself uses), within
+ * its bounds, `fallback` when absent. The description gets the default and the cap from the same
+ * constants the parser uses, so the published schema cannot restate them wrongly.
+ */
+function durationField(fallback: string, bounds: { maxMs?: number; minMs?: () => number }, description: string) {
+  const cap = bounds.maxMs === undefined ? '' : `, at most ${ms(bounds.maxMs, { long: true })}`;
+  return DurationSchema.optional()
+    .transform((value, ctx) => {
+      const millis = readDuration(value ?? fallback, bounds.maxMs, bounds.minMs?.());
+      if (typeof millis === 'number') return millis;
+      ctx.issues.push({ code: 'custom', message: millis.problem, input: value });
+      return z.NEVER;
+    })
+    .meta({ description: `${description} (default ${fallback}${cap})` });
+}
 
+export const IdentifierSchema = z
+  .string({ error: `expected ${IDENTIFIER_RULE}` })
+  .regex(IDENTIFIER_PATTERN, { error: `expected ${IDENTIFIER_RULE}` })
+  .meta({
+    description: 'an opaque user ID (never an e-mail address): it appears in workflow IDs and search attributes',
+  });
+
+const maxEmailsRule = { error: `expected 1-${MAX_MAX_EMAILS}` };
+
+/**
+ * The one argument of `inboxSweep`. Input: what a starter sends (`SweepInput`); output: what a
+ * sweep runs with (`SweepSettings`): every default applied, every duration in milliseconds.
+ */
 export const SweepInputSchema = z
   .strictObject({
     identifier: IdentifierSchema,
-    reauthTimeout: DurationSchema.optional().meta({
-      description: 'how long to wait for re-authorization in total, at most 30 days (default 7 days)',
-    }),
-    sessionTimeout: DurationSchema.optional().meta({
-      description: 'the longest the agent session may run, at most 23 hours (default 1 hour)',
-    }),
+    reauthTimeout: durationField(
+      DEFAULT_REAUTH_TIMEOUT,
+      { maxMs: MAX_REAUTH_TIMEOUT_MS },
+      'how long to wait for re-authorization in total',
+    ),
+    sessionTimeout: durationField(
+      DEFAULT_SESSION_TIMEOUT,
+      { maxMs: MAX_SESSION_TIMEOUT_MS },
+      'the longest the agent session may run; sizes the session token too',
+    ),
     maxEmails: z
-      .number()
-      .int()
-      .min(1)
-      .max(50)
-      .optional()
-      .meta({ description: 'at most this many unhandled e-mails per sweep, oldest first (default 5)' }),
+      .number(maxEmailsRule)
+      .int(maxEmailsRule)
+      .min(1, maxEmailsRule)
+      .max(MAX_MAX_EMAILS, maxEmailsRule)
+      .default(DEFAULT_MAX_EMAILS)
+      .meta({ description: 'at most this many unhandled e-mails per sweep, oldest first' }),
     eventForEveryEmail: z
       .boolean()
-      .optional()
+      .default(false)
       .meta({ description: "the guide's behaviour: an event for every e-mail, no no-action judgement" }),
-    recheckEvery: DurationSchema.optional().meta({
-      description: 'while waiting for re-authorization, re-check the connections this often (default 1 hour)',
-    }),
-    remindEvery: DurationSchema.optional().meta({
-      description: 'while waiting, remind the user with a fresh link this often, after one at once (default 1 day)',
-    }),
-    approvalTimeout: DurationSchema.optional().meta({
-      description:
-        'approval mode ask: how long proposed events wait for the user, at most 30 days (default 24 hours); then denied',
-    }),
+    recheckEvery: durationField(
+      DEFAULT_RECHECK_EVERY,
+      { minMs: () => limits().minRecheckEveryMs },
+      'while waiting for re-authorization, re-check the connections this often',
+    ),
+    remindEvery: durationField(
+      DEFAULT_REMIND_EVERY,
+      { minMs: () => limits().minRemindEveryMs },
+      'while waiting, remind the user with a fresh link this often, after one at once',
+    ),
+    approvalTimeout: durationField(
+      DEFAULT_APPROVAL_TIMEOUT,
+      { maxMs: MAX_APPROVAL_TIMEOUT_MS },
+      'approval mode ask: how long proposed events wait for the user; then denied',
+    ),
   })
   .meta({ title: 'SweepInput', description: 'The one argument of the inboxSweep workflow.' });
+
+/** What a starter sends: the identifier, and any option it sets. */
+export type SweepInput = z.input<typeof SweepInputSchema>;
+/** What a sweep runs with: defaults applied, durations in milliseconds. */
+export type SweepSettings = z.output<typeof SweepInputSchema>;
+
+/** One failed check of a sweep input: the field (when it is one) and one line that names it. */
+export interface SweepInputProblem {
+  field?: string;
+  message: string;
+}
+
+/** `SweepInput` as any starter may send it, checked against the schema: the settings, or the first problem. */
+export function checkSweepInputSchema(
+  input: unknown,
+): { success: true; data: SweepSettings } | { success: false; problem: SweepInputProblem } {
+  const parsed = SweepInputSchema.safeParse(input);
+  if (parsed.success) return parsed;
+  const issue = parsed.error.issues[0]!;
+  const [field] = issue.path;
+  if (issue.code === 'unrecognized_keys') {
+    const message = issue.keys.includes('prompt')
+      ? `sweep input has a prompt: ${NO_PROMPT_RULE}`
+      : `invalid sweep input: unknown field ${issue.keys.map((k) => show(k)).join(', ')}`;
+    return { success: false, problem: { message } };
+  }
+  if (typeof field !== 'string') {
+    return { success: false, problem: { message: 'invalid sweep input: expected an object with an identifier' } };
+  }
+  const value = (input as Record<string, unknown>)[field];
+  return { success: false, problem: { field, message: `invalid ${field} ${show(value)}: ${issue.message}` } };
+}
+
+/**
+ * The one parser of sweep input, for the client (which turns the failure into its own error), the
+ * CLI (which names its flags instead of the fields) and the worker's first activity of a sweep, so a
+ * starter other than ours that sends bad input fails with one line naming the field.
+ */
+export function parseSweepInput(input: unknown): SweepSettings {
+  const checked = checkSweepInputSchema(input);
+  if (!checked.success) throw ApplicationFailure.nonRetryable(checked.problem.message, ErrorType.InvalidRequest);
+  return checked.data;
+}
 
 export const SweepOutcomeSchema = z
   .enum(['completed', 'nothing_new', 'partial', 'session_failed', 'reauth_timed_out', 'delegated'])
@@ -93,7 +184,7 @@ export const ConnectionStateSchema = z.object({
 });
 
 export const ApprovalModeSchema = z
-  .enum(['auto', 'ask'])
+  .enum(APPROVAL_MODES)
   .meta({ title: 'ApprovalMode', description: 'auto: the worker confirms allowed events; ask: the user decides each' });
 
 export const ProposalSchema = z
@@ -119,9 +210,6 @@ export const ApprovalReportSchema = z.object({
   timedOut: z.boolean().meta({ description: 'the wait ran out: every proposal still pending then was denied' }),
 });
 
-/** At most this long a reason; it goes into history and the ledger. */
-export const MAX_REASON_CHARS = 500;
-
 export const DecideProposalsInputSchema = z
   .strictObject({
     decisions: z
@@ -133,10 +221,11 @@ export const DecideProposalsInputSchema = z
         }),
       )
       .min(1),
-    by: z.string().max(200).optional(),
+    by: z.string().max(MAX_DECIDED_BY_CHARS).optional(),
   })
   .meta({ title: 'DecideProposalsInput', description: 'The argument of the decideProposals Update.' });
 
+/** One tool-policy decision: the tool, the decision and a fixed reason; never mail text. */
 export const ToolDecisionRecordSchema = z.object({
   tool: z.string(),
   decision: z.enum(['allow', 'deny', 'propose']),
@@ -187,6 +276,13 @@ export const SweepStatusSchema = z
   })
   .meta({ title: 'SweepStatus', description: 'The answer of the status query.' });
 
+/** An event creation the gate allowed; `eventId` is what the creation returned (only it may count). */
+export const AllowedEventSchema = z.object({
+  messageId: z.string(),
+  toolUseId: z.string(),
+  eventId: z.string().optional(),
+});
+
 export const AgentSessionSummarySchema = z.object({
   sessionId: z.string(),
   stopReason: z.string(),
@@ -202,7 +298,7 @@ export const AgentSessionSummarySchema = z.object({
     .array(ToolDecisionRecordSchema)
     .meta({ description: "the tool policy's decision for each tool call held for confirmation; never mail text" }),
   allowedEvents: z
-    .array(z.object({ messageId: z.string(), toolUseId: z.string(), eventId: z.string().optional() }))
+    .array(AllowedEventSchema)
     .meta({ description: 'event creations the tool policy allowed, with the event id they returned' }),
   proposals: z.array(ProposalSchema).optional(),
 });
@@ -262,22 +358,20 @@ export const contractSchemas = {
   'decide-proposals': DecideProposalsInputSchema,
 } as const;
 
-// Compile-time checks that the interfaces of contract.ts and these schemas describe the same shapes:
-// every value of the interface is accepted by the schema's type, with the same keys.
-type SameKeys<A, B> = [Exclude<keyof A, keyof B> | Exclude<keyof B, keyof A>] extends [never] ? true : false;
-type Fits<A, B> = [A] extends [B] ? SameKeys<A, B> : false;
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const agrees = <T extends true>(): T | undefined => undefined;
-agrees<Fits<SweepInput, z.input<typeof SweepInputSchema>>>();
-agrees<Same<SweepPhase, z.infer<typeof SweepPhaseSchema>>>();
-agrees<Same<SweepOutcome, z.infer<typeof SweepOutcomeSchema>>>();
-agrees<Fits<SweepStatus, z.infer<typeof SweepStatusSchema>>>();
-agrees<Fits<NonNullable<SweepStatus['progress']>, NonNullable<z.infer<typeof SweepStatusSchema>['progress']>>>();
-agrees<Fits<SweepReport, z.infer<typeof SweepReportSchema>>>();
-agrees<Fits<AgentSessionSummary, z.infer<typeof AgentSessionSummarySchema>>>();
-agrees<Fits<HandledReport, z.infer<typeof HandledReportSchema>>>();
-agrees<Fits<ConnectionState, z.infer<typeof ConnectionStateSchema>>>();
-agrees<Fits<ReauthorizedSignal, z.infer<typeof ReauthorizedSignalSchema>>>();
-agrees<Fits<Proposal, z.infer<typeof ProposalSchema>>>();
-agrees<Fits<ApprovalReport, z.infer<typeof ApprovalReportSchema>>>();
-agrees<Fits<DecideProposalsInput, z.input<typeof DecideProposalsInputSchema>>>();
+// The contract's types, inferred from the schemas above (`contract.ts` re-exports them type-only).
+export type SweepOutcome = z.infer<typeof SweepOutcomeSchema>;
+export type SweepPhase = z.infer<typeof SweepPhaseSchema>;
+export type ConnectionState = z.infer<typeof ConnectionStateSchema>;
+export type ApprovalMode = z.infer<typeof ApprovalModeSchema>;
+export type Proposal = z.infer<typeof ProposalSchema>;
+export type ProposalView = z.infer<typeof ProposalViewSchema>;
+export type ApprovalReport = z.infer<typeof ApprovalReportSchema>;
+export type DecideProposalsInput = z.input<typeof DecideProposalsInputSchema>;
+export type ProposalDecision = DecideProposalsInput['decisions'][number]['decision'];
+export type SweepStatus = z.infer<typeof SweepStatusSchema>;
+export type ToolDecisionRecord = z.infer<typeof ToolDecisionRecordSchema>;
+export type AllowedEvent = z.infer<typeof AllowedEventSchema>;
+export type AgentSessionSummary = z.infer<typeof AgentSessionSummarySchema>;
+export type HandledReport = z.infer<typeof HandledReportSchema>;
+export type SweepReport = z.infer<typeof SweepReportSchema>;
+export type ReauthorizedSignal = z.infer<typeof ReauthorizedSignalSchema>;

@@ -7,9 +7,45 @@ import {
   SearchAttributeType,
   WorkflowIdConflictPolicy,
   WorkflowIdReusePolicy,
-  type Duration,
 } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { VaultRef } from '../activities/types.js';
+import type {
+  AgentSessionSummary,
+  ApprovalMode,
+  ConnectionState,
+  DecideProposalsInput,
+  HandledReport,
+  ProposalDecision,
+  ProposalView,
+  ReauthorizedSignal,
+  SweepOutcome,
+  SweepPhase,
+  SweepStatus,
+} from './contract.schema.js';
+
+// The public shapes are defined once, as zod schemas (contract.schema.ts); their types are re-exported
+// here type-only, so workflow code can name them without bundling zod.
+export type {
+  AgentSessionSummary,
+  AllowedEvent,
+  ApprovalMode,
+  ApprovalReport,
+  ConnectionState,
+  DecideProposalsInput,
+  HandledReport,
+  Proposal,
+  ProposalDecision,
+  ProposalView,
+  ReauthorizedSignal,
+  SweepInput,
+  SweepOutcome,
+  SweepPhase,
+  SweepReport,
+  SweepSettings,
+  SweepStatus,
+  ToolDecisionRecord,
+} from './contract.schema.js';
 
 export const TASK_QUEUE = 'inbox-agent';
 
@@ -31,6 +67,9 @@ export const SESSION_ACTIVITY = 'runAgentSession';
 export const IDENTIFIER_MAX_LENGTH = 100;
 export const IDENTIFIER_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
 export const IDENTIFIER_RULE = 'an opaque user ID: 1-100 of A-Z a-z 0-9 _ . : -, starting with a letter or digit';
+
+/** Why a sweep input with a `prompt` is refused (whoever checks it: the workflow or the schema). */
+export const NO_PROMPT_RULE = 'sweeps take no instructions, the task is the worker’s own';
 
 export function isValidIdentifier(identifier: string): boolean {
   return IDENTIFIER_PATTERN.test(identifier);
@@ -194,17 +233,6 @@ export const NON_RETRYABLE_ERROR_TYPES: string[] = [
 
 export type ConnectionStatus = 'ACTIVE' | 'EXPIRED' | 'PENDING_AUTH' | 'PENDING_VERIFICATION' | 'DISCONNECTED' | string;
 
-export interface ConnectionState {
-  connection: string;
-  status: ConnectionStatus;
-  /** Present for inactive connections: where the user re-authorizes. */
-  authLink?: string;
-  /** When the link was made (ISO time); links expire within minutes. */
-  linkCreatedAt?: string;
-  /** When Scalekit stops honouring the link, where it says (SDK links do). */
-  linkExpiresAt?: string;
-}
-
 export interface ConnectionsReport {
   identifier: string;
   checkedAt: string;
@@ -214,189 +242,19 @@ export interface ConnectionsReport {
   newAccounts?: string[];
 }
 
-/** A secret sealed by a worker (AES-256-GCM): safe to pass through history, only workers can open it. */
-export interface SealedSecret {
-  sealed: string;
-  keyId: string;
-}
+/** Per user: `auto` (the default) lets the worker confirm the events its tool policy allows; `ask` makes each a proposal. */
+export const APPROVAL_MODES = ['auto', 'ask'] as const;
 
-export interface MintedToken {
-  token: SealedSecret;
-  expiresAt: string;
-}
-
-export interface VaultRef {
-  vaultId: string;
-  credentialId: string;
-  /** True when this run created the credential (first run); false when it only replaced the token. */
-  created: boolean;
-}
-
-export interface AgentSessionInput {
-  identifier: string;
-  vaultId: string;
-  /** The e-mails this session must handle (ids and subjects), sealed: subjects are user mail. */
-  batch: SealedSecret;
-  eventForEveryEmail: boolean;
-  /** `ask`: the policy's allowed `create_event` calls become proposals instead (default `auto`). */
-  approval?: ApprovalMode;
-}
-
-/** Which session activity's sessions `endAgentSession` interrupts and archives. */
-export interface EndAgentSessionInput {
-  identifier: string;
-  /** The `activityId` the workflow gave that `runAgentSession`; its sessions carry it in their metadata. */
-  activityId: string;
-  /** When the workflow scheduled it (ISO); sessions are listed from then on. */
-  createdSince: string;
-}
-
-/** A finished session to archive once its events are confirmed (`archiveAgentSession`). */
-export interface ArchiveAgentSessionInput {
-  identifier: string;
-  sessionId: string;
-}
-
-/** What `findUnhandled` hands the workflow: ids in the clear, everything from the mail sealed. */
-export interface InboxBatch {
-  /** Unhandled unread messages for this sweep, oldest first, at most the per-sweep cap. */
-  messageIds: string[];
-  /** `[{ id, subject }]` of `messageIds`, sealed. */
-  batch?: SealedSecret;
-  /** Unhandled messages beyond the cap, left for the next sweep. */
-  remaining: number;
-  unread: number;
-  /** Set when the unread scan hit its bound (MAX_UNREAD_SCANNED) with pages left: older unread mail was not seen. */
-  unreadCapped?: boolean;
-  /** Messages the ledger had lost but the calendar still showed an event for: recorded, not re-sent. */
-  recovered: number;
-  /**
-   * Recorded `no_action` by the worker's own bulk-mail rules (`List-Unsubscribe`, `Precedence:
-   * bulk|list|junk`, a no-reply sender; activities/bulk-mail.ts), never handed to the agent.
-   */
-  bulkNoAction?: string[];
-  /** Unread messages set aside (`gave_up`) after MAX_ATTEMPTS sessions: skipped until `retry`. */
-  gaveUp: number;
-  /** The user's approval mode, read from the shared store with the ledger (no call of its own). */
-  approval?: ApprovalMode;
-}
-
-export interface HandledReport {
-  events: Array<{ messageId: string; eventId: string }>;
-  noAction: string[];
-  /** Named in the task but neither an event found nor judged to need no action: retried next sweep. */
-  unhandled: string[];
-  /** Set aside by this sweep: the third session that did not handle them (see `cli retry`). */
-  gaveUp: string[];
-}
-
-export interface AgentSessionSummary {
-  sessionId: string;
-  stopReason: string;
-  toolCalls: string[];
-  finalMessage: string;
-  usage: { inputTokens: number; outputTokens: number };
-  error?: { type: string; message: string };
-  /** MCP tool results with `is_error` (a revoked consent, a provider failure). */
-  toolErrors: number;
-  /**
-   * Message ids the agent judged to need no action, each in the turn about that message (another
-   * turn's report cannot speak for it; see run-agent-session.ts).
-   */
-  reportedNoAction: string[];
-  /**
-   * In approval mode `ask`: the events the tool policy allowed but the worker did not let the agent
-   * create; they wait for the user (`decideProposals`), and the worker creates the approved ones.
-   */
-  proposals?: Proposal[];
-  /** What the tool policy (activities/tool-policy.ts) decided for each call held for confirmation. */
-  toolDecisions: ToolDecisionRecord[];
-  /** Event creations the gate allowed and that returned an event id: the only events that may count. */
-  allowedEvents: AllowedEvent[];
-}
-
-/** One tool-policy decision: the tool, the decision and a fixed reason; never mail text. */
-export interface ToolDecisionRecord {
-  tool: string;
-  decision: 'allow' | 'deny' | 'propose';
-  reason: string;
-  messageId?: string;
-}
-
-export interface AllowedEvent {
-  messageId: string;
-  toolUseId: string;
-  /** The id the creation returned; confirmHandled records only this event for the message. */
-  eventId?: string;
-}
-
-/**
- * Per user, stored with the user's state: `auto` (the default) lets the worker confirm the events
- * its tool policy allows; `ask` makes each of them a proposal the user approves or denies first.
- */
-export type ApprovalMode = 'auto' | 'ask';
-export const APPROVAL_MODES: readonly ApprovalMode[] = ['auto', 'ask'];
-
-/**
- * An event the agent asked to create and the policy allowed, held for the user's decision. `id` is
- * derived from the sweep run and the message, so a re-run session proposes the same id again.
- * Title and description are exactly what the worker books when approved (the description ends with
- * the message's marker line).
- */
-export interface Proposal {
-  id: string;
-  messageId: string;
-  title: string;
-  /** RFC 3339. */
-  start: string;
-  end: string;
-  description: string;
-}
-
-export type ProposalDecision = 'approve' | 'deny';
-
-/** The argument of the `decideProposals` Update: one decision per pending proposal named. */
-export interface DecideProposalsInput {
-  decisions: Array<{ id: string; decision: ProposalDecision; reason?: string }>;
-  /** Free text for the history: who decided, through what (CLI, link, Web UI). */
-  by?: string;
-}
+/** At most this long a reason; it goes into history and the ledger. */
+export const MAX_REASON_CHARS = 500;
+/** At most this long the `by` of a decision (who decided, through what). */
+export const MAX_DECIDED_BY_CHARS = 200;
 
 export interface DecideProposalsResult {
   /** The proposals this Update decided, as decided. */
   decided: Array<{ id: string; decision: ProposalDecision }>;
   /** Still waiting for a decision. */
   pending: string[];
-}
-
-/** A proposal as `status` shows it: pending until decided; decided ones until the sweep ends. */
-export interface ProposalView extends Proposal {
-  state: 'pending' | 'approved' | 'denied';
-  reason?: string;
-  /** Once the approved event is on the calendar. */
-  eventId?: string;
-}
-
-/** Input of the `notifyApproval` activity. */
-export interface ApprovalNoticeInput {
-  identifier: string;
-  proposals: Proposal[];
-  /** When undecided proposals are denied (ISO). */
-  deadline: string;
-}
-
-/** Input of the `recordDecisions` activity: decisions the workflow has not carried out yet. */
-export interface RecordDecisionsInput {
-  identifier: string;
-  /** A token minted for this step; needed only when something was approved. */
-  token?: SealedSecret;
-  approved: Proposal[];
-  denied: Array<{ proposal: Proposal; reason: string }>;
-}
-
-export interface DecidedProposals {
-  /** The approved proposals' events: created now, or found from an earlier attempt. */
-  events: Array<{ id: string; messageId: string; eventId: string }>;
 }
 
 /** Input of the `userSettings` update and activity: read the user's settings, or change them. */
@@ -412,29 +270,6 @@ export interface UserSettings {
 
 /** `approval`: read the user's settings, or change them (an Update on the operator workflow). */
 export const userSettingsUpdate = defineUpdate<UserSettings, [UserSettingsInput]>('userSettings');
-
-/** What became of the sweep's proposals (in the report). */
-export interface ApprovalReport {
-  approved: Array<{ id: string; messageId: string; eventId: string }>;
-  denied: Array<{ id: string; messageId: string; reason: string }>;
-  /** True when the wait ran out: every proposal still pending then was denied. */
-  timedOut: boolean;
-}
-
-/**
- * Heartbeat details of `runAgentSession`: what a retried attempt needs to re-attach, and the progress
- * `status` reads from the pending activity (no history event per report).
- */
-export interface SessionProgress {
-  sessionId: string;
-  messageSent: boolean;
-  /** Turns (one per batch message) whose message this attempt or an earlier one sent. */
-  turnsSent?: number;
-  lastEventId?: string;
-  eventsSeen: number;
-  /** Tool calls the agent made so far (the status query shows it). */
-  toolCalls?: number;
-}
 
 /** What `doctor` checks on a worker: with `identifier`, that user's connections and tools/list; with `read`, one read. */
 export interface DoctorInput {
@@ -472,116 +307,8 @@ export const MAX_SESSION_TIMEOUT_MS = 23 * 3600_000;
 /** Links and consent go stale; a sweep waiting longer than this should be a new sweep. */
 export const MAX_REAUTH_TIMEOUT_MS = 30 * 24 * 3600_000;
 
-export interface SweepInput {
-  identifier: string;
-  /** How long to wait for re-authorization in total, as a Temporal duration ('7 days', '30s', ms). */
-  reauthTimeout?: Duration;
-  /** The longest the agent session may run; sizes the session token too. */
-  sessionTimeout?: Duration;
-  // No prompt: services drive sweeps, they do not talk to the agent. The task is the worker's own,
-  // and a starter that sends `prompt` anyway has its run failed with InvalidRequest.
-  /** At most this many unhandled e-mails per sweep, oldest first (default 5, at most 50). */
-  maxEmails?: number;
-  /** The guide's behaviour: an event for every e-mail, no `no_action` judgement. */
-  eventForEveryEmail?: boolean;
-  /** While waiting for re-authorization, re-check connections this often (default 1 hour). */
-  recheckEvery?: Duration;
-  /** While waiting, remind the user this often (default 1 day); the first reminder goes out at once. */
-  remindEvery?: Duration;
-  /** In approval mode `ask`: how long proposals wait for a decision (default 24 hours); then denied. */
-  approvalTimeout?: Duration;
-}
-
 export const DEFAULT_MAX_EMAILS = 5;
 export const MAX_MAX_EMAILS = 50;
-
-export type SweepPhase =
-  | SweepOutcome
-  | 'delegating'
-  | 'checking_connections'
-  | 'awaiting_reauthorization'
-  | 'awaiting_approval'
-  | 'minting_token'
-  | 'updating_vault'
-  | 'reading_inbox'
-  | 'running_session'
-  | 'recording';
-
-/**
- * How a sweep ended, a closed set (also the `InboxSweepOutcome` search attribute):
- * - `completed`: every e-mail of the batch is handled (an event confirmed on the calendar, or judged
- *   to need no action); more may wait beyond the cap (`messages.remaining`).
- * - `nothing_new`: no unhandled unread e-mail; no session, no vault write.
- * - `partial`: some e-mails of the batch handled, others not (they stay unhandled for the next sweep).
- * - `session_failed`: the session handled none of its e-mails (a session error, failed tool calls).
- * - `reauth_timed_out`: a connection stayed inactive past the re-authorization bound.
- * - `delegated`: this run was a ticket (schedule, request id, foreign id) that started or attached to
- *   the user's one sweep, named in `sweep`.
- */
-export type SweepOutcome =
-  'completed' | 'nothing_new' | 'partial' | 'session_failed' | 'reauth_timed_out' | 'delegated';
-
-export interface SweepStatus {
-  identifier: string;
-  phase: SweepPhase;
-  /** While awaiting re-authorization: why, in words. */
-  waitingBecause?: string;
-  inactiveConnections: string[];
-  /** Links made at the last check; each lives about a minute (`expiresAt`), `auth-links` makes fresh ones. */
-  authLinks: Array<{ connection: string; url: string; createdAt?: string; expiresAt?: string }>;
-  reauthDeadline?: string;
-  /** While waiting: since when, and when connections are re-checked next without a signal. */
-  waitingSince?: string;
-  nextRecheckAt?: string;
-  reauthSignals: number;
-  sessionId?: string;
-  /** Unread messages set aside (`gave_up`) after MAX_ATTEMPTS sessions; `cli retry` brings one back. */
-  setAside?: number;
-  progress?: { eventsSeen: number; lastEventId?: string; toolCalls?: number };
-  /** The user's approval mode, once the sweep has read it with the inbox. */
-  approval?: ApprovalMode;
-  /** In approval mode `ask`: the sweep's proposals, pending and decided. */
-  proposals?: ProposalView[];
-  /** While proposals wait: when the undecided ones are denied. */
-  approvalDeadline?: string;
-  /** What the tool policy decided for each held call of this sweep's sessions (never mail text). */
-  toolDecisions?: ToolDecisionRecord[];
-}
-
-export interface SweepReport {
-  identifier: string;
-  outcome: SweepOutcome;
-  startedAt: string;
-  finishedAt: string;
-  reauthWaits: number;
-  vault?: { vaultId: string; credentialId: string; created: boolean };
-  /** The last agent session (a sweep sent back to the re-authorization wait may run another). */
-  session?: AgentSessionSummary;
-  sessions: number;
-  /** What became of the e-mails, across the sweep's sessions. */
-  messages?: HandledReport & { remaining: number; recovered: number; setAside?: number; unreadCapped?: boolean };
-  /** For `delegated`: the sweep run this start attached to or started. */
-  sweep?: { workflowId: string; runId: string };
-  /** In approval mode `ask`, when the session proposed events: what the user decided. */
-  approval?: ApprovalReport;
-}
-
-/** Input of the `notifyReauthorization` activity. */
-export interface ReauthorizationNoticeInput {
-  event: 'needed' | 'reminder' | 'gave_up';
-  identifier: string;
-  workflowId: string;
-  deadline: string;
-  /** The check that just found the connections inactive: its links are seconds old, so no new call. */
-  report?: ConnectionsReport;
-}
-
-/** Input of the `consentSchedule` activity: pause the user's schedule, or unpause it if we paused it. */
-export interface ConsentScheduleInput {
-  action: 'pause' | 'unpause';
-  identifier: string;
-  note: string;
-}
 
 /**
  * What a waiting sweep hands the run it continues as (the second argument of `inboxSweep`), so the
@@ -612,11 +339,6 @@ export interface SweepCarry {
   spent: Record<string, number>;
   /** Runs before this one. */
   continued: number;
-}
-
-export interface ReauthorizedSignal {
-  /** Free text for the history: who or what says the user re-authorized. */
-  note?: string;
 }
 
 export const reauthorizedSignal = defineSignal<[ReauthorizedSignal?]>('reauthorized');

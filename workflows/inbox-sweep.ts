@@ -24,22 +24,18 @@ import {
   reauthorizedSignal,
   statusQuery,
   sweepWorkflowId,
-  type AgentSessionInput,
   type AgentSessionSummary,
   type ApprovalMode,
   type ConnectionsReport,
   type HandledReport,
-  type InboxBatch,
-  type MintedToken,
-  type SealedSecret,
   type SweepCarry,
   type SweepInput,
   type SweepOutcome,
   type SweepReport,
-  type VaultRef,
+  type SweepSettings,
 } from './contract.js';
-import { SweepInputSchema } from './contract.schema.js';
-import { checkSweepInput, invalidInput, type CheckedSweepInput } from './input.js';
+import type { AgentSessionInput, InboxBatch, MintedToken, SealedSecret, VaultRef } from '../activities/types.js';
+import { checkSweepInput } from './input.js';
 import { limits } from './limits.js';
 import { sweepMetrics } from './metrics.js';
 import { ReauthWait } from './reauth-wait.js';
@@ -184,7 +180,7 @@ class BackToAuthorization {
  * or attaches to the canonical sweep (see `sweepWorkflowId` in the contract).
  */
 export async function inboxSweep(input: SweepInput, carried?: SweepCarry): Promise<SweepReport> {
-  const settings = checkInput(input);
+  const settings = checkSweepInput(input);
   log.info(carried ? 'sweep continued' : 'sweep started', { identifier: settings.identifier });
   const state = new SweepState(settings.identifier, carried?.status);
   setHandler(statusQuery, () => state.status);
@@ -196,18 +192,6 @@ export async function inboxSweep(input: SweepInput, carried?: SweepCarry): Promi
     return finished(state, report.delegated(await startSweep(input, workflowInfo().taskQueue)));
   }
   return new Sweep(input, settings, state, report, carried).run();
-}
-
-/** Starters other than our client may send anything: bad input fails the run once (InvalidRequest). */
-function checkInput(input: SweepInput): CheckedSweepInput {
-  const settings = checkSweepInput(input);
-  // Then the published schema (docs/schemas/sweep-input.json), which also refuses unknown fields.
-  const parsed = SweepInputSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw invalidInput(`invalid sweep input: ${issue.path.length ? `${issue.path.join('.')}: ` : ''}${issue.message}`);
-  }
-  return settings;
 }
 
 function finished(state: SweepState, report: SweepReport): SweepReport {
@@ -223,10 +207,11 @@ class Sweep {
   private readonly reauth: ReauthWait;
   private readonly approvals: ApprovalWait;
   private readonly spent: Map<string, number>;
+  private inputChecked = false;
 
   constructor(
     private readonly input: SweepInput,
-    private readonly settings: CheckedSweepInput,
+    private readonly settings: SweepSettings,
     private readonly state: SweepState,
     private readonly report: SweepReportBuilder,
     private readonly carried?: SweepCarry,
@@ -237,15 +222,15 @@ class Sweep {
       state,
       {
         identifier: settings.identifier,
-        reauthTimeoutMs: settings.reauthTimeoutMs,
-        recheckEveryMs: settings.recheckEveryMs,
-        remindEveryMs: settings.remindEveryMs,
+        reauthTimeoutMs: settings.reauthTimeout,
+        recheckEveryMs: settings.recheckEvery,
+        remindEveryMs: settings.remindEvery,
       },
       carried?.reauth,
     );
     this.approvals = new ApprovalWait(
       state,
-      { identifier: settings.identifier, timeoutMs: settings.approvalTimeoutMs },
+      { identifier: settings.identifier, timeoutMs: settings.approvalTimeout },
       carried?.approval,
     );
   }
@@ -291,14 +276,17 @@ class Sweep {
       // Counted before the check: a signal that lands while it runs must still wake the wait below.
       const signalsBefore = state.reauthSignals;
       state.enter('checking_connections');
-      const connections = await checkConnections(identifier);
+      // The run's first check also holds its input to the published schema (`parseSweepInput`: unknown
+      // fields, exact types), which is kept out of this bundle; the cheap checks ran at the start.
+      const connections = await checkConnections(identifier, ...(this.inputChecked ? [] : [this.input]));
+      this.inputChecked = true;
       let blocked: ConnectionsReport | undefined = connections.inactive.length > 0 ? connections : undefined;
       let reason = blocked ? `${blocked.inactive.join(', ')} not active` : '';
       if (!blocked) {
         state.connectionsActive();
         state.enter('minting_token');
         try {
-          const minted = await mintSessionToken(identifier, this.settings.sessionTimeoutMs);
+          const minted = await mintSessionToken(identifier, this.settings.sessionTimeout);
           sweepMetrics.tokenMinted();
           await this.reauth.resolved();
           return minted;
@@ -387,7 +375,7 @@ class Sweep {
     vault: VaultRef,
     approval: ApprovalMode | undefined,
   ): Promise<AgentSessionSummary> {
-    const boundMs = sessionBound(this.settings.sessionTimeoutMs, token);
+    const boundMs = sessionBound(this.settings.sessionTimeout, token);
     if (boundMs === undefined) return this.back('tokenTooShort');
     this.state.enter('running_session');
     const session = await runSessionActivity(

@@ -1,8 +1,8 @@
 /**
- * Every input checked at the boundary, one way for the client, the workflows and the activities.
- * A starter other than our client (a raw Temporal client, the Web UI, `temporal workflow start`) may
- * send anything; bad input must fail the run once with a non-retryable `InvalidRequest`, never throw
- * a plain error that fails the workflow task over and over. Workflow-safe: pure code only.
+ * The workflows' own input checks, zod-free (workflow-safe, and cheap to load in every workflow
+ * context). A starter other than our client (a raw Temporal client, the Web UI, `temporal workflow
+ * start`) may send anything; bad input must fail the run once with a non-retryable `InvalidRequest`,
+ * never throw a plain error that fails the workflow task over and over.
  */
 import { ApplicationFailure } from '@temporalio/common';
 // The duration parser Temporal itself uses (`@temporalio/common` depends on this exact version), so
@@ -22,7 +22,9 @@ import {
   MAX_MAX_EMAILS,
   MAX_REAUTH_TIMEOUT_MS,
   MAX_SESSION_TIMEOUT_MS,
+  NO_PROMPT_RULE,
 } from './contract.js';
+import type { SweepSettings } from './contract.schema.js';
 import { limits, type Limits } from './limits.js';
 
 export function invalidInput(message: string): ApplicationFailure {
@@ -44,9 +46,10 @@ export function show(value: unknown, max = 80): string {
 
 /**
  * A Temporal duration (ms as a number, or a string like '30s', '15 minutes', '7 days') in ms, more
- * than zero and at most `maxMs`.
+ * than zero and within [minMs, maxMs]; otherwise what is wrong with it. Zod-free, so the workflow can
+ * use it too: the schema's duration fields (contract.schema.ts) parse with this same function.
  */
-export function parseDuration(name: string, value: unknown, maxMs = Infinity, minMs = 0): number {
+export function readDuration(value: unknown, maxMs = Infinity, minMs = 0): number | { problem: string } {
   let millis = NaN;
   if (typeof value === 'number') millis = value;
   else if (typeof value === 'string' && value.length <= 100) {
@@ -56,18 +59,17 @@ export function parseDuration(name: string, value: unknown, maxMs = Infinity, mi
       // reported below
     }
   }
-  if (Number.isFinite(millis) && millis <= 0) {
-    throw invalidInput(`invalid ${name} ${show(value)}: must be longer than zero`);
-  }
-  if (!Number.isFinite(millis)) {
-    throw invalidInput(`invalid ${name} ${show(value)}: expected a duration like 30s, 15m, 1h`);
-  }
-  if (millis > maxMs) {
-    throw invalidInput(`invalid ${name} ${show(value)}: at most ${ms(maxMs, { long: true })}`);
-  }
-  if (millis < minMs) {
-    throw invalidInput(`invalid ${name} ${show(value)}: at least ${ms(minMs, { long: true })}`);
-  }
+  if (Number.isFinite(millis) && millis <= 0) return { problem: 'must be longer than zero' };
+  if (!Number.isFinite(millis)) return { problem: 'expected a duration like 30s, 15m, 1h' };
+  if (millis > maxMs) return { problem: `at most ${ms(maxMs, { long: true })}` };
+  if (millis < minMs) return { problem: `at least ${ms(minMs, { long: true })}` };
+  return millis;
+}
+
+/** `readDuration`, failing with InvalidRequest: `invalid <name> <value>: <problem>`. */
+export function parseDuration(name: string, value: unknown, maxMs = Infinity, minMs = 0): number {
+  const millis = readDuration(value, maxMs, minMs);
+  if (typeof millis !== 'number') throw invalidInput(`invalid ${name} ${show(value)}: ${millis.problem}`);
   return millis;
 }
 
@@ -94,62 +96,35 @@ export function checkMessageId(value: unknown): string {
   return value;
 }
 
-export interface CheckedSweepInput {
-  identifier: string;
-  reauthTimeoutMs: number;
-  sessionTimeoutMs: number;
-  maxEmails: number;
-  eventForEveryEmail: boolean;
-  recheckEveryMs: number;
-  remindEveryMs: number;
-  approvalTimeoutMs: number;
-}
-
-/** `SweepInput` as a foreign starter may send it: checked, defaulted and capped. */
-export function checkSweepInput(input: unknown, floors: Limits = limits()): CheckedSweepInput {
+/**
+ * The workflow's own cheap check of its input, zod-free (zod is not in the workflow bundle): whoever
+ * started it, the run fails at once, before any activity, when the identifier, a duration, a cap or a
+ * floor is wrong, or a prompt is sent. The schema's further checks (unknown fields, exact types) run
+ * in the sweep's first activity (`parseSweepInput`). Typed by the schema's output, so a field the
+ * schema gives a default the workflow must read here too, or `npm run typecheck` fails.
+ */
+export function checkSweepInput(input: unknown, floors: Limits = limits()): SweepSettings {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw invalidInput('invalid sweep input: expected an object with an identifier');
   }
   const fields = input as Record<string, unknown>;
   // Sweeps take no instructions from whoever starts them; failing says so, where ignoring would not.
-  if ('prompt' in fields) {
-    throw invalidInput('sweep input has a prompt: sweeps take no instructions, the task is the worker’s own');
-  }
+  if ('prompt' in fields) throw invalidInput(`sweep input has a prompt: ${NO_PROMPT_RULE}`);
+  const duration = (name: string, fallback: string, maxMs = Infinity, minMs = 0) =>
+    parseDuration(name, fields[name] ?? fallback, maxMs, minMs);
   return {
     identifier: checkIdentifier(fields.identifier),
-    reauthTimeoutMs: parseDuration(
-      'reauthTimeout',
-      fields.reauthTimeout ?? DEFAULT_REAUTH_TIMEOUT,
-      MAX_REAUTH_TIMEOUT_MS,
-    ),
-    sessionTimeoutMs: parseDuration(
-      'sessionTimeout',
-      fields.sessionTimeout ?? DEFAULT_SESSION_TIMEOUT,
-      MAX_SESSION_TIMEOUT_MS,
-    ),
+    reauthTimeout: duration('reauthTimeout', DEFAULT_REAUTH_TIMEOUT, MAX_REAUTH_TIMEOUT_MS),
+    sessionTimeout: duration('sessionTimeout', DEFAULT_SESSION_TIMEOUT, MAX_SESSION_TIMEOUT_MS),
     maxEmails: checkMaxEmails(fields.maxEmails ?? DEFAULT_MAX_EMAILS),
     eventForEveryEmail: fields.eventForEveryEmail === true,
-    recheckEveryMs: parseDuration(
-      'recheckEvery',
-      fields.recheckEvery ?? DEFAULT_RECHECK_EVERY,
-      Infinity,
-      floors.minRecheckEveryMs,
-    ),
-    remindEveryMs: parseDuration(
-      'remindEvery',
-      fields.remindEvery ?? DEFAULT_REMIND_EVERY,
-      Infinity,
-      floors.minRemindEveryMs,
-    ),
-    approvalTimeoutMs: parseDuration(
-      'approvalTimeout',
-      fields.approvalTimeout ?? DEFAULT_APPROVAL_TIMEOUT,
-      MAX_APPROVAL_TIMEOUT_MS,
-    ),
+    recheckEvery: duration('recheckEvery', DEFAULT_RECHECK_EVERY, Infinity, floors.minRecheckEveryMs),
+    remindEvery: duration('remindEvery', DEFAULT_REMIND_EVERY, Infinity, floors.minRemindEveryMs),
+    approvalTimeout: duration('approvalTimeout', DEFAULT_APPROVAL_TIMEOUT, MAX_APPROVAL_TIMEOUT_MS),
   };
 }
 
-export function checkMaxEmails(value: unknown): number {
+function checkMaxEmails(value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_MAX_EMAILS) {
     throw invalidInput(`invalid maxEmails ${show(value)}: expected 1-${MAX_MAX_EMAILS}`);
   }

@@ -1,7 +1,8 @@
 import { condition, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { apiCall, finalNotification, notification } from './activity-options.js';
-import type { ConnectionsReport, ReauthorizationNoticeInput, SweepCarry } from './contract.js';
+import type { ConnectionsReport, SweepCarry } from './contract.js';
+import type { ReauthorizationNoticeInput } from '../activities/types.js';
 import type { SweepState } from './sweep-state.js';
 
 const { notifyReauthorization } = proxyActivities<Activities>({

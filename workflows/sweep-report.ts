@@ -7,9 +7,8 @@ import type {
   SweepOutcome,
   SweepCarry,
   SweepReport,
-  InboxBatch,
-  VaultRef,
 } from './contract.js';
+import type { InboxBatch, VaultRef } from '../activities/types.js';
 
 /**
  * The running totals of one sweep across its passes (a sweep sent back to authorization reads, and
