@@ -10,6 +10,7 @@ import {
   MAX_REAUTH_TIMEOUT_MS,
   MAX_SESSION_TIMEOUT_MS,
   operatorWorkflowId,
+  sweepWorkflowId,
 } from '../workflows/contract.js';
 import { parseSweepInput } from '../workflows/contract.schema.js';
 import { checkSweepInput, parseDuration } from '../workflows/input.js';
@@ -131,10 +132,10 @@ describe('bad input at the boundary (real worker, dev server)', () => {
   });
 
   /** Starts a workflow as a foreign starter would: the raw Temporal client, no checks of ours. */
-  async function rawStart(workflowType: string, args: unknown[]) {
+  async function rawStart(workflowType: string, args: unknown[], canonicalFor?: string) {
     return stack.temporal.client.workflow.start(workflowType, {
       taskQueue: stack.taskQueue,
-      workflowId: uniqueName('raw'),
+      workflowId: canonicalFor ? sweepWorkflowId(canonicalFor) : uniqueName('raw'),
       args,
     });
   }
@@ -205,17 +206,19 @@ describe('bad input at the boundary (real worker, dev server)', () => {
   });
 
   it("what the workflow's cheap checks leave (unknown fields, wrong types) fails at the first activity, once", async () => {
-    for (const [input, message] of [
-      [{ reauthTimout: '1h' }, /unknown field "reauthTimout"/],
-      [{ eventForEveryEmail: 'yes' }, /invalid eventForEveryEmail "yes"/],
+    // Under the user's canonical id the first activity is the connections check; under any other id
+    // the run is a ticket, whose one activity starts the sweep.
+    for (const [input, message, canonical, first] of [
+      [{ reauthTimout: '1h' }, /unknown field "reauthTimout"/, true, 'checkConnections'],
+      [{ eventForEveryEmail: 'yes' }, /invalid eventForEveryEmail "yes"/, false, 'startSweep'],
     ] as const) {
       const identifier = seedUser(stack);
-      const handle = await rawStart('inboxSweep', [{ identifier, ...input }]);
+      const handle = await rawStart('inboxSweep', [{ identifier, ...input }], canonical ? identifier : undefined);
       const err = await handle.result().catch((e: unknown) => e);
       expect(err).toBeInstanceOf(WorkflowFailedError);
       const activity = (err as WorkflowFailedError).cause as ActivityFailure;
       expect(activity).toBeInstanceOf(ActivityFailure);
-      expect(activity.activityType).toBe('checkConnections');
+      expect(activity.activityType).toBe(first);
       const cause = activity.cause as ApplicationFailure | undefined;
       expect(cause).toBeInstanceOf(ApplicationFailure);
       expect(cause).toMatchObject({ type: ErrorType.InvalidRequest, nonRetryable: true });
