@@ -1,4 +1,3 @@
-import { Context } from '@temporalio/activity';
 import { ErrorType, type SweepInput } from '../workflows/contract.js';
 import { parseSweepInput } from '../workflows/contract.schema.js';
 import type { ActivityDeps } from './deps.js';
@@ -27,10 +26,11 @@ export function createActivities(deps: ActivityDeps) {
   // No identifier checks here: the workflows checked their input (and the operator's Updates their
   // arguments) before scheduling anything, and activity arguments come from those workflows.
   return withClassifiedFailures({
-    ensureProvisioned: async () => {
+    /** `reconcilerTaskQueue`: the queue the operator workflow runs on, where the reconciler's runs go too. */
+    ensureProvisioned: async (reconcilerTaskQueue?: string) => {
       const result = await provisioning.ensure();
       // setup also creates the deployment's consent reconciler schedule (consent/reconciler.ts says why here).
-      if (deps.schedules) await ensureReconcilerSchedule(deps.schedules, Context.current().info.taskQueue);
+      if (deps.schedules && reconcilerTaskQueue) await ensureReconcilerSchedule(deps.schedules, reconcilerTaskQueue);
       return result;
     },
     reconcileConsentSchedules: createReconcileConsentSchedules(deps, provisioning),

@@ -31,7 +31,7 @@ const { ensureProvisioned, authLinks, retryMessage, userSettings, doctorServices
  * its history grows long, after the calls in flight have answered.
  */
 export async function inboxAgentOperator(): Promise<void> {
-  setHandler(setupUpdate, () => ensureProvisioned());
+  setHandler(setupUpdate, () => ensureProvisioned(workflowInfo().taskQueue));
   // The validator refuses a bad identifier before anything is written to history.
   setHandler(authLinksUpdate, (identifier) => authLinks(identifier), {
     validator: (identifier) => void checkIdentifier(identifier),
