@@ -26,7 +26,7 @@ export const MCP_SERVER_NAME = 'email-calendar-mcp';
  *   returns can reach nobody but the model, whose only way out is a held create_event (no
  *   attendees, the user's own calendar) or its final message, which only the worker reads. The
  *   marker lookup it serves is made once per message, so holding it would add a confirmation round
- *   trip per message (measured in docs/security.md) and stop nothing.
+ *   trip per message (measured in docs/security.md, `npm run bench:confirmations`) and stop nothing.
  */
 export const TOOL_PERMISSIONS: Record<string, 'always_ask' | 'always_allow'> = {
   gmail_fetch_mails: 'always_ask',
