@@ -1,5 +1,13 @@
 /** What the benchmark and the fault suite share: a concurrency pool, waiting, seeding and counting. */
+import { InvalidArgumentError } from 'commander';
 import { controlPlane } from './processes.js';
+
+/** A commander option parser for counts and milliseconds. */
+export const whole = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a whole number');
+  return n;
+};
 
 export const round = (n: number, digits = 2) => Number(n.toFixed(digits));
 

@@ -13,19 +13,14 @@
  */
 import Anthropic from '@anthropic-ai/sdk';
 import { Client } from '@temporalio/client';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { dataConverter } from '../codec/data-converter.js';
 import { generateKeySpec } from '../codec/keys.js';
 import { InboxAgentClient } from '../client/index.js';
 import { startDevServer } from '../scripts/dev-server.js';
-import { email, percentile, round, seeder } from './common.js';
+import { email, percentile, round, seeder, whole } from './common.js';
 import { controlPlane, startEmulatorProcess, startWorkerProcess } from './processes.js';
 
-const whole = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a whole number');
-  return n;
-};
 const opts = new Command('bench:confirmations')
   .description("the tool gate's confirmation round trips: extra Anthropic calls and wall time")
   .option('--users <n>', 'sweeps to measure (one user each)', whole, 5)

@@ -14,7 +14,7 @@ import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
 import { dataConverter } from '../codec/data-converter.js';
 import { generateKeySpec } from '../codec/keys.js';
 import { InboxAgentClient, statusQuery, type SweepReport } from '../client/index.js';
@@ -22,15 +22,10 @@ import { startDevServer } from '../scripts/dev-server.js';
 import { freePort } from '../test/helpers/ports.js';
 import { createPlainSweeper } from './plain.js';
 import { benchTables, type BenchFigures } from './tables.js';
-import { email, percentile as pct, pool, round, seeder, waitFor } from './common.js';
+import { email, percentile as pct, pool, round, seeder, waitFor, whole } from './common.js';
 import { historyCost, scheduledTickCost, type HistoryCost } from './temporal-cost.js';
 import { compiledWorker, controlPlane, processFigures, startEmulatorProcess, startWorkerProcess } from './processes.js';
 
-const whole = (v: string) => {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a whole number');
-  return n;
-};
 const cli = new Command('bench')
   .description('durability tax, fleet, idle fleet, schedules and Temporal cost per sweep')
   .option('--small', 'the reduced run for CI (20 users, 200 schedules, 4 rounds)')
