@@ -49,7 +49,8 @@ COPY --from=deps /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY package.json ./
 # 1000 is the official image's unprivileged `node` user, numeric so Kubernetes' runAsNonRoot can check it.
-RUN mkdir .data && chown 1000:1000 .data
+# The operator CLI is `inbox-agent` on the PATH (package.json bin), as its output names it.
+RUN mkdir .data && chown 1000:1000 .data && ln -s /app/dist/client/cli.js /usr/local/bin/inbox-agent
 USER 1000:1000
 EXPOSE 9464
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 CMD ["node", "dist/worker/healthcheck.js"]

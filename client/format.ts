@@ -9,6 +9,13 @@ import { toolDecisionLines } from '../workflows/tool-decisions.js';
 import type { SweepListing } from './index.js';
 import type { ScheduleSummaryView, ScheduleView, UnscheduleResult } from './schedule-views.js';
 
+/**
+ * How the reader runs this CLI, for the commands the output suggests: `npm run cli --` in a checkout
+ * (npm names the script it runs), otherwise the `inbox-agent` command (package.json `bin`; the image
+ * links it onto the PATH), never a script of this repository where there is none.
+ */
+export const cli = (): string => (process.env.npm_lifecycle_event === 'cli' ? 'npm run cli --' : 'inbox-agent');
+
 /** Plain-text renderings for people; `--json` prints the objects themselves. */
 export function formatProvision(r: ProvisionResult): string {
   const how = (created: boolean, updated = false) => (created ? 'created' : updated ? 'updated' : 'unchanged');
@@ -52,7 +59,7 @@ export function formatStatus(workflowId: string, s: SweepStatus, now = Date.now(
     lines.push(`  ${link.connection}: ${link.url} (${linkAge(link.createdAt, link.expiresAt, now)})`);
   }
   if (s.authLinks.length)
-    lines.push(`  links live about a minute: npm run cli -- auth-links ${s.identifier} makes fresh ones`);
+    lines.push(`  links live about a minute: ${cli()} auth-links ${s.identifier} makes fresh ones`);
   if (s.reauthDeadline) lines.push(`  waiting for re-authorization until ${s.reauthDeadline}`);
   if (s.sessionId) lines.push(`  session ${s.sessionId}: ${sessionProgress(s.progress)}`);
   if (s.setAside) lines.push(`  ${setAsideLine(s.setAside, s.identifier)}`);
@@ -81,7 +88,7 @@ export function formatProposals(identifier: string, proposals: ProposalView[], d
   });
   if (proposals.some((p) => p.state === 'pending')) {
     lines.push(
-      `${indent}waiting until ${deadline ?? '?'}: npm run cli -- approve ${identifier} [ID…], or approve --deny --reason TEXT [ID…]`,
+      `${indent}waiting until ${deadline ?? '?'}: ${cli()} approve ${identifier} [ID…], or approve --deny --reason TEXT [ID…]`,
     );
   }
   return lines.join('\n');
@@ -152,7 +159,7 @@ export function formatReport(r: SweepReport): string {
 }
 
 const setAsideLine = (count: number, identifier: string) =>
-  `${count} unread message(s) set aside (gave_up); npm run cli -- retry ${identifier} <messageId> puts one back`;
+  `${count} unread message(s) set aside (gave_up); ${cli()} retry ${identifier} <messageId> puts one back`;
 
 /** `status` when nothing runs: the last sweep's outcome, when it ended and what became of the e-mails. */
 export function formatLastSweep(

@@ -21,7 +21,7 @@ import { Client } from '@temporalio/client';
 import { InboxAgentClient, sweepStatus } from '../client/index.js';
 import { dataConverter } from '../codec/data-converter.js';
 import { generateKeySpec } from '../codec/keys.js';
-import { startEmulatorStack } from '../emulators/stack.js';
+import { startEmulatorStack } from '@inbox-agent/emulators/stack';
 import { followMagicLink } from '../test/helpers/magic-link.js';
 import { freePort } from '../test/helpers/ports.js';
 import { containerEnv, IMAGE_COMMANDS, IMAGE_STATE_DIR } from './container-config.js';

@@ -16,8 +16,8 @@ import { Client } from '@temporalio/client';
 import { InboxAgentClient } from '../client/index.js';
 import { dataConverter } from '../codec/data-converter.js';
 import { generateKeySpec } from '../codec/keys.js';
-import { DEMO_READY, seedDemoUsers } from '../emulators/demo.js';
-import { startEmulatorStack } from '../emulators/stack.js';
+import { DEMO_READY, seedDemoUsers } from '@inbox-agent/emulators/demo';
+import { startEmulatorStack } from '@inbox-agent/emulators/stack';
 import { freePort } from '../test/helpers/ports.js';
 import { startDevServer } from './dev-server.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SeedEmail } from '../emulators/scalekit/index.js';
+import type { SeedEmail } from '@inbox-agent/emulators/scalekit';
 import { seedUser } from './helpers/demo.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
 

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { SeedEmail } from '../emulators/scalekit/index.js';
+import type { SeedEmail } from '@inbox-agent/emulators/scalekit';
 import { seedUser } from './helpers/demo.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
 import { killWorker, spawnWorker } from './helpers/worker-process.js';

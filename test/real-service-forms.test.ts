@@ -2,7 +2,7 @@ import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { enabledTools, MCP_SERVER_NAME } from '../activities/definitions.js';
 import { ErrorType } from '../workflows/contract.js';
-import { DEFAULT_SAMPLES } from '../emulators/scalekit/samples.js';
+import { DEFAULT_SAMPLES } from '@inbox-agent/emulators/scalekit/samples';
 import { BOOKED, INVOICE_EMAIL, seedUser } from './helpers/demo.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
 import { waitForStatus } from './helpers/wait.js';

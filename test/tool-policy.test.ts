@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SeedEmail } from '../emulators/scalekit/index.js';
+import type { SeedEmail } from '@inbox-agent/emulators/scalekit';
 import type { SessionPolicyOverride } from '../activities/run-agent-session.js';
 import { formatLastSweep, formatStatus } from '../client/format.js';
 import { statusQuery } from '../workflows/contract.js';

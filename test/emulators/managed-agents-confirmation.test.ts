@@ -1,7 +1,7 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startManagedAgentsEmulator, type ManagedAgentsEmulator } from '../../emulators/managed-agents/index.js';
-import { startScalekitEmulator, type ScalekitEmulator } from '../../emulators/scalekit/index.js';
+import { startManagedAgentsEmulator, type ManagedAgentsEmulator } from '@inbox-agent/emulators/managed-agents';
+import { startScalekitEmulator, type ScalekitEmulator } from '@inbox-agent/emulators/scalekit';
 
 /**
  * `permission_policy: always_ask` on an MCP toolset, driven by the real SDK as the platform's

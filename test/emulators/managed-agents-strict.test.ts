@@ -1,6 +1,6 @@
 import Anthropic, { APIError, ConflictError, RateLimitError } from '@anthropic-ai/sdk';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { startManagedAgentsEmulator, type ManagedAgentsEmulator } from '../../emulators/managed-agents/index.js';
+import { startManagedAgentsEmulator, type ManagedAgentsEmulator } from '@inbox-agent/emulators/managed-agents';
 
 /**
  * The failure modes and timings the real service has, driven through the real SDK: session errors

@@ -5,16 +5,16 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { getEventListeners } from 'node:events';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectMcp } from '../../emulators/managed-agents/mcp-client.js';
+import { connectMcp } from '@inbox-agent/emulators/managed-agents/mcp-client';
 import { z } from 'zod';
 import {
   offeredMcpTools,
   refusal,
   resolveTools,
   type McpToolset,
-} from '../../emulators/managed-agents/agent-config.js';
-import { startManagedAgentsEmulator, type ManagedAgentsEmulator } from '../../emulators/managed-agents/index.js';
-import { startScalekitEmulator, type ScalekitEmulator } from '../../emulators/scalekit/index.js';
+} from '@inbox-agent/emulators/managed-agents/agent-config';
+import { startManagedAgentsEmulator, type ManagedAgentsEmulator } from '@inbox-agent/emulators/managed-agents';
+import { startScalekitEmulator, type ScalekitEmulator } from '@inbox-agent/emulators/scalekit';
 
 interface Email {
   from: string;

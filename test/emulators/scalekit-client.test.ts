@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ScalekitApi, ScalekitApiError } from '../../activities/apis/scalekit.js';
 import { mcpConfigDefinition } from '../../activities/definitions.js';
-import { startScalekitEmulator, type ScalekitEmulator } from '../../emulators/scalekit/index.js';
+import { startScalekitEmulator, type ScalekitEmulator } from '@inbox-agent/emulators/scalekit';
 
 /** The project's own REST client for the Virtual MCP endpoints, against the emulator. */
 describe('ScalekitApi', () => {

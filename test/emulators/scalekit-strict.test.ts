@@ -2,7 +2,7 @@ import { ScalekitClient } from '@scalekit-sdk/node';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ScalekitApi, ScalekitApiError } from '../../activities/apis/scalekit.js';
 import { mcpConfigDefinition } from '../../activities/definitions.js';
-import { startScalekitEmulator, type ScalekitEmulator } from '../../emulators/scalekit/index.js';
+import { startScalekitEmulator, type ScalekitEmulator } from '@inbox-agent/emulators/scalekit';
 
 /**
  * Scalekit's refusals as the service words them: the token mint's 400s with distinct `error_code`s,

@@ -3,7 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ScalekitClient } from '@scalekit-sdk/node';
 import { ConnectorStatus } from '@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/connected_accounts/connected_accounts_pb.js';
-import { startScalekitEmulator, type ScalekitEmulator } from '../../emulators/scalekit/index.js';
+import { startScalekitEmulator, type ScalekitEmulator } from '@inbox-agent/emulators/scalekit';
 
 const GMAIL_TOOLS = ['gmail_fetch_mails'];
 const GCAL_TOOLS = [

@@ -9,7 +9,7 @@ import {
   type RunningCallback,
 } from '../../callback/index.js';
 import { oidcIdentity, sessionKey } from '../../callback/identity.js';
-import { startLocalOidcProvider } from '../../emulators/oidc/index.js';
+import { startLocalOidcProvider } from '@inbox-agent/emulators/oidc';
 import { parseWorkerConfig } from '../../worker/config.js';
 import { buildActivityDeps } from '../../worker/deps.js';
 import { startTestStack, type TestStack } from './stack.js';

@@ -1,4 +1,4 @@
-import type { SeedEmail } from '../../emulators/scalekit/index.js';
+import type { SeedEmail } from '@inbox-agent/emulators/scalekit';
 import type { TestStack } from './stack.js';
 import { uniqueName } from './temporal.js';
 

@@ -5,7 +5,7 @@ import type { DataConverter } from '@temporalio/common';
 import type { Logger, Worker } from '@temporalio/worker';
 import type { ActivityDeps } from '../../activities/index.js';
 import { InboxAgentClient } from '../../client/index.js';
-import { startEmulatorStack, type EmulatorStack } from '../../emulators/stack.js';
+import { startEmulatorStack, type EmulatorStack } from '@inbox-agent/emulators/stack';
 import { generateKeySpec } from '../../codec/keys.js';
 import { parseWorkerConfig } from '../../worker/config.js';
 import { buildActivityDeps } from '../../worker/deps.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { batchQuery, markerFor, parseAgentReport, sweepTask } from '../../activities/sweep-task.js';
-import { markerFor as emulatorMarkerFor, parseSweepTask } from '../../emulators/managed-agents/task.js';
+import { markerFor as emulatorMarkerFor, parseSweepTask } from '@inbox-agent/emulators/managed-agents/task';
 
 describe('the per-sweep task format, as the worker writes it and the emulated agent reads it', () => {
   const emails = [
