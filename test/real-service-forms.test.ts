@@ -1,6 +1,7 @@
 import { WorkflowFailedError } from '@temporalio/client';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { enabledTools, MCP_SERVER_NAME } from '../activities/definitions.js';
+import { WORKER_USER_AGENT } from '../activities/apis/mcp.js';
 import { ErrorType } from '../workflows/contract.js';
 import { DEFAULT_SAMPLES } from '@inbox-agent/emulators/scalekit/samples';
 import { BOOKED, INVOICE_EMAIL, seedUser } from './helpers/demo.js';
@@ -11,6 +12,9 @@ import { waitForStatus } from './helpers/wait.js';
  * The product's key flows against each form of the undocumented Scalekit answers the evidence allows
  * (emulators/scalekit/samples.ts, shared/specs/real-service-evidence.md B9, B12, D4, A5).
  */
+/** The Virtual MCP server's route in the emulator's counters and faults. */
+const MCP = 'POST /mcp/v3/servers/:server_id';
+
 describe('undocumented Scalekit answers, each alternative form', () => {
   let stack: TestStack;
 
@@ -60,6 +64,40 @@ describe('undocumented Scalekit answers, each alternative form', () => {
       const waiting = await waitForStatus(handle, (s) => s.phase === 'awaiting_reauthorization');
       expect(waiting.waitingBecause).toMatch(/refused a session token/);
       await handle.terminate('test done');
+    });
+  }
+
+  // D6: the tool error an account no longer ACTIVE gives; the worker's own read meets it when the
+  // user revokes access after the mint, before the read.
+  for (const inactiveToolError of ['status', 'not_connected'] as const) {
+    it(`a tool error worded as ${inactiveToolError} on the worker's read: the sweep waits for consent, then completes`, async () => {
+      stack.emulators.scalekit.configure({ inactiveToolError });
+      const identifier = seedUser(stack);
+      const mcpBefore = stack.emulators.scalekit.control.calls(MCP);
+      // The read is held a moment: long enough to revoke access after the session to MCP opened.
+      stack.emulators.scalekit.control.inject({
+        route: MCP,
+        userAgent: WORKER_USER_AGENT,
+        tool: 'gmail_fetch_mails',
+        latencyMs: 1500,
+        times: 1,
+      });
+      const handle = await stack.inbox.startSweep(identifier, { reauthTimeout: '10 minutes' });
+      await vi.waitFor(() => expect(stack.emulators.scalekit.control.calls(MCP)).toBeGreaterThan(mcpBefore), {
+        timeout: 10_000,
+        interval: 20,
+      });
+      stack.emulators.scalekit.setConnectionStatus(identifier, 'gmail', 'EXPIRED');
+      // An unrecognised wording would be retried as a tool failure for ten minutes, never waiting.
+      await waitForStatus(handle, (s) => s.phase === 'awaiting_reauthorization');
+      const history = JSON.stringify((await handle.fetchHistory()).events);
+      // The read failed typed (its message is encrypted in history); the mint before it had succeeded.
+      expect(history).toMatch(/"applicationFailureInfo":\{"type":"ConnectionInactive","nonRetryable":true\}/);
+      stack.emulators.scalekit.setConnectionStatus(identifier, 'gmail', 'ACTIVE');
+      await stack.inbox.reauthorized(identifier, { workflowId: handle.workflowId });
+      const report = await handle.result();
+      expect(report).toMatchObject({ outcome: 'completed', reauthWaits: 1 });
+      expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
     });
   }
 
