@@ -3,7 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { ApprovalBinding, ApprovalLinks } from '../consent/approval-links.js';
 import { ConsentStateError } from '../consent/state.js';
 import { InvalidInputError, sweepStatus, type InboxAgentClient } from '../client/index.js';
-import { searchAttributes, type ProposalDecision, type ProposalView } from '../workflows/contract.js';
+import { searchAttributes, WorkflowType, type ProposalDecision, type ProposalView } from '../workflows/contract.js';
 import { page, refuse as reject } from './pages.js';
 
 export interface ApprovalDeps {
@@ -117,7 +117,7 @@ async function isSweepOf(inbox: InboxAgentClient, binding: ApprovalBinding): Pro
   try {
     const described = await inbox.client.workflow.getHandle(binding.workflowId).describe();
     return (
-      described.type === 'inboxSweep' &&
+      described.type === WorkflowType.inboxSweep &&
       described.typedSearchAttributes.get(searchAttributes.identifier) === binding.identifier
     );
   } catch (err) {
