@@ -97,20 +97,36 @@ export function createInboxLedger(deps: ActivityDeps, provisioning: Provisioning
       }
       const candidates = unhandled.filter((m) => !bulk.includes(m));
       // The calendar backs up the ledger: an event that carries the message id means it was handled
-      // (a lost ledger, or a crash between the session and the record). Checked only for new mail.
+      // (a crash between the session and the record, or a lost ledger). Only a message once handed
+      // to an agent can have one, so only those are looked up, unless the store does not know the
+      // user (no vault remembered: a new user, or a store that was lost), when every one is.
+      const knownUser = (await state.getVault(input.identifier)) !== undefined;
+      const handedOver = knownUser
+        ? await state.handedOverAmong(
+            input.identifier,
+            candidates.map((m) => m.id),
+          )
+        : undefined;
       const batch: TaskEmail[] = [];
       let recovered = 0;
       let checked = 0;
       for (const message of candidates) {
         if (batch.length === cap) break;
         checked += 1;
-        const eventId = await mailbox.eventFor(message.id);
+        const eventId = !handedOver || handedOver.has(message.id) ? await mailbox.eventFor(message.id) : undefined;
         if (eventId) {
           await state.recordHandled(input.identifier, [eventRecord(message.id, eventId)]);
           recovered += 1;
         } else {
           batch.push({ id: message.id, subject: message.subject, receivedAt: message.receivedAt });
         }
+      }
+      // Before the session: a crash after it leaves them marked, so the next read looks them up.
+      if (batch.length > 0) {
+        await state.markHandedOver(
+          input.identifier,
+          batch.map((m) => m.id),
+        );
       }
       return {
         messageIds: batch.map((m) => m.id),

@@ -80,6 +80,13 @@ export interface UserStateStore {
    * attempts so far per message id.
    */
   countAttempts(identifier: string, messageIds: string[], attempt: Attempt): Promise<Map<string, number>>;
+  /**
+   * Marks messages as handed to an agent (before its session), so a later read looks for their
+   * calendar event; a message never handed over cannot have one. Idempotent; counts no attempt.
+   */
+  markHandedOver(identifier: string, messageIds: string[]): Promise<void>;
+  /** Of the given message ids, the ones ever handed to an agent (marked, or counted as an attempt). */
+  handedOverAmong(identifier: string, messageIds: string[]): Promise<Set<string>>;
   /** Forgets a `gave_up` record and the message's attempts; false when it was not given up. */
   retryMessage(identifier: string, messageId: string): Promise<boolean>;
   /** The user's approval mode; `auto` for a user never set. */

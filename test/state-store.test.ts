@@ -106,6 +106,22 @@ describe.each([
     expect(await store.claimVault(user, 'vlt_f', won)).toEqual({ vaultId: 'vlt_f', credentialId: '' });
   });
 
+  it('marks messages handed to an agent; a first counted attempt on one still counts 1', async () => {
+    const user = uniqueName('dan');
+    expect(await store.handedOverAmong(user, ['m1', 'm2'])).toEqual(new Set());
+    await store.markHandedOver(user, ['m1']);
+    await store.markHandedOver(user, ['m1']);
+    expect(await store.handedOverAmong(user, ['m1', 'm2'])).toEqual(new Set(['m1']));
+    const attempt = { id: 'sesn_1', reason: 'ended end_turn', at: new Date().toISOString() };
+    expect(await store.countAttempts(user, ['m1', 'm2'], attempt)).toEqual(
+      new Map([
+        ['m1', 1],
+        ['m2', 1],
+      ]),
+    );
+    expect(await store.handedOverAmong(user, ['m1', 'm2'])).toEqual(new Set(['m1', 'm2']));
+  });
+
   it('records handled messages idempotently and reports only those among the ids asked about', async () => {
     const user = uniqueName('user');
     const noAction = entry('m2', { disposition: 'no_action', eventId: undefined, runId: undefined });

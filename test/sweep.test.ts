@@ -6,7 +6,7 @@ import { createActivities } from '../activities/index.js';
 import { MemoryUserStateStore } from './helpers/memory-state.js';
 import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { scheduleId, searchAttributes, sweepWorkflowId } from '../workflows/contract.js';
-import type { MintedToken, VaultRef } from '../activities/types.js';
+import type { InboxBatch, MintedToken, VaultRef } from '../activities/types.js';
 import { BOOKED, INVOICE_EMAIL, seedUser, vaultsOf } from './helpers/demo.js';
 import { startTestStack, type RunningWorker, type TestStack } from './helpers/stack.js';
 
@@ -138,6 +138,37 @@ describe('inbox sweep (real worker, dev server, emulators)', () => {
     expect(vaultCalls.reduce((n, [, c]) => n + c, 0)).toBeLessThanOrEqual(4);
     // The read ends sessions left behind (one listing); the session's first attempt lists none again.
     expect(Object.fromEntries(made)['GET /v1/sessions']).toBe(1);
+  });
+
+  it('the read looks up the calendar only for mail once handed to an agent', async () => {
+    const identifier = seedUser(stack);
+    await stack.inbox.sweep(identifier);
+    const { mintSessionToken, findUnhandled } = createActivities(stack.deps);
+    const run = new MockActivityEnvironment({ workflowExecution: { workflowId: 'w', runId: 'r' } });
+    const minted = await run.run<[], MintedToken, () => Promise<MintedToken>>(() =>
+      mintSessionToken(identifier, 600_000),
+    );
+    const mcp = () => stack.emulators.scalekit.control.calls('POST /mcp/v3/servers/:server_id');
+    const read = async () => {
+      const before = mcp();
+      const batch = await run.run<[], InboxBatch, () => Promise<InboxBatch>>(() =>
+        findUnhandled({ identifier, token: minted.token }),
+      );
+      return { batch, calls: mcp() - before };
+    };
+    // Nothing new yet; this read also opens the MCP connection (kept for the token) and learns the
+    // server's tool names, so the reads below make only their tool calls.
+    expect((await read()).batch.messageIds).toEqual([]);
+    stack.emulators.scalekit.addEmail(identifier, { ...INVOICE_EMAIL, subject: 'Fresh request' });
+    const first = await read();
+    expect(first.batch.messageIds).toHaveLength(1);
+    // One gmail_fetch_mails: no calendar lookup for mail no agent has seen.
+    expect(first.calls).toBe(1);
+    // Handed over now (marked before any session): the next read looks for its event, which is how
+    // a crash between the session and the record is recovered.
+    const second = await read();
+    expect(second.batch.messageIds).toEqual(first.batch.messageIds);
+    expect(second.calls).toBe(2);
   });
 
   it('a worker that remembers no ids finds the vault by metadata instead of creating another', async () => {

@@ -242,6 +242,33 @@ export class SqlUserStateStore implements UserStateStore {
     return counts;
   }
 
+  // A handed-over message is an attempts row counting 0 with no attempt id: the first attempt
+  // counted on it then makes 1 (its id differs), exactly as on a message with no row.
+  async markHandedOver(identifier: string, messageIds: string[]): Promise<void> {
+    const at = new Date().toISOString();
+    for (const ids of chunks([...new Set(messageIds)])) {
+      const values = ids.map((_, i) => `(${placeholders(4, i * 4)}, 0, '')`).join(', ');
+      await this.db.query(
+        `INSERT INTO inbox_agent_attempts
+           (identifier, message_id, last_reason, last_attempt_at, attempts, last_attempt_id)
+         VALUES ${values} ON CONFLICT (identifier, message_id) DO NOTHING`,
+        ids.flatMap((id) => [identifier, id, 'handed to an agent', at]),
+      );
+    }
+  }
+
+  async handedOverAmong(identifier: string, messageIds: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const ids of chunks([...new Set(messageIds)])) {
+      const rows = await this.db.query<{ message_id: string }>(
+        `SELECT message_id FROM inbox_agent_attempts WHERE identifier = $1 AND message_id IN (${placeholders(ids.length, 1)})`,
+        [identifier, ...ids],
+      );
+      for (const row of rows) found.add(row.message_id);
+    }
+    return found;
+  }
+
   async retryMessage(identifier: string, messageId: string): Promise<boolean> {
     const removed = await this.db.query<{ message_id: string }>(
       `DELETE FROM inbox_agent_handled WHERE identifier = $1 AND message_id = $2 AND disposition = 'gave_up'

@@ -42,6 +42,15 @@ export class MemoryUserStateStore implements UserStateStore {
     }
     return counts;
   }
+  async markHandedOver(identifier: string, messageIds: string[]) {
+    for (const id of messageIds) {
+      const key = JSON.stringify([identifier, id]);
+      if (!this.attempts.has(key)) this.attempts.set(key, { count: 0, lastId: '' });
+    }
+  }
+  async handedOverAmong(identifier: string, messageIds: string[]) {
+    return new Set(messageIds.filter((id) => this.attempts.has(JSON.stringify([identifier, id]))));
+  }
   async retryMessage(identifier: string, messageId: string) {
     this.attempts.delete(JSON.stringify([identifier, messageId]));
     const mine = this.ledger.get(identifier);
