@@ -229,6 +229,7 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
       lastEventId: tracker.lastEventId,
       eventsSeen: tracker.eventsSeen,
       toolCalls: tracker.toolCallCount,
+      toolDecisions: tracker.toolDecisions(),
     });
     ctx.heartbeat(progress());
 

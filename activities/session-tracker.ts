@@ -244,6 +244,16 @@ export class SessionTracker {
     if (!eventId && decision.messageId) this.booked.delete(decision.messageId);
   }
 
+  /** The decisions so far as reported (summary, heartbeat): tool, decision, fixed reason, message id. */
+  toolDecisions(): AgentSessionSummary['toolDecisions'] {
+    return [...this.decisions.values()].map(({ tool, decision, reason, messageId }) => ({
+      tool,
+      decision,
+      reason,
+      ...(messageId ? { messageId } : {}),
+    }));
+  }
+
   summary(): AgentSessionSummary {
     // A turn can end unfinished without a session.error in view (e.g. a retry budget the service
     // spent on errors it reported as retrying); that is still a failed session, under a stable type.
@@ -257,12 +267,7 @@ export class SessionTracker {
       usage: { inputTokens: this.inputTokens, outputTokens: this.outputTokens },
       toolErrors: this.toolErrors,
       reportedNoAction: [],
-      toolDecisions: [...this.decisions.values()].map(({ tool, decision, reason, messageId }) => ({
-        tool,
-        decision,
-        reason,
-        ...(messageId ? { messageId } : {}),
-      })),
+      toolDecisions: this.toolDecisions(),
       allowedEvents: [...this.decisions]
         .filter(
           ([id, d]) =>

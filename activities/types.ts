@@ -3,7 +3,7 @@
  * (that is `workflows/contract.ts`, defined by the zod schemas in `contract.schema.ts`). Nothing here
  * is exported by the client. Workflow code imports these as types only.
  */
-import type { ApprovalMode, ConnectionsReport, Proposal } from '../workflows/contract.js';
+import type { ApprovalMode, ConnectionsReport, Proposal, ToolDecisionRecord } from '../workflows/contract.js';
 
 /** A secret sealed by a worker (AES-256-GCM): safe to pass through history, only workers can open it. */
 export interface SealedSecret {
@@ -107,6 +107,8 @@ export interface SessionProgress {
   eventsSeen: number;
   /** Tool calls the agent made so far (the status query shows it). */
   toolCalls?: number;
+  /** The tool policy's decisions so far, so `status` shows a denied call while the session runs. */
+  toolDecisions?: ToolDecisionRecord[];
 }
 
 /** Input of the `notifyReauthorization` activity. */

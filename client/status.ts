@@ -23,9 +23,12 @@ export async function sweepStatus(handle: WorkflowHandle): Promise<SweepStatus> 
     payloads,
   );
   if (!progress?.sessionId) return status;
-  const { eventsSeen, lastEventId, toolCalls } = progress;
+  const { eventsSeen, lastEventId, toolCalls, toolDecisions: running = [] } = progress;
+  // The workflow's list holds the sweep's earlier sessions; the running one's come from its heartbeat.
+  const toolDecisions = [...(status.toolDecisions ?? []), ...running];
   return {
     ...status,
+    ...(toolDecisions.length > 0 ? { toolDecisions } : {}),
     sessionId: progress.sessionId,
     progress: {
       eventsSeen,

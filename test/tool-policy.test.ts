@@ -4,6 +4,7 @@ import type { SessionPolicyOverride } from '../activities/run-agent-session.js';
 import { formatLastSweep, formatStatus } from '../client/format.js';
 import { statusQuery } from '../workflows/contract.js';
 import { seedUser } from './helpers/demo.js';
+import { waitForStatus } from './helpers/wait.js';
 import { startTestStack, type RunningWorker, type TestStack } from './helpers/stack.js';
 
 /**
@@ -118,6 +119,27 @@ describe('the tool policy gate (real worker, dev server, emulators)', () => {
         expect(text).not.toMatch(/914-227|Mallory|Contract|reset code/);
       }
     } finally {
+      stack.emulators.agents.setAgentBehaviour({ obeyInstructionsInMail: false });
+    }
+  });
+
+  it('a denied call shows in `status` while the session still runs (from its heartbeat)', async () => {
+    stack.emulators.agents.setAgentBehaviour({ obeyInstructionsInMail: true });
+    // Slow enough that the session outlives the heartbeat throttle (8 s) after its first denial.
+    stack.emulators.agents.setStepDelay(1_000);
+    try {
+      const { identifier } = injectedBatch();
+      const handle = await stack.inbox.startSweep(identifier);
+      const running = await waitForStatus(
+        handle,
+        (s) => s.phase === 'running_session' && (s.toolDecisions ?? []).some((d) => d.decision === 'deny'),
+        60_000,
+      );
+      expect(formatStatus(handle.workflowId, running)).toMatch(/denied \w+: /);
+      stack.emulators.agents.setStepDelay(0);
+      expect((await handle.result()).outcome).toBe('completed');
+    } finally {
+      stack.emulators.agents.setStepDelay(0);
       stack.emulators.agents.setAgentBehaviour({ obeyInstructionsInMail: false });
     }
   });
