@@ -3,6 +3,7 @@ import { RetryState } from '@temporalio/common';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ErrorType } from '../workflows/contract.js';
 import { BOOKED, seedUser } from './helpers/demo.js';
+import { DEFAULT_SAMPLES } from '../emulators/managed-agents/samples.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
 
 const ACCOUNTS = 'POST /api/v1/mcp/configs/:config_id/connected_accounts';
@@ -37,6 +38,7 @@ describe('failures and retries', () => {
   afterEach(() => {
     stack.emulators.scalekit.control.clearFaults();
     stack.emulators.agents.control.clearFaults();
+    stack.emulators.agents.configure(DEFAULT_SAMPLES);
   });
   afterAll(async () => {
     await stack?.close();
@@ -80,25 +82,34 @@ describe('failures and retries', () => {
     expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
   });
 
-  it('a session the MCP server refuses ends with the session_failed outcome and its error type', async () => {
-    const identifier = seedUser(stack);
-    // The worker reads the inbox through the same server first, so the refusal is armed only once the
-    // session is being created (held open by the latency), and only for the agent's connect.
-    stack.emulators.agents.control.inject({ route: 'POST /v1/sessions', latencyMs: 500, times: 1 });
-    const before = stack.emulators.agents.control.calls('POST /v1/sessions');
-    const pending = stack.inbox.sweep(identifier);
-    await vi.waitFor(() => expect(stack.emulators.agents.control.calls('POST /v1/sessions')).toBeGreaterThan(before), {
-      timeout: 20_000,
-      interval: 10,
+  // How the platform ends such a turn is undocumented (evidence A34): both readings, emulators/managed-agents/samples.ts.
+  for (const mcpFailureRetry of ['exhausted', 'terminal'] as const) {
+    it(`a session the MCP server refuses (retry_status ${mcpFailureRetry}) ends with the session_failed outcome and its error type`, async () => {
+      stack.emulators.agents.configure({ mcpFailureRetry });
+      const identifier = seedUser(stack);
+      // The worker reads the inbox through the same server first, so the refusal is armed only once the
+      // session is being created (held open by the latency), and only for the agent's connect.
+      stack.emulators.agents.control.inject({ route: 'POST /v1/sessions', latencyMs: 500, times: 1 });
+      const before = stack.emulators.agents.control.calls('POST /v1/sessions');
+      const pending = stack.inbox.sweep(identifier);
+      await vi.waitFor(
+        () => expect(stack.emulators.agents.control.calls('POST /v1/sessions')).toBeGreaterThan(before),
+        {
+          timeout: 20_000,
+          interval: 10,
+        },
+      );
+      stack.emulators.scalekit.control.inject({ route: 'POST /mcp/v3/servers/:server_id', status: 401, times: 1 });
+      const report = await pending;
+      expect(report.outcome).toBe('session_failed');
+      expect(report.session?.error?.type).toBe('mcp_authentication_failed_error');
+      expect(report.session?.toolCalls).toEqual([]);
+      expect(report.messages?.unhandled).toHaveLength(1);
+      expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(0);
+      const session = stack.emulators.agents.sessions().find((s) => s.id === report.session?.sessionId);
+      expect(session?.status).toBe(mcpFailureRetry === 'terminal' ? 'terminated' : 'idle');
     });
-    stack.emulators.scalekit.control.inject({ route: 'POST /mcp/v3/servers/:server_id', status: 401, times: 1 });
-    const report = await pending;
-    expect(report.outcome).toBe('session_failed');
-    expect(report.session?.error?.type).toBe('mcp_authentication_failed_error');
-    expect(report.session?.toolCalls).toEqual([]);
-    expect(report.messages?.unhandled).toHaveLength(1);
-    expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(0);
-  });
+  }
 
   it('a stream cut mid-session re-attaches to the same session and catches up from history', async () => {
     const identifier = seedUser(stack);

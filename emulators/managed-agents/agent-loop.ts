@@ -14,6 +14,7 @@ import { connectMcp, McpAuthError, McpConnectionError, type McpConnection } from
 import type { SessionAgent } from './store.js';
 import { nextFullHour, senderName, summarizeEmail } from './summarize.js';
 import { markerFor, parseSweepTask, type SweepTask } from './task.js';
+import type { Samples } from './samples.js';
 
 /**
  * One agent turn, played by a scripted "model". Given a sweep task (task.ts) it handles exactly the
@@ -50,6 +51,8 @@ export interface TurnContext {
   mcpToken(mcpServerUrl: string): string | undefined;
   /** Why the session's environment lets no MCP traffic out, if it does not (its networking). */
   mcpBlocked?: string;
+  /** ASSUMED (samples.ts, A34): how an MCP failure ends the turn. */
+  mcpFailureRetry: Samples['mcpFailureRetry'];
   /** Goes idle with `requires_action` until the client confirms or denies the tool call. */
   confirm(toolUseId: string): Promise<Confirmation>;
   addUsage(usage: ModelUsage): void;
@@ -71,12 +74,17 @@ class TurnFailure extends Error {
 const tokens = (text: string): number => Math.ceil(text.length / 4);
 
 /**
- * `exhausted`, not `terminal`: the platform docs say a session whose MCP server is unreachable or
- * refuses the credential "still starts and interacts normally" (Managed Agents "MCP connector"), so
- * the turn dies but the session stays usable, e.g. for a turn after the vault's token is rotated.
+ * `exhausted` by default: the platform docs say a session whose MCP server is unreachable or refuses
+ * the credential "still starts and interacts normally" (Managed Agents "MCP connector"), so the turn
+ * dies but the session stays usable; `terminal` is the other reading (samples.ts, A34).
  */
-function mcpFailure(type: string, server: McpServer, message: string): TurnFailure {
-  return new TurnFailure({ type, mcp_server_name: server.name, message, retry_status: { type: 'exhausted' } });
+function mcpFailure(
+  ctx: Pick<TurnContext, 'mcpFailureRetry'>,
+  type: string,
+  server: McpServer,
+  message: string,
+): TurnFailure {
+  return new TurnFailure({ type, mcp_server_name: server.name, message, retry_status: { type: ctx.mcpFailureRetry } });
 }
 
 export async function runTurn(ctx: TurnContext): Promise<void> {
@@ -99,10 +107,11 @@ async function connectServers(ctx: TurnContext, into: ConnectedServer[]): Promis
       (t): t is McpToolset => t.type === 'mcp_toolset' && t.mcp_server_name === server.name,
     );
     if (!toolset || (!toolset.default_config.enabled && !toolset.configs.some((c) => c.enabled))) continue;
-    if (ctx.mcpBlocked) throw mcpFailure('mcp_connection_failed_error', server, ctx.mcpBlocked);
+    if (ctx.mcpBlocked) throw mcpFailure(ctx, 'mcp_connection_failed_error', server, ctx.mcpBlocked);
     const token = ctx.mcpToken(server.url);
     if (token === undefined) {
       throw mcpFailure(
+        ctx,
         'mcp_authentication_failed_error',
         server,
         `No credential in the session's vaults matches MCP server URL ${server.url}`,
@@ -112,8 +121,8 @@ async function connectServers(ctx: TurnContext, into: ConnectedServer[]): Promis
       const connection = await connectMcp(server.url, token, ctx.signal);
       into.push({ server, toolset, connection: { ...connection, tools: offeredMcpTools(toolset, connection.tools) } });
     } catch (err) {
-      if (err instanceof McpAuthError) throw mcpFailure('mcp_authentication_failed_error', server, err.message);
-      if (err instanceof McpConnectionError) throw mcpFailure('mcp_connection_failed_error', server, err.message);
+      if (err instanceof McpAuthError) throw mcpFailure(ctx, 'mcp_authentication_failed_error', server, err.message);
+      if (err instanceof McpConnectionError) throw mcpFailure(ctx, 'mcp_connection_failed_error', server, err.message);
       throw err;
     }
   }
@@ -402,7 +411,7 @@ async function callTool(
   } catch (err) {
     if (!(err instanceof McpAuthError)) throw err;
     result(err.message, true);
-    throw mcpFailure('mcp_authentication_failed_error', target.server, err.message);
+    throw mcpFailure(ctx, 'mcp_authentication_failed_error', target.server, err.message);
   }
   await ctx.step();
   const text = outcome.content.map((block) => block.text).join('\n');

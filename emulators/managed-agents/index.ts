@@ -83,7 +83,7 @@ export async function startManagedAgentsEmulator(
     heartbeatMs: opts.heartbeatMs ?? 15_000,
     control,
     store,
-    runnerDeps: { store, stepDelayMs: () => stepDelayMs, faults, behaviour },
+    runnerDeps: { store, stepDelayMs: () => stepDelayMs, faults, behaviour, samples: settings },
     settings,
     setStepDelay,
     onReset: resetState,

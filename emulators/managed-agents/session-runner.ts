@@ -4,6 +4,7 @@ import { nowMicros, timestamp } from './clock.js';
 import type { SessionEvent } from './events.js';
 import type { SessionFaults } from './session-faults.js';
 import type { EnvironmentObject, SessionRecord, Store } from './store.js';
+import type { Samples } from './samples.js';
 
 export interface RunnerDeps {
   store: Store;
@@ -11,6 +12,8 @@ export interface RunnerDeps {
   faults: SessionFaults;
   /** Live: the control plane changes it in place. */
   behaviour: AgentBehaviour;
+  /** Live too: the assumed answers (samples.ts) as configured now. */
+  samples: Samples;
 }
 
 function delay(ms: number, signal: AbortSignal): Promise<void> {
@@ -165,6 +168,7 @@ export class SessionRunner {
       step: () => delay(this.deps.stepDelayMs(), signal),
       mcpToken: (url) => this.deps.store.mcpToken(this.session.vault_ids, url),
       mcpBlocked: mcpBlockedBy(this.deps.store.environments.get(this.session.environment_id)),
+      mcpFailureRetry: this.deps.samples.mcpFailureRetry,
       confirm: (toolUseId) => this.confirm(toolUseId, signal),
       addUsage: (usage) => this.addUsage(usage),
     };

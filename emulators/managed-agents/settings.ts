@@ -1,21 +1,20 @@
 import { z } from 'zod';
+import { DEFAULT_SAMPLES, samplesSchema } from './samples.js';
 
 /**
- * Behaviours the service's documentation leaves open, switchable so tests can hold the product to
- * both readings. Defaults are the stricter or the more common reading, as noted on each.
+ * Behaviours the service's documentation leaves open or sources thinly, switchable so tests can hold
+ * the product to both readings. The undocumented ones live in samples.ts (marked ASSUMED); this adds
+ * the one a third-party source states.
  */
-export const settingsSchema = z.object({
-  /**
-   * A second active credential for one MCP server URL in one vault answers 409. Only third-party
-   * docs state this rule (shared/specs/anthropic-managed-agents-api.md §8), so it is a switch; on by default.
-   */
-  credentialUrlConflict: z.boolean(),
-  /**
-   * When a sent `user.message` appears in `events.list`: `on_arrival`, or only once the agent has
-   * processed it (its `processed_at` is set). The docs do not say; `on_arrival` by default.
-   */
-  userMessagesListed: z.enum(['on_arrival', 'when_processed']),
-});
+export const settingsSchema = z
+  .object({
+    /**
+     * A second active credential for one MCP server URL in one vault answers 409. Only third-party
+     * docs state this rule (shared/specs/anthropic-managed-agents-api.md §8), so it is a switch; on by default.
+     */
+    credentialUrlConflict: z.boolean(),
+  })
+  .extend(samplesSchema.shape);
 export type Settings = z.output<typeof settingsSchema>;
 
-export const DEFAULT_SETTINGS: Settings = { credentialUrlConflict: true, userMessagesListed: 'on_arrival' };
+export const DEFAULT_SETTINGS: Settings = { credentialUrlConflict: true, ...DEFAULT_SAMPLES };
