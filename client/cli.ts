@@ -20,6 +20,8 @@ import {
   assertScheduleOptions,
   listSweepsQuery,
   sweepInput,
+  SweepInputSchema,
+  type SweepInput,
   type ListSweepsOptions,
   type ScheduleOptions,
   type SweepListing,
@@ -159,6 +161,13 @@ program
     ),
   );
 
+/** A sweep option's help text: the schema's description of it (with its default and bounds). */
+const about = (field: keyof typeof SweepInputSchema.shape): string =>
+  String(SweepInputSchema.shape[field].meta()?.description ?? '');
+
+/** `sweep`'s flags: how to follow and the request id, then sweep options named as the schema names them. */
+type SweepFlags = { wait?: boolean; throughReauth?: boolean; requestId?: string } & Omit<SweepInput, 'identifier'>;
+
 program
   .command('sweep')
   .argument('<identifier>', 'the user')
@@ -166,51 +175,36 @@ program
   .option('--wait', 'follow the sweep (live line on a terminal, JSON lines otherwise) and print its report')
   .option('--through-reauth', 'with --wait: keep following while it waits for re-authorization (else exit 3)')
   .option('--request-id <id>', 'idempotency key: the same id never starts a second sweep')
-  .option('--reauth-timeout <duration>', 'how long to wait for re-authorization (default 7 days)')
-  .option('--session-timeout <duration>', 'the longest the agent session may run (default 1 hour)')
-  .action(
-    (
-      identifier: string,
-      o: {
-        wait?: boolean;
-        throughReauth?: boolean;
-        requestId?: string;
-        reauthTimeout?: string;
-        sessionTimeout?: string;
+  .option('--reauth-timeout <duration>', about('reauthTimeout'))
+  .option('--session-timeout <duration>', about('sessionTimeout'))
+  .action((identifier: string, o: SweepFlags) => {
+    // Every flag but these three is a sweep option, named as the schema names it.
+    const { wait, throughReauth, requestId, ...options } = o;
+    return withClient(
+      () => void sweepInput(identifier, options),
+      async (c) => {
+        const handle = await c.startSweep(identifier, { requestId, ...options });
+        if (!wait) {
+          print({ workflowId: handle.workflowId, runId: handle.firstExecutionRunId }, (v) => `started ${v.workflowId}`);
+          return;
+        }
+        const emit = progressPrinter(json || !process.stdout.isTTY ? 'json' : 'spinner');
+        const { workflowId } = handle;
+        // Ctrl-C stops following, never the sweep: it is a workflow, not this process.
+        process.once('SIGINT', () => {
+          emit({ event: 'detached', reason: 'interrupted', workflowId });
+          process.exit(EXIT_INTERRUPTED);
+        });
+        emit({ event: 'started', workflowId, identifier });
+        const end = await watchSweep(handle, { throughReauth, onEvent: emit });
+        if (end.kind === 'waiting') {
+          emit({ event: 'detached', reason: 'waiting_for_user', workflowId });
+          process.exitCode = EXIT_WAITING_FOR_USER;
+        }
+        if (end.kind === 'failed') process.exitCode = 1;
       },
-    ) =>
-      withClient(
-        () => void sweepInput(identifier, { reauthTimeout: o.reauthTimeout, sessionTimeout: o.sessionTimeout }),
-        async (c) => {
-          const handle = await c.startSweep(identifier, {
-            requestId: o.requestId,
-            reauthTimeout: o.reauthTimeout,
-            sessionTimeout: o.sessionTimeout,
-          });
-          if (!o.wait) {
-            print(
-              { workflowId: handle.workflowId, runId: handle.firstExecutionRunId },
-              (v) => `started ${v.workflowId}`,
-            );
-            return;
-          }
-          const emit = progressPrinter(json || !process.stdout.isTTY ? 'json' : 'spinner');
-          const { workflowId } = handle;
-          // Ctrl-C stops following, never the sweep: it is a workflow, not this process.
-          process.once('SIGINT', () => {
-            emit({ event: 'detached', reason: 'interrupted', workflowId });
-            process.exit(EXIT_INTERRUPTED);
-          });
-          emit({ event: 'started', workflowId, identifier });
-          const end = await watchSweep(handle, { throughReauth: o.throughReauth, onEvent: emit });
-          if (end.kind === 'waiting') {
-            emit({ event: 'detached', reason: 'waiting_for_user', workflowId });
-            process.exitCode = EXIT_WAITING_FOR_USER;
-          }
-          if (end.kind === 'failed') process.exitCode = 1;
-        },
-      ),
-  );
+    );
+  });
 
 program
   .command('list')
