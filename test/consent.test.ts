@@ -427,6 +427,23 @@ describe('the consent loop', () => {
     expect(scheduleId(identifier)).toBe(schedule.scheduleId);
   });
 
+  /**
+   * Waits until schedule listings show these users' schedules paused with `note` (listings come from
+   * visibility, a moment behind `describe`), the way the reconciler finds them.
+   */
+  async function untilListedPaused(note: RegExp, ...identifiers: string[]) {
+    await vi.waitFor(
+      async () => {
+        const listed = new Map<string, string | undefined>();
+        for await (const s of stack.temporal.client.schedule.list()) {
+          if (s.state.paused) listed.set(s.scheduleId, s.state.note);
+        }
+        for (const identifier of identifiers) expect(listed.get(scheduleId(identifier))).toMatch(note);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
+  }
+
   /** Triggers the deployment's reconciler schedule (made by setup in beforeAll) and returns what its run did. */
   async function runReconciler() {
     const reconciler = stack.temporal.client.schedule.getHandle(consentReconcilerScheduleId(stack.taskQueue));
@@ -452,7 +469,7 @@ describe('the consent loop', () => {
       await schedule.trigger();
       const handle = stack.temporal.client.workflow.getHandle(sweepWorkflowId(identifier));
       await vi.waitFor(() => waitForStatus(handle, (s) => s.phase === 'awaiting_reauthorization'), { timeout: 10_000 });
-      await vi.waitFor(async () => expect((await schedule.describe()).state.paused).toBe(true));
+      await untilListedPaused(/needs re-authorization/, identifier);
       // While it waits, the sweep owns its schedule; then it is terminated, not given up.
       expect((await runReconciler()).kept).toContainEqual({ identifier, reason: expect.stringMatching(/sweep runs/) });
       await handle.terminate('operator cleanup');
@@ -486,6 +503,9 @@ describe('the consent loop', () => {
 
       // The user consents where our callback never hears of it (Scalekit's own page, another app).
       stack.emulators.scalekit.setConnectionStatus(identifier, 'gmail', 'ACTIVE');
+      await untilListedPaused(/^inbox-agent consent: .*stopped waiting/, identifier);
+      await untilListedPaused(/^inbox-agent consent: /, notYet);
+      await untilListedPaused(/maintenance/, byOperator);
       const result = await runReconciler();
       expect(result.unpaused).toContain(identifier);
       expect(result.kept).toContainEqual({ identifier: notYet, reason: 'gmail not active' });
