@@ -16,8 +16,11 @@
 
 /** `Precedence` values that mark mail sent to many (RFC 2076; Gmail and list servers honour them). */
 const BULK_PRECEDENCE = /^\s*(bulk|list|junk)\s*$/i;
-/** A sender that takes no replies: `noreply@`, `no-reply@`, `do-not-reply@`, `notifications-noreply@`… */
-const NO_REPLY_LOCAL_PART = /no[-_.]?reply|do[-_.]?not[-_.]?reply/i;
+/**
+ * A sender that takes no replies: `noreply@`, `no-reply@`, `do-not-reply@`, `notifications-noreply@`…
+ * as a whole word of the local part, so a person's `bruno.reply@` is not one.
+ */
+const NO_REPLY_LOCAL_PART = /(^|[-_.+])(no[-_.]?reply|do[-_.]?not[-_.]?reply)([-_.+]|$)/i;
 
 /** The rule that makes this message bulk (a fixed phrase, never header text), or undefined. */
 export function bulkRule(headers: readonly { name: string; value: string }[]): string | undefined {
