@@ -8,7 +8,7 @@ import { createConsentRouter, embeddedIdentity, type CallbackOutcome } from '../
 import { sessionKey } from '../callback/identity.js';
 import { ScalekitConnectedAccounts } from '../consent/connected-accounts.js';
 import { consentReconcilerScheduleId } from '../consent/reconciler.js';
-import { pauseForConsent } from '../consent/schedules.js';
+import { CONSENT_NOTE_PREFIX, pauseForConsent } from '../consent/schedules.js';
 import { createConsentState } from '../consent/state.js';
 import type { consentReconciler } from '../workflows/index.js';
 import { scheduleId, searchAttributes, statusQuery, sweepWorkflowId } from '../workflows/contract.js';
@@ -494,6 +494,20 @@ describe('the consent loop', () => {
     await stack.inbox.pauseSchedule(byOperator, 'paused for maintenance');
     await stack.inbox.schedule(notYet, { every: '1 hour' });
     expect(await pauseForConsent(schedules, notYet, 'gmail needs re-authorization')).toBe(true);
+    // Another deployment's schedule (its own task queue), paused for consent: its reconciler's business.
+    const elsewhere = seedUser(stack);
+    await schedules.create({
+      scheduleId: scheduleId(elsewhere),
+      spec: { intervals: [{ every: '1 hour' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'inboxSweep',
+        taskQueue: `${stack.taskQueue}-other-deployment`,
+        args: [{ identifier: elsewhere }],
+      },
+      typedSearchAttributes: [{ key: searchAttributes.identifier, value: elsewhere }],
+      state: { paused: true, note: `${CONSENT_NOTE_PREFIX}gmail needs re-authorization` },
+    });
     try {
       await schedule.trigger();
       const handle = stack.temporal.client.workflow.getHandle(sweepWorkflowId(identifier));
@@ -506,10 +520,13 @@ describe('the consent loop', () => {
       await untilListedPaused(/^inbox-agent consent: .*stopped waiting/, identifier);
       await untilListedPaused(/^inbox-agent consent: /, notYet);
       await untilListedPaused(/maintenance/, byOperator);
+      await untilListedPaused(/^inbox-agent consent: /, elsewhere);
       const result = await runReconciler();
       expect(result.unpaused).toContain(identifier);
       expect(result.kept).toContainEqual({ identifier: notYet, reason: 'gmail not active' });
-      expect([...result.unpaused, ...result.kept.map((k) => k.identifier)]).not.toContain(byOperator);
+      const lookedAt = [...result.unpaused, ...result.kept.map((k) => k.identifier)];
+      expect(lookedAt).not.toContain(byOperator);
+      expect(lookedAt).not.toContain(elsewhere);
 
       const { state } = await schedule.describe();
       expect(state.paused).toBe(false);
@@ -517,8 +534,9 @@ describe('the consent loop', () => {
       const operators = await schedules.getHandle(scheduleId(byOperator)).describe();
       expect(operators.state).toMatchObject({ paused: true, note: 'paused for maintenance' });
       expect((await schedules.getHandle(scheduleId(notYet)).describe()).state.paused).toBe(true);
+      expect((await schedules.getHandle(scheduleId(elsewhere)).describe()).state.paused).toBe(true);
     } finally {
-      for (const user of [identifier, byOperator, notYet]) await stack.inbox.unschedule(user);
+      for (const user of [identifier, byOperator, notYet, elsewhere]) await stack.inbox.unschedule(user);
     }
   });
 });
