@@ -24,7 +24,14 @@ import { createPlainSweeper } from './plain.js';
 import { benchTables, type BenchFigures } from './tables.js';
 import { email, percentile as pct, pool, round, seeder, waitFor, whole } from './common.js';
 import { historyCost, scheduledTickCost, type HistoryCost } from './temporal-cost.js';
-import { compiledWorker, controlPlane, processFigures, startEmulatorProcess, startWorkerProcess } from './processes.js';
+import {
+  compiledWorker,
+  controlPlane,
+  processFigures,
+  startEmulatorProcess,
+  startWorkerProcess,
+  type Child,
+} from './processes.js';
 
 const cli = new Command('bench')
   .description('durability tax, fleet, idle fleet, schedules and Temporal cost per sweep')
@@ -40,6 +47,23 @@ const cli = new Command('bench')
     1000,
   )
   .option('--max-activities <n>', "the worker's concurrent activity slots", whole, 2000)
+  .option(
+    '--worker-processes <n>',
+    'worker processes on the task queue (as `npm run worker -- --processes n`)',
+    whole,
+    1,
+  )
+  .option('--max-cached-workflows <n>', "each worker's sticky workflow cache (INBOX_AGENT_MAX_CACHED_WORKFLOWS)", whole)
+  .option(
+    '--max-workflow-tasks <n>',
+    "each worker's concurrent workflow tasks (INBOX_AGENT_MAX_CONCURRENT_WORKFLOW_TASKS)",
+    whole,
+  )
+  .option(
+    '--max-local-activities <n>',
+    "each worker's local activity slots (INBOX_AGENT_MAX_CONCURRENT_LOCAL_ACTIVITIES)",
+    whole,
+  )
   .option('--out <file>', 'where to write the figures (default bench/results.json, or results-small.json with --small)')
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
   .parse();
@@ -51,6 +75,10 @@ const raw = cli.opts<{
   latencyMs: number;
   stepMs: number;
   maxActivities: number;
+  workerProcesses: number;
+  maxCachedWorkflows?: number;
+  maxWorkflowTasks?: number;
+  maxLocalActivities?: number;
   out?: string;
 }>();
 const opts = raw.small
@@ -86,8 +114,28 @@ const workerEnv = {
   INBOX_AGENT_SEAL_KEYS: generateKeySpec('bench-seal'),
   INBOX_AGENT_STATE_DIR: `/tmp/inbox-agent-bench-${process.pid}`,
   INBOX_AGENT_MAX_CONCURRENT_ACTIVITIES: String(opts.maxActivities),
+  ...(opts.maxCachedWorkflows !== undefined
+    ? { INBOX_AGENT_MAX_CACHED_WORKFLOWS: String(opts.maxCachedWorkflows) }
+    : {}),
+  ...(opts.maxWorkflowTasks !== undefined
+    ? { INBOX_AGENT_MAX_CONCURRENT_WORKFLOW_TASKS: String(opts.maxWorkflowTasks) }
+    : {}),
+  ...(opts.maxLocalActivities !== undefined
+    ? { INBOX_AGENT_MAX_CONCURRENT_LOCAL_ACTIVITIES: String(opts.maxLocalActivities) }
+    : {}),
 };
-const worker = await startWorkerProcess(workerEnv);
+// Several processes on one task queue (one per core in production): started one by one, each its own
+// pid, so CPU and peak RSS are read per process (summed for CPU; the largest and the sum for RSS).
+const workers: Child[] = [];
+for (let i = 0; i < Math.max(1, opts.workerProcesses); i++) workers.push(await startWorkerProcess(workerEnv));
+const workerFigures = () => {
+  const each = workers.map((w) => processFigures(w.pid));
+  return {
+    cpuSeconds: each.reduce((n, f) => n + f.cpuSeconds, 0),
+    peakRss: Math.max(...each.map((f) => f.peakRss)),
+    peakRssSum: each.reduce((n, f) => n + f.peakRss, 0),
+  };
+};
 const client = new Client({ connection: server.connection, namespace, dataConverter: dataConverter(codecKeys) });
 const inbox = new InboxAgentClient(client, taskQueue);
 
@@ -206,7 +254,7 @@ try {
   const fleetRound = async (label: string, expected: string) => {
     const before = await counters();
     const heartbeatsBefore = await heartbeatsRecorded();
-    const cpuBefore = processFigures(worker.pid).cpuSeconds;
+    const cpuBefore = workerFigures().cpuSeconds;
     const t0 = performance.now();
     const handles = await pool(users, 100, (id) => inbox.startSweep(id));
     const reports = await Promise.all(
@@ -220,7 +268,7 @@ try {
     const wallMs = performance.now() - t0;
     const after = await counters();
     const heartbeats = (await heartbeatsRecorded()) - heartbeatsBefore;
-    const figures = processFigures(worker.pid);
+    const figures = workerFigures();
     const outcomes: Record<string, number> = {};
     for (const r of reports) outcomes[r.outcome] = (outcomes[r.outcome] ?? 0) + 1;
     expectOutcomes(label, outcomes, expected);
@@ -230,7 +278,11 @@ try {
       wallMs: round(wallMs, 0),
       sweepsPerSecond: round((users.length / wallMs) * 1000),
       workerCpuSecondsPerSweep: round((figures.cpuSeconds - cpuBefore) / users.length, 4),
+      // Per process (the largest); with several processes, their sum too.
       workerPeakRssMiB: round(figures.peakRss / 2 ** 20, 0),
+      ...(workers.length > 1
+        ? { workerProcesses: workers.length, workersPeakRssSumMiB: round(figures.peakRssSum / 2 ** 20, 0) }
+        : {}),
       outcomes,
       perSweep: { ...perSweep(before, after, users.length), heartbeats: round(heartbeats / users.length) },
       // The run, not just the workflow id: a user's later sweeps may reuse the id.
@@ -337,7 +389,7 @@ try {
   log(benchTables(results as unknown as BenchFigures));
   log();
   log(`figures written to ${outFile}`);
-  await worker.stop();
+  for (const w of workers) await w.stop();
   await emulators.stop();
   await server.teardown();
 }

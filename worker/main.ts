@@ -41,6 +41,8 @@ async function main(): Promise<void> {
     await inbox.stop();
     await tracing.shutdown();
     logger.info('inbox-agent worker stopped');
+    // A forked process's IPC channel to the primary would keep it alive after the worker stopped.
+    cluster.worker?.disconnect();
   }
 }
 
@@ -104,7 +106,9 @@ async function supervise(processes: number): Promise<void> {
         fork(index);
         return;
       } else if (code !== 0 && signal === null) failure ??= `worker process ${index + 1} failed while stopping`;
-      if (Object.keys(cluster.workers ?? {}).length === 0) resolve();
+      // Counted here: a worker may still be listed in cluster.workers when its 'exit' is emitted.
+      indexOf.delete(worker.id);
+      if (indexOf.size === 0) resolve();
     });
   });
   if (failure) throw new Error(failure);

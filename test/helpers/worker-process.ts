@@ -2,8 +2,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { root } from './cli.js';
 
 /** worker/main.ts as its own process, as production runs it, with its output kept for failure messages. */
-export function spawnWorker(env: Record<string, string>): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
+export function spawnWorker(
+  env: Record<string, string>,
+  args: string[] = [],
+): { child: ChildProcess; output: () => string } {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts', ...args], {
     cwd: root,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
