@@ -14,6 +14,7 @@ import { writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Command } from 'commander';
 import { dataConverter } from '../codec/data-converter.js';
 import { generateKeySpec } from '../codec/keys.js';
@@ -23,6 +24,7 @@ import { freePort } from '../test/helpers/ports.js';
 import { createPlainSweeper } from './plain.js';
 import { benchTables, type BenchFigures } from './tables.js';
 import { email, percentile as pct, pool, round, seeder, waitFor, whole } from './common.js';
+import { simulatedLongWait } from './long-wait.js';
 import { historyCost, scheduledTickCost, type HistoryCost } from './temporal-cost.js';
 import {
   compiledWorker,
@@ -95,6 +97,9 @@ const results: Record<string, unknown> = {
 };
 const log = (line = '') => console.log(line);
 
+// This process runs a worker of its own (the simulated long wait): its activities' info lines would
+// bury the figures.
+Runtime.install({ logger: new DefaultLogger('WARN') });
 // The server's metrics: recorded heartbeats are billable actions that leave no history event.
 const metricsPort = await freePort();
 const server = await startDevServer({ metricsPort });
@@ -378,6 +383,28 @@ try {
 
   results.capacity = capacityModel(fleet, idle, costs);
   log(`capacity at a 15-minute interval: ${JSON.stringify(results.capacity)}`);
+
+  // 6. A simulated consent wait, 30 days of hourly re-checks (7 with --small): bench/long-wait.ts.
+  // Last: it takes the emulators' added latency away.
+  const longWait = await simulatedLongWait({
+    address: server.address,
+    namespace,
+    client,
+    workerEnv,
+    scalekit,
+    days: raw.small ? 7 : 30,
+    ...(raw.small ? { historyEventBudget: 500 } : {}),
+  });
+  results.longWait = longWait;
+  expectOutcomes('simulated long wait, consent given at its end', { [longWait.outcome]: 1 }, 'nothing_new');
+  wrongOutcomes.push(...longWait.problems.map((p) => `simulated long wait: ${p}`));
+  log(
+    `simulated ${longWait.simulatedDays}-day consent wait (${longWait.rechecks} re-checks, ${longWait.reminders} reminders): ` +
+      `${longWait.runs} runs (continue-as-new at ${longWait.historyEventBudget} events), events per run max ` +
+      `${longWait.eventsPerRun.max} / mean ${longWait.eventsPerRun.mean}; per simulated day ` +
+      `${longWait.perSimulatedDay.actions} actions, ${longWait.perSimulatedDay.events} events, ` +
+      `${longWait.perSimulatedDay.scalekitCalls} Scalekit calls`,
+  );
   results.wrongOutcomes = wrongOutcomes;
   if (wrongOutcomes.length) {
     log(`FAIL: sweeps that did not end as they must:\n  ${wrongOutcomes.join('\n  ')}`);

@@ -83,11 +83,13 @@ export class ReauthWait {
       const wakeAt = Math.min(deadline, recheckAt, episode.nextReminder);
       if (await condition(() => state.reauthSignals > signalsBefore, Math.max(wakeAt - now, 1))) return true;
       if (Date.now() >= deadline) break;
-      if (Date.now() >= recheckAt) return true;
+      // Before the re-check's return: a reminder due at the same wake (or overdue, the worker was
+      // busy or down) goes out now, instead of losing every race to a re-check cadence.
       if (Date.now() >= episode.nextReminder) {
         this.remind('reminder');
         episode.nextReminder += options.remindEveryMs;
       }
+      if (Date.now() >= recheckAt) return true;
     }
     const gaveUp = new Date().toISOString();
     await Promise.all([
