@@ -85,7 +85,7 @@ async function reconcilerRow(deps: ActivityDeps): Promise<DoctorRow | undefined>
     return warn(
       check,
       `no schedule ${consentReconcilerScheduleId(taskQueue)}: a schedule paused for consent waits for the callback`,
-      'run setup (npm run cli -- setup)',
+      'run setup (inbox-agent setup)',
     );
   }
 }
@@ -178,7 +178,7 @@ export function createDoctor(deps: ActivityDeps) {
       }
     } else if (!rows.some((r) => r.status === 'FAIL')) {
       rows.push(
-        fail('Virtual MCP config', `no config named ${settings.mcpConfigName}`, 'run setup (npm run cli -- setup)'),
+        fail('Virtual MCP config', `no config named ${settings.mcpConfigName}`, 'run setup (inbox-agent setup)'),
       );
     }
 
@@ -240,7 +240,7 @@ export function createDoctor(deps: ActivityDeps) {
         for await (const a of managedAgents.listAgents())
           if (a.name === settings.agentName && !a.archived_at) agent = a;
         if (!agent) {
-          rows.push(fail('Agent', `no agent named "${settings.agentName}"`, 'run setup (npm run cli -- setup)'));
+          rows.push(fail('Agent', `no agent named "${settings.agentName}"`, 'run setup (inbox-agent setup)'));
         } else {
           const granted = enabledTools(agent.tools);
           agentNames = grantedToolNames(granted);
@@ -297,7 +297,7 @@ export function createDoctor(deps: ActivityDeps) {
     const inactive = accounts.filter((a) => a.connected_account_status !== 'ACTIVE');
     const list = accounts.map((a) => `${a.connection_name} ${a.connected_account_status || 'none'}`).join(', ');
     if (inactive.length > 0) {
-      rows.push(fail(`Connections of ${who}`, list, `the user consents: npm run cli -- connections ${who}`));
+      rows.push(fail(`Connections of ${who}`, list, `the user consents: inbox-agent connections ${who}`));
       return rows;
     }
     rows.push(pass(`Connections of ${who}`, list));

@@ -55,7 +55,7 @@ export interface Notifier {
 /**
  * The default: one log line per notice on the worker. Links are not in it: logs are read by
  * operators and kept, and a consent link lets whoever holds it start a consent for the user, an
- * approval link approve the user's event; `npm run cli -- links <identifier>` makes a fresh consent
+ * approval link approve the user's event; `inbox-agent links <identifier>` makes a fresh consent
  * link, `proposals`/`approve` decide. Nor the mail's words (an approval's title), which logs must not hold.
  */
 export const logNotifier: Notifier = {

@@ -79,7 +79,7 @@ export async function workerRows(client: Client, taskQueue: string, input: Docto
       check: 'Worker',
       status: 'FAIL',
       found: `no worker ran the checks on task queue ${taskQueue} within ${WORKER_WAIT_MS / 1000}s`,
-      fix: 'start a worker (npm run worker) on this task queue',
+      fix: "start a worker (the image's default command, or npm run worker) on this task queue",
     },
   ];
 }

@@ -153,7 +153,7 @@ export class SweepState {
       [
         `**Waiting for approval** of ${pending.length} proposed event(s) until ${deadline.toISOString()}; then the undecided ones are denied.`,
         lines.join('\n'),
-        `Approve: \`npm run cli -- approve ${who} [ID…]\`; deny: \`npm run cli -- approve ${who} --deny --reason "…" [ID…]\` (no ID: every pending one). The user's notice carries approve and deny links.`,
+        `Approve: \`inbox-agent approve ${who} [ID…]\`; deny: \`inbox-agent approve ${who} --deny --reason "…" [ID…]\` (no ID: every pending one). The user's notice carries approve and deny links.`,
         `Or send the \`decideProposals\` Update (Web UI: Send an Update) with \`{"decisions":[{"id":"${pending[0]?.id ?? '<id>'}","decision":"approve"}]}\`.`,
       ].join('\n\n'),
     );
@@ -190,7 +190,7 @@ export class SweepState {
         ...(aside
           ? [
               `${aside} unread message(s) set aside (\`gave_up\`): three sessions did not handle them. The ledger keeps the ` +
-                `last reason; \`npm run cli -- retry ${this.current.identifier} <messageId>\` puts one back in the queue.`,
+                `last reason; \`inbox-agent retry ${this.current.identifier} <messageId>\` puts one back in the queue.`,
             ]
           : []),
       ].join('\n\n'),
