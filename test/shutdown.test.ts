@@ -1,34 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { statusQuery, sweepWorkflowId } from '../workflows/contract.js';
 import { seedUser } from './helpers/demo.js';
 import { startTestStack, type TestStack } from './helpers/stack.js';
+import { spawnWorker } from './helpers/worker-process.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
 const EventType = temporal.api.enums.v1.EventType;
-
-/** worker/main.ts as production runs it, with the environment given on top of the stack's. */
-function spawnWorker(env: Record<string, string>): {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-} {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts'], {
-    cwd: root,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
 
 /** SIGTERM during a session: the worker process lets it finish within INBOX_AGENT_SHUTDOWN_GRACE, then exits 0. */
 describe('graceful shutdown', () => {

@@ -5,7 +5,7 @@ import { root } from './cli.js';
 export function spawnWorker(
   env: Record<string, string>,
   args: string[] = [],
-): { child: ChildProcess; output: () => string } {
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
   const child = spawn(process.execPath, ['--import', 'tsx', 'worker/main.ts', ...args], {
     cwd: root,
     env: { ...process.env, ...env },
@@ -14,7 +14,8 @@ export function spawnWorker(
   let output = '';
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
-  return { child, output: () => output };
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
 }
 
 /** SIGKILL, as a lost host or the OOM killer ends it: no drain, no clean-up; resolves once it is gone. */
