@@ -2,18 +2,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Notice } from '../activities/notify.js';
 import { sweepWorkflowId, type SweepStatus } from '../workflows/contract.js';
 import { startConsentStack, type ConsentStack } from './helpers/consent.js';
-import { INVOICE_EMAIL, seedUser } from './helpers/demo.js';
+import { CONTRACT_EMAIL, INVOICE_EMAIL, seedUser } from './helpers/demo.js';
 import { workflowBundle } from './helpers/temporal.js';
 import { waitForStatus } from './helpers/wait.js';
 
 /** A budget the sweep has spent by the time its approval wait starts (its short calls are local activities now, a marker each); the product's is 2,000 events. */
 const BUDGET = 15;
-
-const CONTRACT_EMAIL = {
-  from: 'Lee Park <lee@northwind.example>',
-  subject: 'Contract renewal: sign by the 15th',
-  body: 'The renewal contract is ready for your signature; legal needs it back by the 15th.',
-};
 
 describe('an approval wait keeps its history bounded (real worker, dev server, emulators, callback)', () => {
   let stack: ConsentStack;

@@ -8,14 +8,8 @@ import { eventTitle } from '../common/subject.js';
 import { searchAttributes, type SweepStatus } from '../workflows/contract.js';
 import { node } from './helpers/cli.js';
 import { startConsentStack, type ConsentStack } from './helpers/consent.js';
-import { INVOICE_EMAIL, seedUser } from './helpers/demo.js';
+import { CONTRACT_EMAIL, INVOICE_EMAIL, seedUser } from './helpers/demo.js';
 import { waitForStatus } from './helpers/wait.js';
-
-const CONTRACT_EMAIL = {
-  from: 'Lee Park <lee@northwind.example>',
-  subject: 'Contract renewal: sign by the 15th',
-  body: 'The renewal contract is ready for your signature; legal needs it back by the 15th.',
-};
 
 describe('human approval (approval mode ask)', () => {
   let stack: ConsentStack;

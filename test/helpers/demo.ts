@@ -10,6 +10,13 @@ export const INVOICE_EMAIL: SeedEmail = {
     'Finance cannot release the payment until it is signed. Please also confirm the new cost centre.',
 };
 
+/** A second request, for tests that need two proposals. */
+export const CONTRACT_EMAIL: SeedEmail = {
+  from: 'Lee Park <lee@northwind.example>',
+  subject: 'Contract renewal: sign by the 15th',
+  body: 'The renewal contract is ready for your signature; legal needs it back by the 15th.',
+};
+
 /** A fresh user with both connections set as given and one unread e-mail. */
 export function seedUser(
   stack: TestStack,
