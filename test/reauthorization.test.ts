@@ -129,8 +129,8 @@ describe('re-authorization pause', () => {
 
   it('rejects bad input before anything starts', async () => {
     await expect(stack.inbox.startSweep('not an id')).rejects.toThrow(/invalid identifier/);
-    await expect(stack.inbox.startSweep('u1', { reauthTimeout: 'soon' })).rejects.toThrow(/invalid --reauth-timeout/);
-    await expect(stack.inbox.startSweep('u1', { sessionTimeout: '30 hours' })).rejects.toThrow(/--session-timeout/);
+    await expect(stack.inbox.startSweep('u1', { reauthTimeout: 'soon' })).rejects.toThrow(/invalid reauthTimeout/);
+    await expect(stack.inbox.startSweep('u1', { sessionTimeout: '30 hours' })).rejects.toThrow(/sessionTimeout/);
   });
 
   it('a starter that bypasses the client gets a failed run with a typed cause, not a stuck one', async () => {

@@ -187,11 +187,28 @@ export async function inboxSweep(input: SweepInput, carried?: SweepCarry): Promi
   setHandler(reauthorizedSignal, () => state.reauthorizedSignalled());
   const report = new SweepReportBuilder(settings.identifier, carried?.report);
 
-  if (workflowInfo().workflowId !== sweepWorkflowId(settings.identifier)) {
-    state.enter('delegating');
-    return finished(state, report.delegated(await startSweep(input, workflowInfo().taskQueue)));
+  try {
+    if (workflowInfo().workflowId !== sweepWorkflowId(settings.identifier)) {
+      state.enter('delegating');
+      return finished(state, report.delegated(await startSweep(input, workflowInfo().taskQueue)));
+    }
+    return await new Sweep(input, settings, state, report, carried).run();
+  } catch (err) {
+    throw invalidInputOf(err) ?? err;
   }
-  return new Sweep(input, settings, state, report, carried).run();
+}
+
+/**
+ * The full schema check runs in the first activity (zod stays out of the workflow bundle); its
+ * refusal is the starter's fault, so the run fails with it as its own failure (type `InvalidRequest`,
+ * the message naming the field), as the workflow's own checks fail, not as "Activity task failed".
+ */
+function invalidInputOf(err: unknown): ApplicationFailure | undefined {
+  return err instanceof ActivityFailure &&
+    err.cause instanceof ApplicationFailure &&
+    err.cause.type === ErrorType.InvalidRequest
+    ? err.cause
+    : undefined;
 }
 
 function finished(state: SweepState, report: SweepReport): SweepReport {
