@@ -143,6 +143,21 @@ export function createInboxLedger(deps: ActivityDeps, provisioning: Provisioning
     });
   }
 
+  /**
+   * Whether any unread message is missing from the ledger: the question a scheduled ticket asks before
+   * it starts the user's sweep (see `peekInbox`). Read-only on purpose (no leftover sessions ended, no
+   * mark, no bulk record): it may run beside the user's own sweep. Bulk mail and mail handed over but
+   * never confirmed count as unhandled, so the sweep, not this look, decides what they become.
+   */
+  async function anyUnhandled(identifier: string, token: SealedSecret): Promise<boolean> {
+    return openMailbox(identifier, token, async (mailbox) => {
+      const unread = (await mailbox.unread()).messages.map((m) => m.id);
+      if (unread.length === 0) return false;
+      const handled = new Set((await state.handledAmong(identifier, unread)).map((h) => h.messageId));
+      return unread.some((id) => !handled.has(id));
+    });
+  }
+
   async function confirmHandled(input: ConfirmHandledInput): Promise<HandledReport> {
     return openMailbox(input.identifier, input.token, async (mailbox) => {
       const report: HandledReport = { events: [], noAction: [], unhandled: [], gaveUp: [] };
@@ -199,7 +214,7 @@ export function createInboxLedger(deps: ActivityDeps, provisioning: Provisioning
     return state.retryMessage(identifier, messageId);
   }
 
-  return { findUnhandled, confirmHandled, retryMessage };
+  return { findUnhandled, anyUnhandled, confirmHandled, retryMessage };
 }
 
 /**

@@ -23,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
   const connectionsReport = createConnectionsReport(deps, provisioning);
   const checkConnections = createCheckConnections(connectionsReport);
   const ledger = createInboxLedger(deps, provisioning);
+  const mintSessionToken = createMintSessionToken(deps, provisioning);
   // No identifier checks here: the workflows checked their input (and the operator's Updates their
   // arguments) before scheduling anything, and activity arguments come from those workflows.
   return withClassifiedFailures({
@@ -46,7 +47,7 @@ export function createActivities(deps: ActivityDeps) {
     authLinks: createAuthLinks(deps, provisioning, connectionsReport),
     notifyReauthorization: createNotifyReauthorization(connectionsReport, deps.notifier ?? logNotifier),
     consentSchedule: createConsentSchedule(deps.schedules),
-    mintSessionToken: createMintSessionToken(deps, provisioning),
+    mintSessionToken,
     upsertVault: createUpsertVault(deps, provisioning),
     runAgentSession: createRunAgentSession(deps, provisioning),
     endAgentSession: createEndAgentSession(deps, provisioning),
@@ -58,6 +59,19 @@ export function createActivities(deps: ActivityDeps) {
     notifyApproval: createNotifyApproval(deps.notifier ?? logNotifier, deps.approvalLinks),
     recordDecisions: createRecordDecisions(deps, provisioning),
     doctorServices: createDoctor(deps),
+    /**
+     * A scheduled ticket's look before it starts the user's sweep: true when there is surely nothing
+     * to do (every connection ACTIVE, no unread mail missing from the ledger), so an idle tick ends in
+     * its ticket and costs no second workflow (docs/benchmarks.md, Temporal cost). The token it mints
+     * never leaves this activity. Anything else, a failure included, is "not idle": the sweep starts
+     * and decides with its full checks, so this look can only save work, never skip any.
+     */
+    surelyIdle: async (input: SweepInput, sessionTimeoutMs: number) => {
+      const { identifier } = parseSweepInput(input);
+      if ((await checkConnections(identifier)).inactive.length > 0) return false;
+      const { token } = await mintSessionToken(identifier, sessionTimeoutMs);
+      return !(await ledger.anyUnhandled(identifier, token));
+    },
     /** A ticket's one activity, so also where its input meets the published schema. */
     startSweep: async (input: SweepInput, taskQueue: string) => {
       parseSweepInput(input);

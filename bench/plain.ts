@@ -20,7 +20,6 @@ export interface PlainEnv {
 export interface PlainTarget {
   mcpConfigId: string;
   mcpServerUrl: string;
-  agentId: string;
 }
 
 const TASK = 'Process my newest unread email: summarize it and create the Action Required calendar event.';
@@ -33,6 +32,31 @@ export function createPlainSweeper(env: PlainEnv, target: PlainTarget) {
   });
   const anthropic = new Anthropic({ baseURL: env.ANTHROPIC_BASE_URL, apiKey: env.ANTHROPIC_API_KEY, maxRetries: 0 });
   const vaults = new Map<string, { vaultId: string; credentialId: string }>();
+  // The guide's own agent (its tools run at once: `always_allow`), not the worker's, whose tools wait
+  // for the worker's confirmation: a script that never confirms would stop at the first tool call and
+  // measure a session that did nothing.
+  let guideAgent: Promise<string> | undefined;
+  const agentId = () =>
+    (guideAgent ??= anthropic.beta.agents
+      .create({
+        name: 'Email Meeting Manager (plain baseline)',
+        model: 'claude-haiku-4-5-20251001',
+        system:
+          'You are an email and calendar assistant. When invoked, you will:\n' +
+          '1. Fetch the single most recent unread email from Gmail.\n' +
+          '2. Summarize it in 2-3 sentences.\n' +
+          "3. Create a Google Calendar event titled 'Action Required: <email subject>' with your summary as the description.",
+        mcp_servers: [{ type: 'url', name: 'email-calendar-mcp', url: target.mcpServerUrl }],
+        tools: [
+          { type: 'agent_toolset_20260401', default_config: { enabled: true } },
+          {
+            type: 'mcp_toolset',
+            mcp_server_name: 'email-calendar-mcp',
+            default_config: { enabled: true, permission_policy: { type: 'always_allow' } },
+          },
+        ],
+      })
+      .then((agent) => agent.id));
 
   return async function plainSweep(identifier: string): Promise<{ outcome: string }> {
     const accounts = await scalekit.listConfigAccounts(target.mcpConfigId, identifier, false);
@@ -56,7 +80,7 @@ export function createPlainSweeper(env: PlainEnv, target: PlainTarget) {
     }
 
     const session = await anthropic.beta.sessions.create({
-      agent: target.agentId,
+      agent: await agentId(),
       environment_id: env.ANTHROPIC_ENVIRONMENT_ID,
       vault_ids: [ids.vaultId],
     });
@@ -67,7 +91,9 @@ export function createPlainSweeper(env: PlainEnv, target: PlainTarget) {
     for await (const event of stream) {
       if (event.type === 'session.status_idle' || event.type === 'session.status_terminated') {
         stream.controller.abort();
-        return { outcome: event.type === 'session.status_idle' ? 'completed' : 'terminated' };
+        // Only a turn that ended is a sweep done; an idle that waits for a tool confirmation is not.
+        if (event.type === 'session.status_terminated') return { outcome: 'terminated' };
+        return { outcome: event.stop_reason?.type === 'end_turn' ? 'completed' : `idle_${event.stop_reason?.type}` };
       }
     }
     return { outcome: 'stream_ended' };

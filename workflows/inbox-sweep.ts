@@ -22,6 +22,7 @@ import { ApprovalWait, type CarryOut, type Checkpoint } from './approval-wait.js
 import {
   ErrorType,
   reauthorizedSignal,
+  scheduledSweepWorkflowId,
   statusQuery,
   sweepWorkflowId,
   type AgentSessionSummary,
@@ -96,6 +97,32 @@ function asActivityFailure(activityType: string, err: unknown): unknown {
         ? RetryState.TIMEOUT
         : RetryState.MAXIMUM_ATTEMPTS_REACHED;
   return new ActivityFailure('Activity task failed', activityType, undefined, retryState, undefined, err);
+}
+
+/**
+ * A scheduled tick is a ticket (the schedule cannot start the user's canonical id), and most ticks
+ * find nothing new. (Only a schedule's ticket looks: a request id's ticket must name the sweep run
+ * its caller's handle follows.) Temporal Cloud bills a schedule's execution three actions, the ticket's start
+ * included; a second workflow for "nothing new" would add its start and its calls. So the ticket
+ * first looks (`surelyIdle`, read-only, in the same workflow task as `startSweep` when it does
+ * start the sweep: one action for both) and ends `nothing_new` itself when every connection is
+ * ACTIVE and no unread mail is missing from the ledger. One sweep per user still holds: the look
+ * changes nothing, and any work goes to the canonical sweep as before. Its failure (after one
+ * attempt: it is only a saving) means "start the sweep", which then runs its full checks. Runs
+ * begun before this change never looked, so the patch keeps their replay as it was.
+ */
+const IDLE_LOOK_PATCH = 'ticket-looks-before-starting-the-sweep';
+async function surelyIdle(input: SweepInput, sessionTimeoutMs: number): Promise<boolean> {
+  if (!patched(IDLE_LOOK_PATCH)) return false;
+  const { surelyIdle: look } = proxyLocalActivities<Activities>({
+    ...localApiCall,
+    retry: { maximumAttempts: 1 },
+    summary: 'Look for new mail before starting the sweep',
+  });
+  return look(input, sessionTimeoutMs).catch((err: unknown) => {
+    log.info('the idle look failed; starting the sweep', { error: String(err) });
+    return false;
+  });
 }
 
 /** A sweep sent back to the re-authorization wait by a session runs at most this many sessions. */
@@ -190,6 +217,10 @@ export async function inboxSweep(input: SweepInput, carried?: SweepCarry): Promi
   try {
     if (workflowInfo().workflowId !== sweepWorkflowId(settings.identifier)) {
       state.enter('delegating');
+      const scheduled = workflowInfo().workflowId.startsWith(`${scheduledSweepWorkflowId(settings.identifier)}-`);
+      if (scheduled && (await surelyIdle(input, settings.sessionTimeout))) {
+        return finished(state, report.report('nothing_new'));
+      }
       return finished(state, report.delegated(await startSweep(input, workflowInfo().taskQueue)));
     }
     return await new Sweep(input, settings, state, report, carried).run();
