@@ -66,11 +66,19 @@ const cli = new Command('bench')
     "each worker's local activity slots (INBOX_AGENT_MAX_CONCURRENT_LOCAL_ACTIVITIES)",
     whole,
   )
+  .option('--long-wait-days <n>', 'simulated days of the consent wait (default 30, 7 with --small; 0 skips it)', whole)
+  .option(
+    '--long-wait-budget <n>',
+    "the waiting sweep's history budget (default the product's, 500 with --small)",
+    whole,
+  )
   .option('--out <file>', 'where to write the figures (default bench/results.json, or results-small.json with --small)')
   .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
   .parse();
 const raw = cli.opts<{
   small?: boolean;
+  longWaitDays?: number;
+  longWaitBudget?: number;
   users: number;
   rounds: number;
   schedules: number;
@@ -386,25 +394,32 @@ try {
 
   // 6. A simulated consent wait, 30 days of hourly re-checks (7 with --small): bench/long-wait.ts.
   // Last: it takes the emulators' added latency away.
-  const longWait = await simulatedLongWait({
-    address: server.address,
-    namespace,
-    client,
-    workerEnv,
-    scalekit,
-    days: raw.small ? 7 : 30,
-    ...(raw.small ? { historyEventBudget: 500 } : {}),
-  });
-  results.longWait = longWait;
-  expectOutcomes('simulated long wait, consent given at its end', { [longWait.outcome]: 1 }, 'nothing_new');
-  wrongOutcomes.push(...longWait.problems.map((p) => `simulated long wait: ${p}`));
-  log(
-    `simulated ${longWait.simulatedDays}-day consent wait (${longWait.rechecks} re-checks, ${longWait.reminders} reminders): ` +
-      `${longWait.runs} runs (continue-as-new at ${longWait.historyEventBudget} events), events per run max ` +
-      `${longWait.eventsPerRun.max} / mean ${longWait.eventsPerRun.mean}; per simulated day ` +
-      `${longWait.perSimulatedDay.actions} actions, ${longWait.perSimulatedDay.events} events, ` +
-      `${longWait.perSimulatedDay.scalekitCalls} Scalekit calls`,
-  );
+  const longWaitDays = raw.longWaitDays ?? (raw.small ? 7 : 30);
+  const longWaitBudget = raw.longWaitBudget ?? (raw.small ? 500 : undefined);
+  const longWait =
+    longWaitDays === 0
+      ? undefined
+      : await simulatedLongWait({
+          address: server.address,
+          namespace,
+          client,
+          workerEnv,
+          scalekit,
+          days: longWaitDays,
+          ...(longWaitBudget !== undefined ? { historyEventBudget: longWaitBudget } : {}),
+        });
+  if (longWait) {
+    results.longWait = longWait;
+    expectOutcomes('simulated long wait, consent given at its end', { [longWait.outcome]: 1 }, 'nothing_new');
+    wrongOutcomes.push(...longWait.problems.map((p) => `simulated long wait: ${p}`));
+    log(
+      `simulated ${longWait.simulatedDays}-day consent wait (${longWait.rechecks} re-checks, ${longWait.reminders} reminders): ` +
+        `${longWait.runs} runs (continue-as-new at ${longWait.historyEventBudget} events), events per run max ` +
+        `${longWait.eventsPerRun.max} / mean ${longWait.eventsPerRun.mean}; per simulated day ` +
+        `${longWait.perSimulatedDay.actions} actions, ${longWait.perSimulatedDay.events} events, ` +
+        `${longWait.perSimulatedDay.scalekitCalls} Scalekit calls`,
+    );
+  }
   results.wrongOutcomes = wrongOutcomes;
   if (wrongOutcomes.length) {
     log(`FAIL: sweeps that did not end as they must:\n  ${wrongOutcomes.join('\n  ')}`);
