@@ -107,9 +107,10 @@ export async function startEmulatorProcess(): Promise<EmulatorProcess> {
 export const compiledWorker =
   existsSync(join(root, 'dist/worker/main.js')) && existsSync(join(root, 'dist/workflow-bundle.js'));
 
-export async function startWorkerProcess(env: Record<string, string>): Promise<Child> {
+/** `nodeArgs`: e.g. `--cpu-prof` (refused in NODE_OPTIONS), for `npm run bench -- --profile-dir`. */
+export async function startWorkerProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<Child> {
   const child = compiledWorker
-    ? spawn(process.execPath, ['dist/worker/main.js'], {
+    ? spawn(process.execPath, [...nodeArgs, 'dist/worker/main.js'], {
         cwd: root,
         env: { ...process.env, ...env },
         stdio: ['ignore', 'pipe', 'pipe'],

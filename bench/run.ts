@@ -66,6 +66,7 @@ const cli = new Command('bench')
     "each worker's local activity slots (INBOX_AGENT_MAX_CONCURRENT_LOCAL_ACTIVITIES)",
     whole,
   )
+  .option('--profile-dir <dir>', "write each worker process's V8 CPU profile there (node --cpu-prof; compiled worker)")
   .option('--long-wait-days <n>', 'simulated days of the consent wait (default 30, 7 with --small; 0 skips it)', whole)
   .option(
     '--long-wait-budget <n>',
@@ -78,6 +79,7 @@ const cli = new Command('bench')
 const raw = cli.opts<{
   small?: boolean;
   longWaitDays?: number;
+  profileDir?: string;
   longWaitBudget?: number;
   users: number;
   rounds: number;
@@ -140,7 +142,10 @@ const workerEnv = {
 // Several processes on one task queue (one per core in production): started one by one, each its own
 // pid, so CPU and peak RSS are read per process (summed for CPU; the largest and the sum for RSS).
 const workers: Child[] = [];
-for (let i = 0; i < Math.max(1, opts.workerProcesses); i++) workers.push(await startWorkerProcess(workerEnv));
+for (let i = 0; i < Math.max(1, opts.workerProcesses); i++)
+  workers.push(
+    await startWorkerProcess(workerEnv, raw.profileDir ? ['--cpu-prof', `--cpu-prof-dir=${raw.profileDir}`] : []),
+  );
 const workerFigures = () => {
   const each = workers.map((w) => processFigures(w.pid));
   return {
