@@ -67,10 +67,10 @@ const cli = new Command('bench')
     whole,
   )
   .option('--profile-dir <dir>', "write each worker process's V8 CPU profile there (node --cpu-prof; compiled worker)")
-  .option('--long-wait-days <n>', 'simulated days of the consent wait (default 30, 7 with --small; 0 skips it)', whole)
+  .option('--long-wait-days <n>', 'simulated days of the consent wait (default 30, 2 with --small; 0 skips it)', whole)
   .option(
     '--long-wait-budget <n>',
-    "the waiting sweep's history budget (default the product's, 500 with --small)",
+    "the waiting sweep's history budget (default the product's, 150 with --small: it continues as new twice)",
     whole,
   )
   .option('--out <file>', 'where to write the figures (default bench/results.json, or results-small.json with --small)')
@@ -397,10 +397,10 @@ try {
   results.capacity = capacityModel(fleet, idle, costs);
   log(`capacity at a 15-minute interval: ${JSON.stringify(results.capacity)}`);
 
-  // 6. A simulated consent wait, 30 days of hourly re-checks (7 with --small): bench/long-wait.ts.
+  // 6. A simulated consent wait, 30 days of hourly re-checks (2 with --small, a 150-event budget: two continues-as-new): bench/long-wait.ts.
   // Last: it takes the emulators' added latency away.
-  const longWaitDays = raw.longWaitDays ?? (raw.small ? 7 : 30);
-  const longWaitBudget = raw.longWaitBudget ?? (raw.small ? 500 : undefined);
+  const longWaitDays = raw.longWaitDays ?? (raw.small ? 2 : 30);
+  const longWaitBudget = raw.longWaitBudget ?? (raw.small ? 150 : undefined);
   const longWait =
     longWaitDays === 0
       ? undefined
