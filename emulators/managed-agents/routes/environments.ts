@@ -6,7 +6,7 @@ import { paginate } from '../pagination.js';
 import { queryBool } from '../query.js';
 import type { EnvironmentObject } from '../store.js';
 import { applyMetadataPatch, clearable, metadataPatchSchema, metadataSchema, parseBody } from '../validation.js';
-import { param, type RouteContext } from './context.js';
+import { deleteAndArchiveRoutes, param, type RouteContext } from './context.js';
 
 const hosts = z.array(z.string().min(1)).nullish();
 const packageList = z.array(z.string().min(1)).nullish();
@@ -133,16 +133,11 @@ export function registerEnvironmentRoutes({ on, store }: RouteContext): void {
     res.json(environment);
   });
 
-  on('delete', '/v1/environments/:environment_id', (req, res) => {
-    const id = param(req, 'environment_id');
-    store.environment(id);
-    store.environments.delete(id);
-    res.json({ id, type: 'environment_deleted' });
-  });
-
-  on('post', '/v1/environments/:environment_id/archive', (req, res) => {
-    const environment = store.environment(param(req, 'environment_id'));
-    environment.archived_at ??= timestamp();
-    res.json(environment);
-  });
+  deleteAndArchiveRoutes(
+    on,
+    'environment',
+    'environments',
+    (id) => store.environment(id),
+    (id) => store.environments.delete(id),
+  );
 }

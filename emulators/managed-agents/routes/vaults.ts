@@ -5,7 +5,7 @@ import { paginate } from '../pagination.js';
 import { queryBool } from '../query.js';
 import type { VaultObject } from '../store.js';
 import { applyMetadataPatch, metadataPatchSchema, metadataSchema, parseBody } from '../validation.js';
-import { param, type RouteContext } from './context.js';
+import { deleteAndArchiveRoutes, param, type RouteContext } from './context.js';
 
 const createSchema = z.object({ display_name: z.string().min(1).max(255), metadata: metadataSchema.optional() });
 const updateSchema = z.object({ display_name: z.string().min(1).max(255).nullish(), metadata: metadataPatchSchema });
@@ -50,16 +50,11 @@ export function registerVaultRoutes({ on, store }: RouteContext): void {
     res.json(vault);
   });
 
-  on('delete', '/v1/vaults/:vault_id', (req, res) => {
-    const id = param(req, 'vault_id');
-    store.vault(id);
-    store.vaults.delete(id);
-    res.json({ id, type: 'vault_deleted' });
-  });
-
-  on('post', '/v1/vaults/:vault_id/archive', (req, res) => {
-    const vault = store.vault(param(req, 'vault_id')).wire;
-    vault.archived_at ??= timestamp();
-    res.json(vault);
-  });
+  deleteAndArchiveRoutes(
+    on,
+    'vault',
+    'vaults',
+    (id) => store.vault(id).wire,
+    (id) => store.vaults.delete(id),
+  );
 }
