@@ -17,15 +17,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Client } from '@temporalio/client';
-import { InboxAgentClient, sweepStatus } from '../client/index.js';
-import { dataConverter } from '../codec/data-converter.js';
+import { sweepStatus } from '../client/index.js';
 import { generateKeySpec } from '../codec/keys.js';
 import { startEmulatorStack } from '@inbox-agent/emulators/stack';
 import { followMagicLink } from '../test/helpers/magic-link.js';
 import { freePort } from '../test/helpers/ports.js';
 import { containerEnv, IMAGE_COMMANDS, IMAGE_STATE_DIR } from './container-config.js';
-import { startDevServer } from './dev-server.js';
+import { setUpClient, startDevServer } from './dev-server.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -364,13 +362,7 @@ async function runStack(image: ImageConfig): Promise<void> {
     const healthy = await podmanStatus(['exec', workers[0]!, ...healthCmd]);
     report(healthy.code === 0, 'HEALTHCHECK passes while healthy', healthy.out || 'exit 0');
 
-    const client = new Client({
-      connection: temporal.connection,
-      namespace: temporal.namespace ?? 'default',
-      dataConverter: dataConverter(codecKeys),
-    });
-    const inbox = new InboxAgentClient(client, taskQueue);
-    await inbox.setup();
+    const inbox = await setUpClient(temporal, codecKeys, taskQueue);
 
     // The fleet: every e-mail exactly one event, with both containers doing the work.
     const users = Array.from({ length: FLEET_USERS }, (_, i) => `container-user-${i}`);

@@ -12,14 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
-import { Client } from '@temporalio/client';
-import { InboxAgentClient } from '../client/index.js';
-import { dataConverter } from '../codec/data-converter.js';
 import { generateKeySpec } from '../codec/keys.js';
 import { DEMO_READY, seedDemoUsers } from '@inbox-agent/emulators/demo';
 import { startEmulatorStack } from '@inbox-agent/emulators/stack';
 import { freePort } from '../test/helpers/ports.js';
-import { startDevServer } from './dev-server.js';
+import { setUpClient, startDevServer } from './dev-server.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const readJson = (path: string) =>
@@ -124,13 +121,7 @@ async function main(): Promise<void> {
     check(healthCode === 0, `the image's health check failed (exit ${healthCode})`);
     console.log('health check: ok');
 
-    const client = new Client({
-      connection: temporal.connection,
-      namespace: temporal.namespace ?? 'default',
-      dataConverter: dataConverter(codecKeys),
-    });
-    const inbox = new InboxAgentClient(client, taskQueue);
-    await inbox.setup();
+    const inbox = await setUpClient(temporal, codecKeys, taskQueue);
     const report = await inbox.sweep(DEMO_READY, { requestId: `image-check-${Date.now()}` });
     check(report.outcome === 'completed', `the sweep ended ${report.outcome}\n${output}`);
     const events = emulators.scalekit.calendarEvents(DEMO_READY);

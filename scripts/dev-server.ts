@@ -1,8 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Connection } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import proto from '@temporalio/proto';
+import { InboxAgentClient } from '../client/index.js';
+import { dataConverter } from '../codec/data-converter.js';
 import { searchAttributes } from '../workflows/contract.js';
 
 const finder = fileURLToPath(new URL('./temporal-cli', import.meta.url));
@@ -64,4 +66,20 @@ export async function ensureSearchAttributes(connection: Connection, namespace: 
       missing.map((key) => [key.name, proto.temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
     ),
   });
+}
+
+/** The typed client on a dev server, with the payload codec of these keys, after `setup` (the image checks). */
+export async function setUpClient(
+  temporal: TestWorkflowEnvironment,
+  codecKeys: string,
+  taskQueue: string,
+): Promise<InboxAgentClient> {
+  const client = new Client({
+    connection: temporal.connection,
+    namespace: temporal.namespace ?? 'default',
+    dataConverter: dataConverter(codecKeys),
+  });
+  const inbox = new InboxAgentClient(client, taskQueue);
+  await inbox.setup();
+  return inbox;
 }
