@@ -471,10 +471,17 @@ try {
     const users = ['consent-mint', 'consent-session'];
     await Promise.all(users.map((id) => seed(id)));
 
-    // (a) The mint is slow; the connection expires while it is under way.
-    await scalekit.inject({ route: 'POST /api/v1/mcp/configs/:config_id/tokens', latencyMs: 1500, times: 1 });
+    // (a) The mint is slow; the connection expires while it is under way. The mint is a local activity:
+    // the sweep answers no query until its workflow task ends, so the emulator says when it began.
+    const mintRoute = 'POST /api/v1/mcp/configs/:config_id/tokens';
+    const mints = async () =>
+      Object.entries(await scalekit.counters())
+        .filter(([route]) => route.includes('/tokens'))
+        .reduce((n, [, v]) => n + v, 0);
+    const mintsBefore = await mints();
+    await scalekit.inject({ route: mintRoute, latencyMs: 1500, times: 1 });
     const a = await inbox.startSweep('consent-mint');
-    await waitFor(async () => (await phase(a)) === 'minting_token', 20_000, 'the mint');
+    await waitFor(async () => (await mints()) > mintsBefore, 20_000, 'the mint');
     await setGmail('consent-mint', 'EXPIRED');
     await waitFor(async () => (await phase(a)) === 'awaiting_reauthorization', 20_000, 'the wait (mint)');
     await setGmail('consent-mint', 'ACTIVE');

@@ -214,32 +214,30 @@ export async function inboxSweep(input: SweepInput, carried?: SweepCarry): Promi
   setHandler(reauthorizedSignal, () => state.reauthorizedSignalled());
   const report = new SweepReportBuilder(settings.identifier, carried?.report);
 
-  try {
-    if (workflowInfo().workflowId !== sweepWorkflowId(settings.identifier)) {
-      state.enter('delegating');
-      const scheduled = workflowInfo().workflowId.startsWith(`${scheduledSweepWorkflowId(settings.identifier)}-`);
-      if (scheduled && (await surelyIdle(input, settings.sessionTimeout))) {
-        return finished(state, report.report('nothing_new'));
-      }
-      return finished(state, report.delegated(await startSweep(input, workflowInfo().taskQueue)));
+  if (workflowInfo().workflowId !== sweepWorkflowId(settings.identifier)) {
+    state.enter('delegating');
+    const scheduled = workflowInfo().workflowId.startsWith(`${scheduledSweepWorkflowId(settings.identifier)}-`);
+    if (scheduled && (await surelyIdle(input, settings.sessionTimeout))) {
+      return finished(state, report.report('nothing_new'));
     }
-    return await new Sweep(input, settings, state, report, carried).run();
-  } catch (err) {
-    throw invalidInputOf(err) ?? err;
+    return finished(state, report.delegated(await checkingInput(startSweep(input, workflowInfo().taskQueue))));
   }
+  return new Sweep(input, settings, state, report, carried).run();
 }
 
 /**
- * The full schema check runs in the first activity (zod stays out of the workflow bundle); its
- * refusal is the starter's fault, so the run fails with it as its own failure (type `InvalidRequest`,
- * the message naming the field), as the workflow's own checks fail, not as "Activity task failed".
+ * The run's first activity, which also holds the input to the published schema (zod stays out of the
+ * workflow bundle). Its `InvalidRequest` is the starter's fault, so the run fails with it as its own
+ * failure (the message naming the field), as the workflow's own checks fail, not as "Activity task
+ * failed". Only here: an `InvalidRequest` from a later call (a service's 400) keeps its activity.
  */
-function invalidInputOf(err: unknown): ApplicationFailure | undefined {
-  return err instanceof ActivityFailure &&
-    err.cause instanceof ApplicationFailure &&
-    err.cause.type === ErrorType.InvalidRequest
-    ? err.cause
-    : undefined;
+async function checkingInput<T>(firstActivity: Promise<T>): Promise<T> {
+  try {
+    return await firstActivity;
+  } catch (err) {
+    const cause = err instanceof ActivityFailure ? err.cause : undefined;
+    throw cause instanceof ApplicationFailure && cause.type === ErrorType.InvalidRequest ? cause : err;
+  }
 }
 
 function finished(state: SweepState, report: SweepReport): SweepReport {
@@ -326,7 +324,9 @@ class Sweep {
       state.enter('checking_connections');
       // The run's first check also holds its input to the published schema (`parseSweepInput`: unknown
       // fields, exact types), which is kept out of this bundle; the cheap checks ran at the start.
-      const connections = await checkConnections(identifier, ...(this.inputChecked ? [] : [this.input]));
+      const connections = this.inputChecked
+        ? await checkConnections(identifier)
+        : await checkingInput(checkConnections(identifier, this.input));
       this.inputChecked = true;
       let blocked: ConnectionsReport | undefined = connections.inactive.length > 0 ? connections : undefined;
       let reason = blocked ? `${blocked.inactive.join(', ')} not active` : '';
