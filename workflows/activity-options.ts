@@ -31,7 +31,9 @@ export const apiCall: ActivityOptions = {
  * `localRetryThreshold` becomes a timer), failures keep their types, and a call longer than 80% of
  * the workflow task timeout extends the task (one more task: only the slow case pays it). What local
  * activities give up (no heartbeats, no rate limit per task queue, run where the workflow runs) does
- * not matter for calls of a few hundred milliseconds; the agent session stays a normal activity.
+ * not matter for calls of a few hundred milliseconds; the agent session stays a normal activity. One
+ * thing shows: a query (`status`) waits while the task is open, i.e. until the call ends, or at most
+ * until the task's next heartbeat (80% of its 10 s timeout) while a failing call retries.
  */
 export const localApiCall: LocalActivityOptions = {
   startToCloseTimeout: apiCall.startToCloseTimeout,
