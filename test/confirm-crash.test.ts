@@ -2,8 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SeedEmail } from '@inbox-agent/emulators/scalekit';
 import { seedUser } from './helpers/demo.js';
-import { startTestStack, type TestStack } from './helpers/stack.js';
-import { killWorker, spawnWorker } from './helpers/worker-process.js';
+import { killWorker, spawnWorker, workerProcessStack } from './helpers/worker-process.js';
 
 /**
  * Issue 22: a worker SIGKILLed while it sends the tool policy's confirmations. The session's event
@@ -20,58 +19,47 @@ const EMAILS: SeedEmail[] = [
 ];
 
 describe('a worker SIGKILLed while sending tool confirmations', () => {
-  let stack: TestStack;
+  const ctx = workerProcessStack('confirm-crash');
   let child: ChildProcess | undefined;
-
-  beforeAll(async () => {
-    stack = await startTestStack('confirm-crash');
-    const setupWorker = await stack.startWorker();
-    await stack.inbox.setup();
-    await setupWorker.stop();
-  });
-  afterAll(async () => {
-    if (child) await killWorker(child);
-    await stack?.close();
-  });
 
   it(
     'no duplicate event and no lost decision: the replacement finishes the same session',
     { timeout: 120_000 },
     async () => {
-      const identifier = seedUser(stack, {}, EMAILS);
-      const [first, second] = stack.emulators.scalekit.emails(identifier).map((m) => m.id);
-      const spawned = spawnWorker(stack.workerEnv);
+      const identifier = seedUser(ctx.stack, {}, EMAILS);
+      const [first, second] = ctx.stack.emulators.scalekit.emails(identifier).map((m) => m.id);
+      const spawned = spawnWorker(ctx.stack.workerEnv);
       child = spawned.child;
-      const before = new Set(stack.emulators.agents.sessions().map((s) => s.id));
-      const calls = () => stack.emulators.agents.control.calls(EVENTS_ROUTE);
+      const before = new Set(ctx.stack.emulators.agents.sessions().map((s) => s.id));
+      const calls = () => ctx.stack.emulators.agents.control.calls(EVENTS_ROUTE);
       const base = calls();
       // Turn 1 posts its task, then confirms the fetch, then the create (list_events is not held):
       // each post waits 2 s in the service before it acts, so the third is the reminder's confirmation.
-      stack.emulators.agents.control.inject({ route: EVENTS_ROUTE, latencyMs: 2_000 });
-      const handle = await stack.inbox.startSweep(identifier);
+      ctx.stack.emulators.agents.control.inject({ route: EVENTS_ROUTE, latencyMs: 2_000 });
+      const handle = await ctx.stack.inbox.startSweep(identifier);
       await vi
         .waitFor(() => expect(calls() - base).toBe(3), { timeout: 60_000, interval: 20 })
         .catch((err: Error) => {
           throw new Error(`${err.message}\n${spawned.output()}`);
         });
-      expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(0);
+      expect(ctx.stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(0);
       await killWorker(child);
-      stack.emulators.agents.control.clearFaults();
+      ctx.stack.emulators.agents.control.clearFaults();
 
       // The confirmation the dead worker sent still lands: the service books the first reminder.
-      await vi.waitFor(() => expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1), {
+      await vi.waitFor(() => expect(ctx.stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1), {
         timeout: 10_000,
         interval: 50,
       });
-      const replacement = await stack.startWorker();
+      const replacement = await ctx.stack.startWorker();
       const report = await handle.result();
       await replacement.stop();
 
       expect(report.outcome).toBe('completed');
-      const mine = stack.emulators.agents.sessions().filter((s) => !before.has(s.id));
+      const mine = ctx.stack.emulators.agents.sessions().filter((s) => !before.has(s.id));
       expect(mine.map((s) => s.id)).toEqual([report.session!.sessionId]);
       // No duplicate: one event per message, each recorded for its own message.
-      const events = stack.emulators.scalekit.calendarEvents(identifier);
+      const events = ctx.stack.emulators.scalekit.calendarEvents(identifier);
       expect(events.map((e) => e.summary).sort()).toEqual([
         'Action Required: Board deck review',
         'Action Required: Contract to sign',
@@ -86,7 +74,7 @@ describe('a worker SIGKILLed while sending tool confirmations', () => {
         [second, 'allow'],
       ]);
       // Each held call was confirmed once: the session's log has one confirmation per decision.
-      const log = stack.emulators.agents.sessions().find((s) => s.id === report.session!.sessionId)!.events;
+      const log = ctx.stack.emulators.agents.sessions().find((s) => s.id === report.session!.sessionId)!.events;
       expect(log.filter((e) => e.type === 'user.tool_confirmation')).toHaveLength(report.session!.toolDecisions.length);
       expect(log.filter((e) => e.type === 'user.message')).toHaveLength(2);
     },

@@ -6,47 +6,35 @@ import { temporal } from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { statusQuery, sweepWorkflowId } from '../workflows/contract.js';
 import { seedUser } from './helpers/demo.js';
-import { startTestStack, type TestStack } from './helpers/stack.js';
-import { spawnWorker } from './helpers/worker-process.js';
+import { spawnWorker, workerProcessStack } from './helpers/worker-process.js';
 
 const EventType = temporal.api.enums.v1.EventType;
 
 /** SIGTERM during a session: the worker process lets it finish within INBOX_AGENT_SHUTDOWN_GRACE, then exits 0. */
 describe('graceful shutdown', () => {
-  let stack: TestStack;
+  const ctx = workerProcessStack('shutdown');
   let child: ChildProcess | undefined;
-
-  beforeAll(async () => {
-    stack = await startTestStack('shutdown');
-    const setupWorker = await stack.startWorker();
-    await stack.inbox.setup();
-    await setupWorker.stop();
-  });
-  afterAll(async () => {
-    child?.kill('SIGKILL');
-    await stack?.close();
-  });
 
   it(
     'a session in flight at SIGTERM completes on its first attempt, then the process exits 0',
     { timeout: 120_000 },
     async () => {
-      const identifier = seedUser(stack);
-      stack.emulators.agents.setStepDelay(1_000);
+      const identifier = seedUser(ctx.stack);
+      ctx.stack.emulators.agents.setStepDelay(1_000);
       const worker = spawnWorker({
-        ...stack.workerEnv,
+        ...ctx.stack.workerEnv,
         INBOX_AGENT_SHUTDOWN_GRACE: '30s',
         INBOX_AGENT_LOG_FORMAT: 'json',
       });
       child = worker.child;
       const { output, exited } = worker;
 
-      const sessionsBefore = new Set(stack.emulators.agents.sessions().map((x) => x.id));
-      const handle = await stack.inbox.startSweep(identifier);
+      const sessionsBefore = new Set(ctx.stack.emulators.agents.sessions().map((x) => x.id));
+      const handle = await ctx.stack.inbox.startSweep(identifier);
       // The session is under way at the agent (its events flowing) when the worker is told to stop.
       await vi.waitFor(
         () => {
-          const session = stack.emulators.agents.sessions().find((x) => !sessionsBefore.has(x.id));
+          const session = ctx.stack.emulators.agents.sessions().find((x) => !sessionsBefore.has(x.id));
           if (!session || session.events.length < 3) throw new Error('no running session yet');
         },
         { timeout: 60_000, interval: 100 },
@@ -58,7 +46,7 @@ describe('graceful shutdown', () => {
       const drainMs = Date.now() - stoppedAt;
 
       // The session's activity finished in the stopping process, on attempt 1: nothing was cut off.
-      const history = await stack.temporal.client.workflow.getHandle(sweepWorkflowId(identifier)).fetchHistory();
+      const history = await ctx.stack.temporal.client.workflow.getHandle(sweepWorkflowId(identifier)).fetchHistory();
       const events = history.events ?? [];
       const scheduled = events.find(
         (e) =>
@@ -79,13 +67,13 @@ describe('graceful shutdown', () => {
       expect(drainMs).toBeGreaterThan(500); // it did wait for the session
 
       // The rest of the sweep runs on the next worker; one session, one event.
-      stack.emulators.agents.setStepDelay(0);
-      const next = await stack.startWorker();
+      ctx.stack.emulators.agents.setStepDelay(0);
+      const next = await ctx.stack.startWorker();
       const report = await handle.result();
       await next.stop();
       expect(report.outcome).toBe('completed');
       expect(report.sessions).toBe(1);
-      expect(stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
+      expect(ctx.stack.emulators.scalekit.calendarEvents(identifier)).toHaveLength(1);
       await vi.waitFor(() => expect(output()).toContain('inbox-agent worker stopped'));
     },
   );
@@ -105,9 +93,9 @@ describe('graceful shutdown', () => {
     await once(collector, 'listening');
     try {
       const { port } = collector.address() as AddressInfo;
-      const worker = spawnWorker({ ...stack.workerEnv, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` });
+      const worker = spawnWorker({ ...ctx.stack.workerEnv, OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` });
       child = worker.child;
-      const report = await stack.inbox.sweep(seedUser(stack));
+      const report = await ctx.stack.inbox.sweep(seedUser(ctx.stack));
       expect(report.outcome).toBe('completed');
       child.kill('SIGTERM');
       expect(await worker.exited, worker.output()).toBe(0);

@@ -1,29 +1,17 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { seedUser } from './helpers/demo.js';
-import { startTestStack, type TestStack } from './helpers/stack.js';
-import { killWorker, spawnWorker } from './helpers/worker-process.js';
+import { killWorker, spawnWorker, workerProcessStack } from './helpers/worker-process.js';
 
 describe('npm run worker -- --processes N', () => {
-  let stack: TestStack;
+  const ctx = workerProcessStack('processes');
   let child: ChildProcess | undefined;
-
-  beforeAll(async () => {
-    stack = await startTestStack('processes');
-    const setup = await stack.startWorker();
-    await stack.inbox.setup();
-    await setup.stop();
-  });
-  afterAll(async () => {
-    if (child) await killWorker(child);
-    await stack?.close();
-  });
 
   it(
     'runs N worker processes on the task queue; SIGTERM drains them all and the primary exits 0',
     { timeout: 120_000 },
     async () => {
-      const spawned = spawnWorker(stack.workerEnv, ['--processes', '2']);
+      const spawned = spawnWorker(ctx.stack.workerEnv, ['--processes', '2']);
       child = spawned.child;
       await vi.waitFor(
         () => {
@@ -34,8 +22,8 @@ describe('npm run worker -- --processes N', () => {
       );
       expect(spawned.output()).toContain('1 of 2');
       expect(spawned.output()).toContain('2 of 2');
-      const users = [seedUser(stack), seedUser(stack), seedUser(stack)];
-      const reports = await Promise.all(users.map((u) => stack.inbox.sweep(u)));
+      const users = [seedUser(ctx.stack), seedUser(ctx.stack), seedUser(ctx.stack)];
+      const reports = await Promise.all(users.map((u) => ctx.stack.inbox.sweep(u)));
       expect(reports.map((r) => r.outcome)).toEqual(['completed', 'completed', 'completed']);
 
       const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)));

@@ -1,5 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll } from 'vitest';
 import { root } from './cli.js';
+import { startTestStack, type TestStack } from './stack.js';
+
+/** Every worker process the helpers spawned, so a file's clean-up ends those a failed test left. */
+const spawned = new Set<ChildProcess>();
 
 /** worker/main.ts as its own process, as production runs it, with its output kept for failure messages. */
 export function spawnWorker(
@@ -11,6 +16,7 @@ export function spawnWorker(
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  spawned.add(child);
   let output = '';
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
@@ -24,4 +30,25 @@ export async function killWorker(child: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.kill('SIGKILL');
   await exited;
+}
+
+/**
+ * The stack of a test file that runs worker/main.ts as its own process: `setup` (agent, MCP config)
+ * runs on an in-process worker that then stops, so only the spawned processes poll the task queue.
+ * After the file, every worker process spawned is SIGKILLed and the stack closed. Read `.stack` in
+ * the tests (it is set before they run).
+ */
+export function workerProcessStack(name: string): { stack: TestStack } {
+  const holder = {} as { stack: TestStack };
+  beforeAll(async () => {
+    holder.stack = await startTestStack(name);
+    const setupWorker = await holder.stack.startWorker();
+    await holder.stack.inbox.setup();
+    await setupWorker.stop();
+  });
+  afterAll(async () => {
+    await Promise.all([...spawned].map(killWorker));
+    await holder.stack?.close();
+  });
+  return holder;
 }
