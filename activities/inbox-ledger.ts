@@ -66,20 +66,13 @@ export function createInboxLedger(deps: ActivityDeps, provisioning: Provisioning
     // No session outlives its sweep: one a terminated run left working is ended before the read.
     await endSessionsLeftBehind(deps, provisioning, input.identifier);
     return openMailbox(input.identifier, input.token, async (mailbox) => {
-      const scan = await mailbox.unread();
+      const { scan, records, unhandled } = await unreadAgainstLedger(mailbox, input.identifier);
       const unread = scan.messages;
       if (scan.capped) {
         log.warn('unread scan stopped at its bound; the oldest unread mail waits until newer mail is read', {
           scanned: unread.length,
         });
       }
-      const records = await state.handledAmong(
-        input.identifier,
-        unread.map((m) => m.id),
-      );
-      // Set-aside (`gave_up`) messages count as handled here: skipped until an operator retries them.
-      const handled = new Set(records.map((h) => h.messageId));
-      const unhandled = unread.filter((m) => !handled.has(m.id));
       // The worker's own bulk-mail rules (bulk-mail.ts): recorded no_action from the message's own
       // headers, before any session, so no turn (and no calendar lookup) is spent on them.
       const bulk = input.eventForEveryEmail === true ? [] : unhandled.filter((m) => m.bulk);
@@ -150,12 +143,23 @@ export function createInboxLedger(deps: ActivityDeps, provisioning: Provisioning
    * never confirmed count as unhandled, so the sweep, not this look, decides what they become.
    */
   async function anyUnhandled(identifier: string, token: SealedSecret): Promise<boolean> {
-    return openMailbox(identifier, token, async (mailbox) => {
-      const unread = (await mailbox.unread()).messages.map((m) => m.id);
-      if (unread.length === 0) return false;
-      const handled = new Set((await state.handledAmong(identifier, unread)).map((h) => h.messageId));
-      return unread.some((id) => !handled.has(id));
-    });
+    return openMailbox(
+      identifier,
+      token,
+      async (mailbox) => (await unreadAgainstLedger(mailbox, identifier)).unhandled.length > 0,
+    );
+  }
+
+  /** The unread mail, its ledger records, and what the ledger does not hold. */
+  async function unreadAgainstLedger(mailbox: Mailbox, identifier: string) {
+    const scan = await mailbox.unread();
+    const records = await state.handledAmong(
+      identifier,
+      scan.messages.map((m) => m.id),
+    );
+    // Set-aside (`gave_up`) messages count as handled here: skipped until an operator retries them.
+    const handled = new Set(records.map((h) => h.messageId));
+    return { scan, records, unhandled: scan.messages.filter((m) => !handled.has(m.id)) };
   }
 
   async function confirmHandled(input: ConfirmHandledInput): Promise<HandledReport> {
