@@ -112,13 +112,13 @@ function asActivityFailure(activityType: string, err: unknown): unknown {
  * begun before this change never looked, so the patch keeps their replay as it was.
  */
 const IDLE_LOOK_PATCH = 'ticket-looks-before-starting-the-sweep';
+const { surelyIdle: look } = proxyLocalActivities<Activities>({
+  ...localApiCall,
+  retry: { maximumAttempts: 1 },
+  summary: 'Look for new mail before starting the sweep',
+});
 async function surelyIdle(input: SweepInput, sessionTimeoutMs: number): Promise<boolean> {
   if (!patched(IDLE_LOOK_PATCH)) return false;
-  const { surelyIdle: look } = proxyLocalActivities<Activities>({
-    ...localApiCall,
-    retry: { maximumAttempts: 1 },
-    summary: 'Look for new mail before starting the sweep',
-  });
   return look(input, sessionTimeoutMs).catch((err: unknown) => {
     log.info('the idle look failed; starting the sweep', { error: String(err) });
     return false;
