@@ -13,7 +13,8 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends python3 make g++ \
     && rm -rf /var/lib/apt/lists/*
 
-# Compile: tsc into dist/ and the workflow bundle prebuilt, so workers never run webpack at start.
+# Compile: tsc into dist/ and both workflow bundles prebuilt (plain, and traced for OTEL_* set), so
+# workers never run webpack at start.
 FROM toolchain AS build
 # Behind a TLS-intercepting proxy, npm needs its CA: pass the bundle as a build-time mount and its path
 # here (scripts/check-container.ts does). An ARG, not ENV: nothing of it reaches the final image.

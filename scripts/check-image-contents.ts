@@ -17,6 +17,7 @@ import { DEMO_READY, seedDemoUsers } from '@inbox-agent/emulators/demo';
 import { startEmulatorStack } from '@inbox-agent/emulators/stack';
 import { freePort } from '../test/helpers/ports.js';
 import { setUpClient, startDevServer } from './dev-server.js';
+import { BUNDLES } from '../worker/workflow-bundle.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const readJson = (path: string) =>
@@ -27,7 +28,9 @@ function check(ok: unknown, message: string): asserts ok {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(join(root, 'dist/worker/main.js')) || !existsSync(join(root, 'dist/workflow-bundle.js'))) {
+  // Both workflow bundles: the worker picks the traced one when tracing is on (worker/create-worker.ts).
+  const built = ['worker/main.js', ...Object.values(BUNDLES).map((bundle) => bundle.file)];
+  if (!built.every((file) => existsSync(join(root, 'dist', file)))) {
     console.error('check-image-contents: no dist/ build; run npm run build first');
     process.exit(2);
   }

@@ -1,13 +1,14 @@
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { Runtime } from '@temporalio/worker';
+import { Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { metricNames, sweepWorkflowId } from '../workflows/contract.js';
+import { metricNames, operatorWorkflowId, sweepWorkflowId } from '../workflows/contract.js';
 import { createLogger } from '../worker/logging.js';
 import { installRuntime } from '../worker/start.js';
 import { installTracing } from '../worker/tracing.js';
 import { INVOICE_EMAIL, seedUser, vaultsOf } from './helpers/demo.js';
 import { freePort } from './helpers/ports.js';
-import { startTestStack, type TestStack } from './helpers/stack.js';
+import { startTestStack, type RunningWorker, type TestStack } from './helpers/stack.js';
+import { workflowBundle } from './helpers/temporal.js';
 import { waitForStatus } from './helpers/wait.js';
 
 /**
@@ -18,6 +19,7 @@ import { waitForStatus } from './helpers/wait.js';
  */
 describe('observability', () => {
   let stack: TestStack;
+  let worker: RunningWorker;
   let metricsUrl: string;
   const lines: string[] = [];
   const spans = new InMemorySpanExporter();
@@ -31,7 +33,8 @@ describe('observability', () => {
     });
     installTracing({ spanProcessor: new SimpleSpanProcessor(spans) });
     stack = await startTestStack('observe');
-    await stack.startWorker(undefined, undefined, { reauthGaugeIntervalMs: 200 });
+    // Tracing is on, so the stack gives this worker the traced workflow bundle.
+    worker = await stack.startWorker(undefined, undefined, { reauthGaugeIntervalMs: 200 });
     await stack.inbox.setup();
   });
   afterAll(async () => {
@@ -152,5 +155,40 @@ describe('observability', () => {
     await vi.waitFor(async () => expect(await metric(gauge)).toBe(1), { timeout: 10_000, interval: 200 });
     await handle.terminate('test over');
     await vi.waitFor(async () => expect(await metric(gauge)).toBe(0), { timeout: 10_000, interval: 200 });
+  });
+
+  // Last: it swaps the traced worker for one running the plain bundle.
+  it('histories replay across the traced and the plain bundle, as a fleet changing its tracing runs both', async () => {
+    const [traced, plain] = await Promise.all([workflowBundle({}, { traced: true }), workflowBundle()]);
+    const history = (workflowId: string) => stack.temporal.client.workflow.getHandle(workflowId).fetchHistory();
+    const replay = async (bundle: typeof plain, workflowId: string) =>
+      Worker.runReplayHistory(
+        { workflowBundle: bundle, dataConverter: stack.temporal.dataConverter },
+        await history(workflowId),
+        workflowId,
+      );
+
+    const recordedTraced = seedUser(stack);
+    expect((await stack.inbox.sweep(recordedTraced)).outcome).toBe('completed');
+    await worker.stop();
+    worker = await stack.startWorker(undefined, undefined, { workflowBundle: plain });
+    const recordedPlain = seedUser(stack);
+    expect((await stack.inbox.sweep(recordedPlain)).outcome).toBe('completed');
+    // The operator's history now holds tasks of both: its start and setup traced, this update plain.
+    await stack.inbox.setup();
+
+    // runReplayHistory throws a DeterminismViolationError (or the workflow's own failure) on a mismatch.
+    await replay(plain, sweepWorkflowId(recordedTraced));
+    await replay(traced, sweepWorkflowId(recordedPlain));
+    const operator = operatorWorkflowId(stack.taskQueue);
+    await replay(plain, operator);
+    await replay(traced, operator);
+    // The recordings differ as claimed: only the traced run carries the OpenTelemetry SDK flags.
+    const flags = async (workflowId: string) =>
+      (await history(workflowId)).events!.flatMap(
+        (e) => e.workflowTaskCompletedEventAttributes?.sdkMetadata?.langUsedFlags ?? [],
+      );
+    expect(await flags(sweepWorkflowId(recordedTraced))).toContain(5);
+    expect(await flags(sweepWorkflowId(recordedPlain))).not.toContain(5);
   });
 });

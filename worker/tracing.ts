@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -10,14 +9,6 @@ import {
   OpenTelemetryWorkflowClientInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
 import type { WorkerOptions } from '@temporalio/worker';
-
-/**
- * The SDK's OpenTelemetry workflow interceptors. Every workflow bundle carries them (the prebuilt one,
- * the tests' and the one bundled at start-up), so one bundle serves a worker with tracing on or off.
- */
-export const workflowInterceptorModules = [
-  createRequire(import.meta.url).resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
-];
 
 export interface Tracing {
   enabled: boolean;
@@ -40,8 +31,9 @@ let installed: Tracing | undefined;
 /**
  * Tracing for this process, set up once: on when a span processor is given or the standard
  * `OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT` is set (the OTLP/HTTP exporter reads the rest of the
- * standard OTEL_* variables itself), off otherwise. Off costs little: the interceptors run against
- * OpenTelemetry's no-op tracer and workflow spans are dropped at the sink.
+ * standard OTEL_* variables itself), off otherwise. Off costs little: the activity interceptors run
+ * against OpenTelemetry's no-op tracer, and the worker runs the plain workflow bundle, without the
+ * workflow interceptors (worker/workflow-bundle.ts).
  */
 export function installTracing(options: TracingOptions = {}): Tracing {
   if (installed) return installed;

@@ -2,12 +2,12 @@
  * The workflow bundle with shortened limits, for the test harness and the bench's simulated long
  * wait (bench/long-wait.ts): no vitest here, so a plain script can use it too.
  */
-import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import webpack from 'webpack';
 import { failureConverterPath } from '../../codec/data-converter.js';
 import type { Limits } from '../../workflows/limits.js';
 import { workflowsPath } from '../../worker/create-worker.js';
-import { workflowInterceptorModules } from '../../worker/tracing.js';
+import { bundleKind, bundleWorkflows } from '../../worker/workflow-bundle.js';
 
 /**
  * Tests wait seconds, not minutes: floors of 100 ms for `recheckEvery` and `remindEvery` (see
@@ -19,24 +19,30 @@ export const TEST_LIMITS: Partial<Limits> = { minRecheckEveryMs: 100, minRemindE
 
 const bundles = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
 /**
- * Bundling takes seconds: once per test file and set of limits. `limits` adds to TEST_LIMITS, e.g. a
- * small history budget so a wait continues as new within seconds.
+ * Bundling takes seconds: once per test file, kind and set of limits. `limits` adds to TEST_LIMITS,
+ * e.g. a small history budget so a wait continues as new within seconds. `traced`: the bundle with
+ * the OpenTelemetry workflow interceptors (worker/workflow-bundle.ts), for a worker that traces; the
+ * plain one, about half the size, otherwise.
  */
-export function workflowBundle(limits: Partial<Limits> = {}): Promise<WorkflowBundleWithSourceMap> {
+export function workflowBundle(
+  limits: Partial<Limits> = {},
+  { traced = false }: { traced?: boolean } = {},
+): Promise<WorkflowBundleWithSourceMap> {
   const defined = JSON.stringify({ ...TEST_LIMITS, ...limits });
-  let bundle = bundles.get(defined);
+  const kind = bundleKind(traced);
+  const key = `${kind} ${defined}`;
+  let bundle = bundles.get(key);
   if (!bundle) {
-    bundle = bundleWorkflowCode({
+    bundle = bundleWorkflows(kind, {
       workflowsPath,
       failureConverterPath,
-      workflowInterceptorModules,
       logger: quietLogger,
       webpackConfigHook: (config) => ({
         ...config,
         plugins: [...(config.plugins ?? []), new webpack.DefinePlugin({ INBOX_AGENT_TEST_LIMITS: defined })],
       }),
     });
-    bundles.set(defined, bundle);
+    bundles.set(key, bundle);
   }
   return bundle;
 }

@@ -10,6 +10,7 @@ import { generateKeySpec } from '../../codec/keys.js';
 import { parseWorkerConfig } from '../../worker/config.js';
 import { buildActivityDeps } from '../../worker/deps.js';
 import { startInboxWorker, type StartInboxWorkerOptions } from '../../worker/start.js';
+import { installTracing } from '../../worker/tracing.js';
 import { connectTemporal, uniqueName, workflowBundle, type TestTemporal } from './temporal.js';
 
 export interface RunningWorker {
@@ -85,7 +86,8 @@ export async function startTestStack(name: string, logger?: Logger): Promise<Tes
         temporal: { connection: temporal.nativeConnection, client: temporal.client, namespace: temporal.namespace },
         dataConverter,
         deps: override,
-        workflowBundle: await workflowBundle(),
+        // The traced bundle only for a file that installed tracing (test/observability.test.ts).
+        workflowBundle: await workflowBundle({}, { traced: installTracing(options.tracing).enabled }),
         shutdownGraceMs: 1000,
         ...options,
       });
