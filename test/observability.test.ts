@@ -163,7 +163,12 @@ describe('observability', () => {
     const history = (workflowId: string) => stack.temporal.client.workflow.getHandle(workflowId).fetchHistory();
     const replay = async (bundle: typeof plain, workflowId: string) =>
       Worker.runReplayHistory(
-        { workflowBundle: bundle, dataConverter: stack.temporal.dataConverter },
+        // The sinks a worker has: the traced bundle's interceptors look their exporter up even in replay.
+        {
+          workflowBundle: bundle,
+          dataConverter: stack.temporal.dataConverter,
+          sinks: installTracing().workerOptions.sinks,
+        },
         await history(workflowId),
         workflowId,
       );

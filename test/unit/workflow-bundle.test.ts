@@ -25,6 +25,9 @@ describe('the workflow bundles (what every workflow run initialises)', () => {
     expect(packages.get('@temporalio/interceptors-opentelemetry')).toBeGreaterThan(0);
     expect([...packages.keys()]).not.toContain('zod');
     expect(bundleProblems(code, 'traced')).toEqual([]);
+    // The preload loads a module: webpack turns a preload it can drop (a side-effect-free package
+    // named directly) into `0;`, silently.
+    expect(code).toMatch(/preloadModules\(\) \{\s*__webpack_require__\([^)]*semconv-preload/);
     expect(codeBytes).toBeLessThanOrEqual(BUNDLES.traced.budgetBytes);
     // What the plain bundle saves every untraced run: the check above would pass on one bundle for both.
     expect(bundleProblems(code, 'plain').some((p) => p.includes('@opentelemetry/api'))).toBe(true);
