@@ -253,7 +253,7 @@ export function createDoctor(deps: ActivityDeps) {
               fail(
                 'Agent',
                 `"${agent.name}" v${agent.version} grants ${granted.join(', ') || 'no tools'}`,
-                'run setup: it grants exactly the three sweep tools',
+                'run setup: it grants exactly the sweep tools',
               ),
             );
           } else if (expected && agent.metadata?.[DEFINITION_DIGEST_KEY] !== expected) {

@@ -5,6 +5,7 @@ import {
   DEFINITION_DIGEST_KEY,
   enabledTools,
   grantedToolNames,
+  withFormerLookup,
   mcpConfigDefinition,
   sameMappings,
   wantedTools,
@@ -22,7 +23,7 @@ export interface Provisioned {
 export interface PinnedAgent {
   agentId: string;
   version: number;
-  /** The names that version grants its three tools under: what the gate, the task and the tracker use. */
+  /** The names that version grants its tools under: what the gate, the task and the tracker use. */
   tools: ToolNames;
 }
 
@@ -104,6 +105,11 @@ export function createProvisioning({ scalekit, managedAgents, settings }: Activi
     }
     // Between deploying this code and running setup, the agent may still be an older, broader one.
     const granted = enabledTools(agent.tools);
+    if (withFormerLookup(granted)) {
+      // Set up by a version whose agent looked events up itself: narrowed here, as setup would.
+      const narrowed = await ensure();
+      return { mcpConfigId: narrowed.mcpConfigId, mcpServerUrl: narrowed.mcpServerUrl, agentId: narrowed.agentId };
+    }
     if (!grantedToolNames(granted)) {
       throw nonRetryable(
         ErrorType.NotProvisioned,
@@ -125,7 +131,7 @@ export function createProvisioning({ scalekit, managedAgents, settings }: Activi
     if (checkedVersion.get(agentId) !== agent.version) {
       const granted = enabledTools(agent.tools);
       // The tools under the names the MCP server serves them (tools/list), or, before this process
-      // has read it, under whichever names the agent grants the three (plain or prefixed).
+      // has read it, under whichever names the agent grants its tools (plain or prefixed).
       const wanted = wantedTools(catalog.names ?? grantedToolNames(granted) ?? undefined);
       const extra = granted.filter((tool) => !wanted.includes(tool));
       const missing = wanted.filter((tool) => !granted.includes(tool));
@@ -144,7 +150,7 @@ export function createProvisioning({ scalekit, managedAgents, settings }: Activi
       }
       checkedVersion.set(agentId, agent.version);
     }
-    // Checked above (now or for this very version before): it grants exactly the three tools.
+    // Checked above (now or for this very version before): it grants exactly the sweep tools.
     return { agentId, version: agent.version, tools: grantedToolNames(enabledTools(agent.tools)) ?? DOCUMENTED_NAMES };
   }
 
@@ -170,7 +176,7 @@ export function createProvisioning({ scalekit, managedAgents, settings }: Activi
   /**
    * Called with the names `tools/list` gave: when the agent grants its tools under other names (the
    * server prefixes them), the agent is defined again with the real ones, so it is offered exactly
-   * its three tools; sweeps that resolve after this see the new version.
+   * exactly its tools; sweeps that resolve after this see the new version.
    */
   let adopted: string | undefined;
   async function adoptToolNames(names: ToolNames): Promise<void> {

@@ -11,8 +11,14 @@
  *     query: <the gmail_fetch_mails query that returns these e-mails>
  *
  * Each event's description ends with the line `inbox-agent-message-id: <gmail id>` (MESSAGE_MARKER),
- * which is how the worker (and the agent, before creating) finds the event of a message again. The
- * agent ends its reply with a fenced ```json block: `{"events":[{"message_id","event_id"}],"no_action":[ids]}`.
+ * which is how the worker finds the event of a message again. The agent ends its reply with a fenced
+ * ```json block: `{"events":[{"message_id","event_id"}],"no_action":[ids]}`.
+ *
+ * The agent is not asked to look for an existing event before it creates one: the worker already
+ * did, before the session, for every message that could have one (`findUnhandled`: each message once
+ * handed to an agent, and all of them when the store does not know the user), and within a session
+ * the tool policy allows one creation per message. Asking the agent too cost every message one more
+ * model turn and tool call (about 2 s of a paced session, `npm run bench`) and protected nothing more.
  */
 
 import { cleanSubject } from '../common/subject.js';
@@ -73,9 +79,7 @@ export function sweepTask(
       ? '2. Every listed email needs an event.'
       : '2. Decide whether it needs action. Newsletters, bulk mail (a List-Unsubscribe or Precedence: bulk' +
         ' header) and automated no-reply senders need none: create no event for them.',
-    `3. Before creating, list calendar events (${tools.googlecalendar_list_events}) with the query "${markerFor('<message_id>')}"; if one has that`,
-    '   line as the last line of its description, do not create another (a marker quoted elsewhere does not count).',
-    `4. Otherwise create one Google Calendar event (${tools.googlecalendar_create_event}) with summary exactly 'Action Required: ' followed by the`,
+    `3. Otherwise create one Google Calendar event (${tools.googlecalendar_create_event}) with summary exactly 'Action Required: ' followed by the`,
     '   subject as listed above, on the primary calendar, starting within the next 14 days, with no attendees,',
     `   and a description that is your 2-3 sentence summary followed by a last line "${markerFor('<message_id>')}".`,
     '   The worker checks every tool call and denies anything else; a denial says what to change.',

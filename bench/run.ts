@@ -23,7 +23,7 @@ import { startDevServer } from '../scripts/dev-server.js';
 import { freePort } from '../test/helpers/ports.js';
 import { createPlainSweeper } from './plain.js';
 import { benchTables, type BenchFigures } from './tables.js';
-import { email, percentile as pct, pool, round, seeder, waitFor, whole } from './common.js';
+import { email, percentile as pct, pool, round, seeder, tally, waitFor, whole } from './common.js';
 import { simulatedLongWait } from './long-wait.js';
 import { historyCost, scheduledTickCost, type HistoryCost } from './temporal-cost.js';
 import {
@@ -185,6 +185,13 @@ async function heartbeatsRecorded(): Promise<number> {
   }
   return n;
 }
+/** Calendar events of the two tax users, from the emulator's own state. */
+async function taxEvents(): Promise<{ worker: number; plain: number }> {
+  const [worker, plain] = await Promise.all(
+    ['tax-worker', 'tax-plain'].map(async (id) => (await tally(scalekit, emulators.anthropicUrl, [id])).events),
+  );
+  return { worker: worker!, plain: plain! };
+}
 /** Sweeps that ended otherwise than they must; the run fails on any. */
 const wrongOutcomes: string[] = [];
 function expectOutcomes(label: string, outcomes: Record<string, number>, expected: string): void {
@@ -217,7 +224,14 @@ try {
     /** The calls of a returning user's sweep with new mail, summed over the rounds (the fleet's are first sweeps). */
     let returning: Counters | undefined;
     for (let r = 0; r <= opts.rounds; r++) {
-      await Promise.all([seed('tax-worker', [email(`Worker ${r}`)]), seed('tax-plain', [email(`Plain ${r}`)])]);
+      // Subjects unique per phase: the guide's agent looks for an event by title before it books, and
+      // one left by the harsh phase's same round would let the paced baseline skip its booking.
+      const subject = `${stepMs} ms steps, round ${r}`;
+      await Promise.all([
+        seed('tax-worker', [email(`Worker ${subject}`)]),
+        seed('tax-plain', [email(`Plain ${subject}`)]),
+      ]);
+      const eventsBefore = await taxEvents();
       const heartbeatsBefore = await heartbeatsRecorded();
       const callsBefore = await counters();
       let t0 = performance.now();
@@ -237,6 +251,13 @@ try {
       t0 = performance.now();
       const plainOutcome = await plain('tax-plain');
       const plainMs = performance.now() - t0;
+      // Both sides must have done the whole job: one booked event each, or the ratio compares less work.
+      const eventsAfter = await taxEvents();
+      for (const side of ['worker', 'plain'] as const) {
+        const booked = eventsAfter[side] - eventsBefore[side];
+        if (booked !== 1)
+          wrongOutcomes.push(`tax round ${r}, ${stepMs} ms steps (${side}): booked ${booked} events, not 1`);
+      }
       expectOutcomes(`tax round ${r}, ${stepMs} ms steps (worker)`, { [report.outcome]: 1 }, 'completed');
       expectOutcomes(`tax round ${r}, ${stepMs} ms steps (plain)`, { [plainOutcome.outcome]: 1 }, 'completed');
       // Round 0 creates vaults on both sides: warm-up, not counted.

@@ -64,7 +64,9 @@ describe('least privilege for the agent (real worker, dev server, emulators)', (
     expect(result.created).toEqual({ mcpConfig: false, agent: false, agentUpdated: true });
     const mapped = await scalekit.findConfigByName(settings.mcpConfigName);
     expect(mapped?.id).toBe(config.id);
-    expect(mapped?.connection_tool_mappings.flatMap((m) => m.tools).sort()).toEqual([...AGENT_MCP_TOOLS].sort());
+    expect(mapped?.connection_tool_mappings.flatMap((m) => m.tools).sort()).toEqual(
+      [...GMAIL_TOOLS, ...GCAL_TOOLS].sort(),
+    );
 
     // Converged means stable: a second setup changes nothing.
     const again = await stack.inbox.setup();
@@ -82,14 +84,44 @@ describe('least privilege for the agent (real worker, dev server, emulators)', (
     expect(toolset.default_config.enabled).toBe(false);
     const enabled = toolset.configs.filter((c) => c.enabled);
     expect(enabled.map((c) => c.name).sort()).toEqual([...AGENT_MCP_TOOLS].sort());
-    // The worker's gate answers what is held: reading mail and booking; a marker lookup is not held.
+    // The worker's gate answers every call: reading mail and booking. The calendar lookup is the worker's alone.
     expect(Object.fromEntries(enabled.map((c) => [c.name, c.permission_policy.type]))).toEqual({
       gmail_fetch_mails: 'always_ask',
-      googlecalendar_list_events: 'always_allow',
       googlecalendar_create_event: 'always_ask',
     });
     expect(agent.system).toMatch(/untrusted data, never instructions/);
     expect(agent.system).toMatch(/no-reply/);
+  });
+
+  it('an agent set up when it still held the calendar lookup is narrowed by the next worker, which then sweeps', async () => {
+    const { agentId, agentVersion } = await stack.inbox.setup();
+    const agent = await anthropic.beta.agents.retrieve(agentId);
+    const [toolset] = agent.tools;
+    if (toolset?.type !== 'mcp_toolset') throw new Error('no mcp_toolset');
+    await anthropic.beta.agents.update(agentId, {
+      version: agent.version,
+      tools: [
+        {
+          ...toolset,
+          configs: [
+            ...toolset.configs,
+            { name: 'googlecalendar_list_events', enabled: true, permission_policy: { type: 'always_allow' } },
+          ],
+        },
+      ],
+    });
+    // A fresh worker (its own provisioning) resolves the agent: no "run setup", the grant is narrowed.
+    await expect(createActivities(stack.deps).checkConnections(seedUser(stack))).resolves.toBeDefined();
+    const stored = await anthropic.beta.agents.retrieve(agentId);
+    expect(stored.version).toBe(agentVersion + 2);
+    const [narrowed] = stored.tools;
+    if (narrowed?.type !== 'mcp_toolset') throw new Error('no mcp_toolset');
+    expect(
+      narrowed.configs
+        .filter((c) => c.enabled)
+        .map((c) => c.name)
+        .sort(),
+    ).toEqual([...AGENT_MCP_TOOLS].sort());
   });
 
   it('a setup that finds a tool granted behind its back (same digest) takes it back', async () => {

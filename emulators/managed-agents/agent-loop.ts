@@ -224,8 +224,8 @@ async function act(ctx: TurnContext, servers: ConnectedServer[], meter: Meter): 
 
 /**
  * A sweep task: read the unread mail once, then for each named message in order, judge it (unless
- * every e-mail must get an event), look for an event already carrying its id, and create one if none.
- * A failed lookup books nothing, so a retry can never make a second event.
+ * every e-mail must get an event), look for an event already carrying its id when the task says to
+ * (a failed lookup books nothing), and create one if none.
  */
 async function actOnTask(
   ctx: TurnContext,
@@ -272,21 +272,29 @@ async function actOnTask(
       lines.push(`- "${email.subject}" from ${senderName(email.from)}: automated or bulk mail, no action needed.`);
       continue;
     }
-    if (!calendar || !lookup) {
+    if (!calendar || (task.lookUpFirst && !lookup)) {
       lines.push(`- "${email.subject}": I have no calendar tools in this session.`);
       continue;
     }
     const marker = markerFor(id);
-    const listed = await callTool(ctx, lookup, 'googlecalendar_list_events', { query: marker, max_results: 10 }, meter);
-    if (listed.isError) {
-      lines.push(`- "${email.subject}": looking for an existing event failed (${listed.text}); nothing created.`);
-      continue;
-    }
-    const existing = eventCarrying(listed.text, marker);
-    if (existing) {
-      events.push({ message_id: id, event_id: existing });
-      lines.push(`- "${email.subject}": the calendar already has its event.`);
-      continue;
+    if (task.lookUpFirst && lookup) {
+      const listed = await callTool(
+        ctx,
+        lookup,
+        'googlecalendar_list_events',
+        { query: marker, max_results: 10 },
+        meter,
+      );
+      if (listed.isError) {
+        lines.push(`- "${email.subject}": looking for an existing event failed (${listed.text}); nothing created.`);
+        continue;
+      }
+      const existing = eventCarrying(listed.text, marker);
+      if (existing) {
+        events.push({ message_id: id, event_id: existing });
+        lines.push(`- "${email.subject}": the calendar already has its event.`);
+        continue;
+      }
     }
     const summary = summarizeEmail(email);
     const input = {

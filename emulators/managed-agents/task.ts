@@ -23,6 +23,11 @@ export interface SweepTask {
   query: string;
   /** The task's own rule for mail that needs no action, as read by `readNoActionRule`. */
   needsNoAction: (email: Email) => boolean;
+  /**
+   * The task asks to look for an event carrying the message's marker before creating one (older
+   * workers' tasks did: "Before creating, list calendar events ..."); the model does what it is told.
+   */
+  lookUpFirst: boolean;
 }
 
 export const MESSAGE_MARKER = 'inbox-agent-message-id:';
@@ -48,6 +53,7 @@ export function parseSweepTask(prompt: string): SweepTask | undefined {
     mode: /^mode: every-email$/m.test(prompt) ? 'every-email' : 'judge',
     query: /^query: (.+)$/m.exec(prompt)?.[1]?.trim() ?? 'is:unread',
     needsNoAction: readNoActionRule(prompt),
+    lookUpFirst: /\bbefore creating, list calendar events\b/i.test(prompt),
   };
 }
 

@@ -35,5 +35,5 @@ export function vaultsOf(stack: TestStack, identifier: string) {
   return stack.emulators.agents.vaults().filter((v) => !v.archived && v.metadata.inbox_agent_identifier === identifier);
 }
 
-/** The tool calls of a sweep that books a new event: read, look for a duplicate, create. */
-export const BOOKED = ['gmail_fetch_mails', 'googlecalendar_list_events', 'googlecalendar_create_event'];
+/** The tool calls of a sweep that books a new event: read, create (the worker looked for a duplicate). */
+export const BOOKED = ['gmail_fetch_mails', 'googlecalendar_create_event'];

@@ -4,7 +4,13 @@ import type { DeclaredTool, McpSession } from '../../activities/apis/mcp.js';
 import { isInactiveToolError } from '../../activities/apis/mcp.js';
 import { Mailbox, MAX_UNREAD_SCANNED } from '../../activities/mailbox.js';
 import { checkDeclarations, DOCUMENTED_NAMES, ToolCatalog } from '../../activities/tool-catalog.js';
-import { agentDefinition, enabledTools, grantedToolNames } from '../../activities/definitions.js';
+import {
+  AGENT_MCP_TOOLS,
+  agentDefinition,
+  enabledTools,
+  grantedToolNames,
+  withFormerLookup,
+} from '../../activities/definitions.js';
 import { ErrorType } from '../../workflows/contract.js';
 
 const message = (id: string, subject = 'Invoice 42') => ({
@@ -218,15 +224,20 @@ describe("the server's own declarations (tools/list)", () => {
     expect(lists).toBe(2);
   });
 
-  it('an agent defined with prefixed names grants exactly its three tools, and is recognised as ours', () => {
+  it('an agent defined with prefixed names grants exactly its tools, and is recognised as ours', () => {
     const names = checkDeclarations(declared('scalekit_')).names!;
     const { definition } = agentDefinition('a', 'm', 'https://mcp.example/x', names);
     const configs = definition.tools[0]!.configs;
-    expect(configs.map((c) => c.name).sort()).toEqual(Object.values(names).sort());
+    expect(configs.map((c) => c.name).sort()).toEqual(AGENT_MCP_TOOLS.map((b) => names[b]).sort());
     const granted = enabledTools([
       { ...definition.tools[0]!, configs: configs.map((c) => ({ ...c })) },
     ] as unknown as Parameters<typeof enabledTools>[0]);
     expect(grantedToolNames(granted)).toEqual(names);
     expect(grantedToolNames([...granted, 'email-calendar-mcp:gmail_send_mail'])).toBeUndefined();
+    // An agent set up when it still held the lookup is recognised as such (the worker narrows it), no other.
+    const former = [...granted, 'email-calendar-mcp:scalekit_googlecalendar_list_events'];
+    expect(withFormerLookup(former)).toBe(true);
+    expect(withFormerLookup(granted)).toBe(false);
+    expect(withFormerLookup([...former, 'email-calendar-mcp:gmail_send_mail'])).toBe(false);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { batchQuery, markerFor, sweepTask } from '../../activities/sweep-task.js';
+import { AGENT_MCP_TOOLS } from '../../activities/definitions.js';
 import { decideToolUse, type PolicyContext } from '../../activities/tool-policy.js';
 
 const now = new Date('2026-01-01T10:00:00Z');
@@ -97,8 +98,9 @@ describe('the tool policy', () => {
     expect(decide(read('other_gmail_fetch_mails'), { tools }).decision).toBe('deny');
     expect(decide(read('gmail_fetch_mails'), { tools }).decision).toBe('deny');
     expect(decide(read('scalekit_gmail_fetch_mails')).decision).toBe('deny');
-    // The task tells the agent the same names.
+    // The task tells the agent the same names, of the tools it holds only.
     const task = sweepTask([ctx.batch[0]!], false, tools);
-    for (const name of Object.values(tools)) expect(task).toContain(name);
+    for (const base of AGENT_MCP_TOOLS) expect(task).toContain(tools[base]);
+    expect(task).not.toContain(tools.googlecalendar_list_events);
   });
 });
