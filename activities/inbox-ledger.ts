@@ -63,10 +63,16 @@ export function createInboxLedger(deps: ActivityDeps, provisioning: Provisioning
 
   async function findUnhandled(input: FindUnhandledInput): Promise<InboxBatch> {
     const cap = input.maxEmails ?? DEFAULT_MAX_EMAILS;
-    // No session outlives its sweep: one a terminated run left working is ended before the read.
-    await endSessionsLeftBehind(deps, provisioning, input.identifier);
+    // No session outlives its sweep: one a terminated run left working is ended before the calendar
+    // is looked up (it could still be booking), so beside the inbox read, which it cannot change.
+    const leftovers = endSessionsLeftBehind(deps, provisioning, input.identifier);
+    // Awaited below; this only keeps a read that fails first from leaving its failure unhandled.
+    leftovers.catch(() => undefined);
     return openMailbox(input.identifier, input.token, async (mailbox) => {
-      const { scan, records, unhandled } = await unreadAgainstLedger(mailbox, input.identifier);
+      const [, { scan, records, unhandled }] = await Promise.all([
+        leftovers,
+        unreadAgainstLedger(mailbox, input.identifier),
+      ]);
       const unread = scan.messages;
       if (scan.capped) {
         log.warn('unread scan stopped at its bound; the oldest unread mail waits until newer mail is read', {

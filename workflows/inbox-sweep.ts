@@ -125,6 +125,9 @@ async function surelyIdle(input: SweepInput, sessionTimeoutMs: number): Promise<
   });
 }
 
+/** The finished session is archived beside its recording, not after it (`record`). */
+const ARCHIVE_BESIDE_RECORDING_PATCH = 'archive-beside-recording';
+
 /** A sweep sent back to the re-authorization wait by a session runs at most this many sessions. */
 const MAX_SESSIONS = 3;
 /** A session ends this long before its token expires, whatever clock skew lies between us and Scalekit. */
@@ -452,6 +455,9 @@ class Sweep {
       ...this.approvals.proposedMessages,
       ...(session.proposals ?? []).map((p) => p.messageId),
     ]);
+    // The session's turn is over, so its archive does not wait for the recording (runs begun before
+    // this change archived after it, and replay keeps them so).
+    const archived = patched(ARCHIVE_BESIDE_RECORDING_PATCH) ? this.archive(session) : undefined;
     let confirmed: HandledReport;
     try {
       confirmed = await confirmHandled({
@@ -475,12 +481,15 @@ class Sweep {
       this.backOn(err, { [ErrorType.ConnectionInactive]: 'inactiveBeforeRecording' });
       throw err;
     }
-    // Its events are confirmed: the session is done. A failure here only leaves it for the next
-    // sweep's clean-up of sessions left behind, never fails this one.
-    await archiveAgentSession({ identifier: this.identifier, sessionId: session.sessionId }).catch((err: unknown) =>
+    await (archived ?? this.archive(session));
+    return confirmed;
+  }
+
+  /** A failure only leaves the session to the next sweep's clean-up of sessions left behind, never fails this one. */
+  private archive(session: AgentSessionSummary): Promise<unknown> {
+    return archiveAgentSession({ identifier: this.identifier, sessionId: session.sessionId }).catch((err: unknown) =>
       log.warn('could not archive the finished session', { error: String(err) }),
     );
-    return confirmed;
   }
 
   /**

@@ -98,7 +98,10 @@ async function askingSession() {
   return client.beta.sessions.create({ agent: agent.id, environment_id: env.id, vault_ids: [vaultId] });
 }
 
-/** The worker's sweep task format (activities/sweep-task.ts), reduced to what the emulated agent reads. */
+/**
+ * The worker's sweep task format (activities/sweep-task.ts), reduced to what the emulated agent reads,
+ * with the marker lookup earlier workers asked for, so the agent makes all three held calls.
+ */
 function task(ids: string[]): string {
   const subject = (id: string) => scalekit.emails(USER).find((e) => e.id === id)?.subject ?? '';
   return [
@@ -106,6 +109,7 @@ function task(ids: string[]): string {
     ...ids.map((id) => `message_id: ${id} | subject: ${JSON.stringify(subject(id))}`),
     '</emails>',
     'mode: judge',
+    'Before creating, list calendar events with the query "inbox-agent-message-id: <message_id>".',
   ].join('\n');
 }
 
