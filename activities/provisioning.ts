@@ -1,5 +1,6 @@
 import { ErrorType, type ProvisionResult } from '../workflows/contract.js';
 import type { ActivityDeps } from './deps.js';
+import type { Session } from './apis/managed-agents.wire.js';
 import {
   agentDefinition,
   DEFINITION_DIGEST_KEY,
@@ -19,22 +20,12 @@ export interface Provisioned {
   agentId: string;
 }
 
-/** The agent version a session is created with: the one whose tools were just checked. */
-export interface PinnedAgent {
-  agentId: string;
-  version: number;
-  /** The names that version grants its tools under: what the gate, the task and the tracker use. */
-  tools: ToolNames;
-}
-
 /**
  * The one-time build (find-or-create the Virtual MCP config and the agent, by name) and the cheap,
  * cached lookup that every sweep uses to find them again.
  */
 export function createProvisioning({ scalekit, managedAgents, settings }: ActivityDeps) {
   let cached: Promise<Provisioned> | undefined;
-  /** The last version that passed the tool check, per agent: a version never changes once made. */
-  const checkedVersion = new Map<string, number>();
   /** What the Virtual MCP server declares, learned on the first MCP use of this process. */
   const catalog = new ToolCatalog();
 
@@ -120,38 +111,33 @@ export function createProvisioning({ scalekit, managedAgents, settings }: Activi
   }
 
   /**
-   * The agent's current version, checked for exactly the sweep's tools whenever this worker sees a
-   * version it has not checked (an update made anywhere bumps it), for sessions to be created with:
-   * pinning the version closes the gap between this check and the create, in which the agent could
-   * change again. One retrieve per session; the check itself is pure.
+   * The tools a session's agent lets the model call, checked for exactly the sweep's tools: the
+   * session's own snapshot of the agent, as the service resolved it when creating the session, so
+   * what is checked is what will run, with no window in which the agent can change in between and
+   * no agent read per session. Returns the names it grants them under (what the gate, the task and
+   * the tracker use); throws `AgentVersionMismatch` for any other grant.
    */
-  async function pinnedAgent(): Promise<PinnedAgent> {
-    const { agentId } = await resolve();
-    const agent = await managedAgents.retrieveAgent(agentId);
-    if (checkedVersion.get(agentId) !== agent.version) {
-      const granted = enabledTools(agent.tools);
-      // The tools under the names the MCP server serves them (tools/list), or, before this process
-      // has read it, under whichever names the agent grants its tools (plain or prefixed).
-      const wanted = wantedTools(catalog.names ?? grantedToolNames(granted) ?? undefined);
-      const extra = granted.filter((tool) => !wanted.includes(tool));
-      const missing = wanted.filter((tool) => !granted.includes(tool));
-      if (extra.length + missing.length > 0) {
-        throw nonRetryable(
-          ErrorType.AgentVersionMismatch,
-          `agent "${agent.name}" version ${agent.version} ` +
-            [
-              extra.length ? `grants tools a sweep must not have (${extra.join(', ')})` : '',
-              missing.length ? `lacks ${missing.join(', ')}` : '',
-            ]
-              .filter(Boolean)
-              .join(' and ') +
-            ': run setup',
-        );
-      }
-      checkedVersion.set(agentId, agent.version);
+  function sessionTools(agent: Session['agent']): ToolNames {
+    const granted = enabledTools(agent.tools);
+    // The tools under the names the MCP server serves them (tools/list), or, before this process
+    // has read it, under whichever names the agent grants its tools (plain or prefixed).
+    const wanted = wantedTools(catalog.names ?? grantedToolNames(granted) ?? undefined);
+    const extra = granted.filter((tool) => !wanted.includes(tool));
+    const missing = wanted.filter((tool) => !granted.includes(tool));
+    if (extra.length + missing.length > 0) {
+      throw nonRetryable(
+        ErrorType.AgentVersionMismatch,
+        `agent "${agent.name}" version ${agent.version} ` +
+          [
+            extra.length ? `grants tools a sweep must not have (${extra.join(', ')})` : '',
+            missing.length ? `lacks ${missing.join(', ')}` : '',
+          ]
+            .filter(Boolean)
+            .join(' and ') +
+          ': run setup',
+      );
     }
-    // Checked above (now or for this very version before): it grants exactly the sweep tools.
-    return { agentId, version: agent.version, tools: grantedToolNames(enabledTools(agent.tools)) ?? DOCUMENTED_NAMES };
+    return grantedToolNames(granted) ?? DOCUMENTED_NAMES;
   }
 
   /**
@@ -195,7 +181,7 @@ export function createProvisioning({ scalekit, managedAgents, settings }: Activi
   return {
     ensure,
     resolve,
-    pinnedAgent,
+    sessionTools,
     catalog,
     adoptToolNames,
     toolNames,

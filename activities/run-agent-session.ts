@@ -180,9 +180,7 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
     /** The tools' names on the MCP server (maybe prefixed): the gate, the task and the tracker go by them. */
     let tools: ToolNames;
     if (!sessionId) {
-      const pinned = await provisioning.pinnedAgent();
-      const { agentId, version } = pinned;
-      tools = pinned.tools;
+      const { agentId } = await provisioning.resolve();
       // Our own session, when an earlier attempt's create answer was lost (it never heartbeated);
       // any other live session of this user was left behind by a run that is gone. A first attempt
       // has no earlier one, and the read that just ran ended the leftovers (one sweep per user):
@@ -201,17 +199,24 @@ export function createRunAgentSession(deps: ActivityDeps, provisioning: Provisio
             ).own
           : [];
       createdHere = !own;
-      sessionId =
-        own?.id ??
-        (
-          await managedAgents.createSession({
-            agent: { type: 'agent', id: agentId, version },
-            environment_id: settings.environmentId,
-            vault_ids: [input.vaultId],
-            title: `Inbox sweep for ${input.identifier}`,
-            metadata: { [IDENTIFIER_METADATA_KEY]: input.identifier, ...ownerMetadata(owner) },
-          })
-        ).id;
+      // The agent's latest version; what the session runs is checked below, before it is sent anything.
+      const session =
+        own ??
+        (await managedAgents.createSession({
+          agent: { type: 'agent', id: agentId },
+          environment_id: settings.environmentId,
+          vault_ids: [input.vaultId],
+          title: `Inbox sweep for ${input.identifier}`,
+          metadata: { [IDENTIFIER_METADATA_KEY]: input.identifier, ...ownerMetadata(owner) },
+        }));
+      sessionId = session.id;
+      try {
+        tools = provisioning.sessionTools(session.agent);
+      } catch (err) {
+        // A session that was sent nothing has done nothing: archived, and the sweep fails loudly.
+        await managedAgents.archiveSession(session.id).catch(() => undefined);
+        throw err;
+      }
     } else {
       tools = await provisioning.toolNames();
     }
