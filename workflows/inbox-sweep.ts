@@ -128,6 +128,23 @@ async function surelyIdle(input: SweepInput, sessionTimeoutMs: number): Promise<
 /** The finished session is archived beside its recording, not after it (`record`). */
 const ARCHIVE_BESIDE_RECORDING_PATCH = 'archive-beside-recording';
 
+/** The first connection check's mint runs beside it, not after it (`authorizedToken`). */
+const MINT_BESIDE_CHECK_PATCH = 'mint-beside-first-check';
+
+/**
+ * The mint, settled either way: when the check beside it finds a connection inactive, its answer
+ * (most likely Scalekit's refusal) is not wanted, and must not surface as an unhandled rejection.
+ */
+function settledMint(
+  identifier: string,
+  sessionTimeoutMs: number,
+): Promise<{ ok: true; token: MintedToken } | { ok: false; error: unknown }> {
+  return mintSessionToken(identifier, sessionTimeoutMs).then(
+    (token) => ({ ok: true as const, token }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
 /** A sweep sent back to the re-authorization wait by a session runs at most this many sessions. */
 const MAX_SESSIONS = 3;
 /** A session ends this long before its token expires, whatever clock skew lies between us and Scalekit. */
@@ -321,6 +338,10 @@ class Sweep {
    */
   private async authorizedToken(): Promise<MintedToken | undefined> {
     const { state, identifier } = this;
+    // Connections are nearly always active, so the first check's mint is asked for beside it (one
+    // round trip instead of two); after a wait, the re-check comes first, so an inactive user's
+    // hourly re-checks ask Scalekit for nothing more. Runs begun before this change replay as they ran.
+    let early = patched(MINT_BESIDE_CHECK_PATCH) ? settledMint(identifier, this.settings.sessionTimeout) : undefined;
     for (;;) {
       // Counted before the check: a signal that lands while it runs must still wake the wait below.
       const signalsBefore = state.reauthSignals;
@@ -333,11 +354,15 @@ class Sweep {
       this.inputChecked = true;
       let blocked: ConnectionsReport | undefined = connections.inactive.length > 0 ? connections : undefined;
       let reason = blocked ? `${blocked.inactive.join(', ')} not active` : '';
+      const mint = early;
+      early = undefined;
       if (!blocked) {
         state.connectionsActive();
         state.enter('minting_token');
         try {
-          const minted = await mintSessionToken(identifier, this.settings.sessionTimeout);
+          const minted = mint
+            ? await mint.then((m) => (m.ok ? m.token : Promise.reject(m.error)))
+            : await mintSessionToken(identifier, this.settings.sessionTimeout);
           sweepMetrics.tokenMinted();
           await this.reauth.resolved();
           return minted;
