@@ -1,14 +1,16 @@
 /**
  * The workflow bundles as production builds them (`npm run build`, scripts/build-workflow-bundle.ts)
  * and what may be in each. The SDK evaluates the bundle's own entry once per reusable V8 context, but
- * each workflow run requires the workflows and the workflow interceptors again into its own module
- * cache (@temporalio/worker lib/workflow/reusable-vm.js, bundler.js `genEntrypoint`), so everything
- * they import is initialised per run. A CPU profile of 300 sweeps (issue 18) found that module
- * initialisation a large part of the workflow thread's time: zod's schema constructors first, then
- * the OpenTelemetry workflow interceptors and the packages under them (about half the bundle).
- * So there are two bundles: the plain one for a worker that does not trace (the default), the traced
- * one with the interceptors; each has its allowed packages and a size budget, which `npm run build`
- * and test/unit/workflow-bundle.test.ts check.
+ * each workflow run requires the workflows and the workflow interceptors again into a module cache of
+ * its own (@temporalio/worker lib/workflow/reusable-vm.js, bundler.js `genEntrypoint`), so everything
+ * they import is initialised, and held, per run. CPU profiles (issue 18) found that initialisation a
+ * large part of the workflow thread's time: zod's schema constructors first (now kept out), then the
+ * OpenTelemetry workflow interceptors, half the bundle, run even with tracing off. So there are two
+ * bundles: the plain one for a worker that does not trace (the default), the traced one with the
+ * interceptors. Measured at `npm run bench -- --users 200 --rounds 2`, the plain one took the worker
+ * from 0.077 to about 0.063 CPU-s per sweep and its peak RSS from 778 to 520 MiB (docs/benchmarks.md).
+ * Each has its allowed packages and a size budget, which `npm run build` and
+ * test/unit/workflow-bundle.test.ts check.
  */
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
