@@ -25,7 +25,7 @@ import { createPlainSweeper } from './plain.js';
 import { benchTables, type BenchFigures } from './tables.js';
 import { email, percentile as pct, pool, round, seeder, tally, waitFor, whole } from './common.js';
 import { simulatedLongWait } from './long-wait.js';
-import { historyCost, scheduledTickCost, type HistoryCost } from './temporal-cost.js';
+import { scheduledTick, historyCost, scheduledTickCost, type HistoryCost } from './temporal-cost.js';
 import {
   compiledWorker,
   controlPlane,
@@ -344,6 +344,28 @@ try {
     `idle fleet of ${idle.users}: ${idle.sweepsPerSecond} sweeps/s, per sweep ${JSON.stringify(idle.perSweep)}, ` +
       `outcomes ${JSON.stringify(idle.outcomes)}`,
   );
+
+  // 3b. Idle scheduled ticks: the same users' schedules triggered (50 at a time) with nothing new,
+  // as an idle fleet runs in production: each tick's ticket looks and ends, starting no sweep.
+  await pool(users, 50, (id) => inbox.schedule(id, { every: '1 hour' }));
+  const cpuBeforeTicks = workerFigures().cpuSeconds;
+  const ticksStarted = performance.now();
+  const tickOutcomes: Record<string, number> = {};
+  await pool(users, 50, async (id) => {
+    const { outcome } = await scheduledTick(client, inbox, id);
+    tickOutcomes[outcome] = (tickOutcomes[outcome] ?? 0) + 1;
+  });
+  const ticksWallMs = performance.now() - ticksStarted;
+  expectOutcomes('idle scheduled ticks', tickOutcomes, 'nothing_new');
+  results.idleTicks = {
+    users: users.length,
+    wallMs: round(ticksWallMs, 0),
+    ticksPerSecond: round((users.length / ticksWallMs) * 1000),
+    workerCpuSecondsPerTick: round((workerFigures().cpuSeconds - cpuBeforeTicks) / users.length, 4),
+    outcomes: tickOutcomes,
+  };
+  await pool(users, 50, (id) => inbox.unschedule(id));
+  log(`idle scheduled ticks: ${JSON.stringify(results.idleTicks)}`);
 
   // 5. Temporal cost per sweep, from real histories and the heartbeats the server recorded (billable,
   // no event); a scheduled tick counts every workflow it ran and the schedule's own actions.

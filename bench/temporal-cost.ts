@@ -78,12 +78,13 @@ export interface TickCost extends HistoryCost {
  * every workflow of that tick plus the schedule's own actions. The user must have no sweep running
  * (a tick that attaches to a running sweep shares that sweep's cost).
  */
-export async function scheduledTickCost(
+/** One tick of a user's schedule, triggered now: the workflows it ran (the ticket, and the sweep it started, if any). */
+export async function scheduledTick(
   client: Client,
   inbox: InboxAgentClient,
   identifier: string,
   timeoutMs = 120_000,
-): Promise<TickCost> {
+): Promise<{ runs: Array<{ workflowId: string; runId: string }>; outcome: string }> {
   const schedule = client.schedule.getHandle(scheduleId(identifier));
   const before = (await schedule.describe()).info.numActionsTaken;
   await inbox.triggerSchedule(identifier);
@@ -104,6 +105,16 @@ export async function scheduledTickCost(
     outcome = ((await sweep.result()) as SweepReport).outcome;
     runs.push({ workflowId: delegated.sweep.workflowId, runId: delegated.sweep.runId });
   }
+  return { runs, outcome };
+}
+
+export async function scheduledTickCost(
+  client: Client,
+  inbox: InboxAgentClient,
+  identifier: string,
+  timeoutMs = 120_000,
+): Promise<TickCost> {
+  const { runs, outcome } = await scheduledTick(client, inbox, identifier, timeoutMs);
   const workflows = await Promise.all(
     runs.map(async (r) => ({
       workflowId: r.workflowId,
