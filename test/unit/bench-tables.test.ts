@@ -28,6 +28,23 @@ describe('npm run bench prints tables', () => {
     expect(text).not.toMatch(/[{}]/);
   });
 
+  it("the README's figures are the ones results.json holds", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const cost = figures.temporalCostPerSweep!;
+    const ms = (cpuSeconds: number) => Math.round(cpuSeconds * 1000);
+    expect(readme).toContain(
+      `${cost.idleTick!.actions} Temporal actions, ${cost.idleTick!.events} events, ` +
+        `${ms(figures.idleTicks!.workerCpuSecondsPerTick)} ms worker CPU`,
+    );
+    expect(readme).toContain(
+      `${cost.oneNewEmail!.events} events, ${ms(figures.fleet!.workerCpuSecondsPerSweep)} ms worker CPU`,
+    );
+    expect(readme).toContain(
+      `${figures.durabilityTaxHarsh!.ratioP50} with an agent answering at once; ${figures.durabilityTax!.ratioP50} with 1 s steps`,
+    );
+    expect(readme).toContain(`${figures.fleet!.workerPeakRssMiB} MiB peak RSS`);
+  });
+
   it('explains schedules listed fewer than created instead of leaving it to read as a failure', () => {
     const text = benchTables({ ...figures, schedules: { ...figures.schedules!, created: 200, withNextTime: 172 } });
     expect(text).toContain('172 of 200');
