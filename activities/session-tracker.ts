@@ -55,7 +55,7 @@ export class SessionTracker {
   private readonly answered = new Set<string>();
   /** Tool uses the last `requires_action` idle waits on. */
   private waiting: string[] = [];
-  /** Batch messages with an allowed (or proposed) creation that did not fail. */
+  /** Batch messages with an allowed (or proposed) creation, failed or not: one creation per message per session. */
   private readonly booked = new Set<string>();
   /**
    * Allowed creations and the event id each returned; undefined when the call failed, since a failed
@@ -240,8 +240,9 @@ export class SessionTracker {
     if (!useId || this.uses.get(useId)?.name !== this.createTool || decision?.decision !== 'allow') return;
     const eventId = event.is_error ? undefined : createdEventId(event.content);
     this.createdEvents.set(useId, eventId);
-    // A failed creation may have booked nothing: the message may get its one event from a later attempt.
-    if (!eventId && decision.messageId) this.booked.delete(decision.messageId);
+    // A failed creation stays booked for this session: its error may follow done work (the calendar
+    // booked it and the answer was lost), and nothing in the session looks before creating again. The
+    // message stays handed over, so the next sweep's read finds that event or hands the message out anew.
   }
 
   /** The decisions so far as reported (summary, heartbeat): tool, decision, fixed reason, message id. */

@@ -87,7 +87,11 @@ export interface UserStateStore {
   markHandedOver(identifier: string, messageIds: string[]): Promise<void>;
   /** Of the given message ids, the ones ever handed to an agent (marked, or counted as an attempt). */
   handedOverAmong(identifier: string, messageIds: string[]): Promise<Set<string>>;
-  /** Forgets a `gave_up` record and the message's attempts; false when it was not given up. */
+  /**
+   * Forgets a `gave_up` record and counts the message's attempts afresh, keeping it marked as handed
+   * over (its event, if one was booked, is found before it is handed out again); false when it was not
+   * given up.
+   */
   retryMessage(identifier: string, messageId: string): Promise<boolean>;
   /** The user's approval mode; `auto` for a user never set. */
   getApprovalMode(identifier: string): Promise<ApprovalMode>;

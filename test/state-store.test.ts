@@ -192,7 +192,8 @@ describe.each([
     expect(await store.retryMessage(user, 'p')).toBe(true);
     expect(await store.retryMessage(user, 'p')).toBe(false);
     expect(await store.handledAmong(user, ['p', 'd'])).toEqual([denied]);
-    // Its count starts over.
+    // It stays marked as handed over (the next read looks for its event first), and its count starts over.
+    expect(await store.handedOverAmong(user, ['p', 'd'])).toEqual(new Set(['p']));
     expect(await store.countAttempts(user, ['p'], attempt('s4'))).toEqual(new Map([['p', 1]]));
   });
 

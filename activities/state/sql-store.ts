@@ -275,11 +275,14 @@ export class SqlUserStateStore implements UserStateStore {
        RETURNING message_id`,
       [identifier, messageId],
     );
-    await this.db.query('DELETE FROM inbox_agent_attempts WHERE identifier = $1 AND message_id = $2', [
-      identifier,
-      messageId,
-    ]);
-    return removed.length > 0;
+    // Its attempts count afresh, but it stays marked as handed over: an agent had it, so the next read
+    // looks for its event before handing it out again.
+    if (removed.length === 0) return false;
+    await this.db.query(
+      `UPDATE inbox_agent_attempts SET attempts = 0, last_attempt_id = '' WHERE identifier = $1 AND message_id = $2`,
+      [identifier, messageId],
+    );
+    return true;
   }
 
   async getApprovalMode(identifier: string): Promise<ApprovalMode> {

@@ -52,9 +52,10 @@ export class MemoryUserStateStore implements UserStateStore {
     return new Set(messageIds.filter((id) => this.attempts.has(JSON.stringify([identifier, id]))));
   }
   async retryMessage(identifier: string, messageId: string) {
-    this.attempts.delete(JSON.stringify([identifier, messageId]));
+    const key = JSON.stringify([identifier, messageId]);
     const mine = this.ledger.get(identifier);
     if (mine?.get(messageId)?.disposition !== 'gave_up') return false;
+    if (this.attempts.has(key)) this.attempts.set(key, { count: 0, lastId: '' });
     return mine.delete(messageId);
   }
   async getApprovalMode(identifier: string) {

@@ -141,6 +141,29 @@ describe('SessionTracker with the tool policy: turns and confirmations', () => {
     expect(summary.allowedEvents).toEqual([{ messageId: 'm1', toolUseId: 'c2', eventId: 'evt1' }]);
   });
 
+  it('a creation that failed still counts: its error may follow a booking, so a second one is refused', () => {
+    const t = new SessionTracker('s', 2, judge);
+    for (const e of [
+      { id: 'u1', type: 'user.message' },
+      create('c1', 'm1', 'One'),
+      held('h1', ['c1']),
+      { id: 'k1', type: 'user.tool_confirmation', tool_use_id: 'c1', result: 'allow' },
+      result('x1', 'c1', 'upstream timed out', true),
+      create('c2', 'm1', 'One'),
+      held('h2', ['c2']),
+    ]) {
+      t.add(e);
+    }
+    expect(t.pendingConfirmations()).toEqual([
+      {
+        toolUseId: 'c2',
+        decision: expect.objectContaining({ decision: 'deny', reason: 'second event for the message' }),
+      },
+    ]);
+    // The recording finds the event by its marker if the failed call did book it.
+    expect(t.summary().allowedEvents).toEqual([{ messageId: 'm1', toolUseId: 'c1', eventId: undefined }]);
+  });
+
   it('a re-attached attempt replaying the history reaches the same decisions and re-sends nothing answered', () => {
     const first = new SessionTracker('s', 2, judge);
     const again = new SessionTracker('s', 2, judge);
