@@ -119,6 +119,26 @@ export function enabledTools(tools: Agent['tools']): string[] {
   return [...new Set(names)].sort();
 }
 
+/**
+ * The MCP tools an agent (or a session's snapshot of it) lets run without the worker's confirmation:
+ * enabled with a permission policy other than `always_ask` (`server:tool@always_allow`). Every tool
+ * the agent holds is held for the tool policy (TOOL_PERMISSIONS), so any of these means the gate is
+ * off for that tool.
+ */
+export function unheldTools(tools: Agent['tools']): string[] {
+  const names: string[] = [];
+  for (const tool of tools) {
+    if (tool.type !== 'mcp_toolset') continue;
+    const policy = tool.default_config.permission_policy?.type;
+    if (tool.default_config.enabled && policy !== 'always_ask') names.push(`${tool.mcp_server_name}:*@${policy}`);
+    for (const c of tool.configs) {
+      const own = c.permission_policy?.type ?? policy;
+      if (c.enabled && own !== 'always_ask') names.push(`${tool.mcp_server_name}:${c.name}@${own}`);
+    }
+  }
+  return [...new Set(names)].sort();
+}
+
 /** What `enabledTools` must return for an agent built by `agentDefinition` with these tool names. */
 export const wantedTools = (toolNames: ToolNames = DOCUMENTED_NAMES): string[] =>
   AGENT_MCP_TOOLS.map((base) => `${MCP_SERVER_NAME}:${toolNames[base]}`).sort();
@@ -143,12 +163,14 @@ export function grantedToolNames(granted: string[]): ToolNames | undefined {
 
 /**
  * The grant of an agent set up before it lost the calendar lookup: the agent's tools plus
- * `googlecalendar_list_events`. A worker that meets one narrows it itself (provisioning.ts) instead
- * of failing every sweep until someone runs `setup`; any other grant still needs `setup`.
+ * `googlecalendar_list_events` on our server, read as the names it grants them under. A worker that
+ * meets one narrows it itself (provisioning.ts) instead of failing every sweep until someone runs
+ * `setup`; any other grant still needs `setup`.
  */
-export function withFormerLookup(granted: string[]): boolean {
-  const rest = granted.filter((g) => !g.endsWith('googlecalendar_list_events'));
-  return rest.length === granted.length - 1 && grantedToolNames(rest) !== undefined;
+export function formerLookupNames(granted: string[]): ToolNames | undefined {
+  const lookup = (g: string) => g.startsWith(`${MCP_SERVER_NAME}:`) && g.endsWith('googlecalendar_list_events');
+  const rest = granted.filter((g) => !lookup(g));
+  return rest.length === granted.length - 1 ? grantedToolNames(rest) : undefined;
 }
 
 export const DEFINITION_DIGEST_KEY = 'inbox_agent_definition';

@@ -6,11 +6,13 @@ import {
   DEFINITION_DIGEST_KEY,
   enabledTools,
   grantedToolNames,
-  withFormerLookup,
+  unheldTools,
+  formerLookupNames,
   mcpConfigDefinition,
   sameMappings,
   wantedTools,
 } from './definitions.js';
+import { unexpectedAnswer } from './apis/answers.js';
 import { nonRetryable } from './failures.js';
 import { DOCUMENTED_NAMES, ToolCatalog, type ToolNames } from './tool-catalog.js';
 
@@ -55,7 +57,8 @@ export function createProvisioning({ scalekit, managedAgents, settings }: Activi
     let agent = await findAgent(settings.agentName);
     // The names the server uses, once a sweep has read tools/list; else those the agent already grants
     // (a setup in a fresh process must not undo what a sweep learned); else Scalekit's documented ones.
-    const toolNames = catalog.names ?? (agent && grantedToolNames(enabledTools(agent.tools)));
+    const granted = agent && enabledTools(agent.tools);
+    const toolNames = catalog.names ?? (granted && (grantedToolNames(granted) ?? formerLookupNames(granted)));
     const { definition, digest } = agentDefinition(
       settings.agentName,
       settings.model,
@@ -69,8 +72,10 @@ export function createProvisioning({ scalekit, managedAgents, settings }: Activi
       agent = await managedAgents.createAgent({ ...definition, metadata });
     } else if (
       agent.metadata?.[DEFINITION_DIGEST_KEY] !== digest ||
-      // A tool granted outside setup (console, another script) is taken back even if the digest matches.
-      JSON.stringify(enabledTools(agent.tools)) !== JSON.stringify(wantedTools(toolNames ?? undefined))
+      // A tool granted outside setup (console, another script) is taken back even if the digest
+      // matches, and so is a tool switched to run without the worker's confirmation.
+      JSON.stringify(enabledTools(agent.tools)) !== JSON.stringify(wantedTools(toolNames ?? undefined)) ||
+      unheldTools(agent.tools).length > 0
     ) {
       agent = await managedAgents.updateAgent(agent.id, { ...definition, metadata, version: agent.version });
       agentUpdated = true;
@@ -96,7 +101,7 @@ export function createProvisioning({ scalekit, managedAgents, settings }: Activi
     }
     // Between deploying this code and running setup, the agent may still be an older, broader one.
     const granted = enabledTools(agent.tools);
-    if (withFormerLookup(granted)) {
+    if (formerLookupNames(granted)) {
       // Set up by a version whose agent looked events up itself: narrowed here, as setup would.
       const narrowed = await ensure();
       return { mcpConfigId: narrowed.mcpConfigId, mcpServerUrl: narrowed.mcpServerUrl, agentId: narrowed.agentId };
@@ -118,19 +123,25 @@ export function createProvisioning({ scalekit, managedAgents, settings }: Activi
    * the tracker use); throws `AgentVersionMismatch` for any other grant.
    */
   function sessionTools(agent: Session['agent']): ToolNames {
+    // The check is only as good as the snapshot it reads: one without its tools is refused loudly.
+    if (!Array.isArray(agent?.tools)) {
+      throw unexpectedAnswer('POST /v1/sessions', "the session's agent snapshot has no tools list");
+    }
     const granted = enabledTools(agent.tools);
     // The tools under the names the MCP server serves them (tools/list), or, before this process
     // has read it, under whichever names the agent grants its tools (plain or prefixed).
     const wanted = wantedTools(catalog.names ?? grantedToolNames(granted) ?? undefined);
     const extra = granted.filter((tool) => !wanted.includes(tool));
     const missing = wanted.filter((tool) => !granted.includes(tool));
-    if (extra.length + missing.length > 0) {
+    const unheld = unheldTools(agent.tools);
+    if (extra.length + missing.length + unheld.length > 0) {
       throw nonRetryable(
         ErrorType.AgentVersionMismatch,
         `agent "${agent.name}" version ${agent.version} ` +
           [
             extra.length ? `grants tools a sweep must not have (${extra.join(', ')})` : '',
             missing.length ? `lacks ${missing.join(', ')}` : '',
+            unheld.length ? `runs tools without the worker's confirmation (${unheld.join(', ')})` : '',
           ]
             .filter(Boolean)
             .join(' and ') +

@@ -111,8 +111,8 @@ async function endSession(
  * running, so a terminated run's successor would have to wait out the lease's expiry (or break it)
  * and would still have to find and stop the agent, which keeps booking events meanwhile. The
  * sessions themselves are the truth (they carry the identifier), ending them is what matters, and it
- * needs no clock agreement and no new state. Done before the create, so the new agent, which looks
- * for an existing event before creating one, sees whatever the old one booked.
+ * needs no clock agreement and no new state. Done before the worker looks up the calendar for the
+ * messages it hands out (inbox-ledger.ts), so that lookup sees whatever the old agent booked.
  */
 async function endLeftovers(
   agents: ManagedAgentsPort,

@@ -170,6 +170,39 @@ describe('least privilege for the agent (real worker, dev server, emulators)', (
     expect(session.agent.version).toBe(converged.agentVersion);
   });
 
+  it('an agent whose booking was switched to run unconfirmed is refused before its session is sent anything; setup restores the gate', async () => {
+    const { agentId } = await stack.inbox.setup();
+    const agent = await anthropic.beta.agents.retrieve(agentId);
+    const [toolset] = agent.tools;
+    if (toolset?.type !== 'mcp_toolset') throw new Error('no mcp_toolset');
+    // Same tools, same digest: only the create's policy changes, as a console edit would make it.
+    await anthropic.beta.agents.update(agentId, {
+      version: agent.version,
+      tools: [
+        {
+          ...toolset,
+          configs: toolset.configs.map((c) =>
+            c.name === 'googlecalendar_create_event' ? { ...c, permission_policy: { type: 'always_allow' } } : c,
+          ),
+        },
+      ],
+    });
+    const identifier = seedUser(stack);
+    const refused = await stack.inbox.sweep(identifier).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(WorkflowFailedError);
+    const cause = ((refused as WorkflowFailedError).cause as ActivityFailure).cause as ApplicationFailure;
+    expect(cause.type).toBe(ErrorType.AgentVersionMismatch);
+    expect(cause.message).toMatch(/without the worker's confirmation .*googlecalendar_create_event@always_allow/);
+    expect(stack.emulators.scalekit.calendarEvents(identifier)).toEqual([]);
+    // The refused session was archived, never sent a message.
+    const sessions = stack.emulators.agents.sessions().filter((s) => s.metadata.inbox_agent_identifier === identifier);
+    expect(sessions.map((s) => [s.archived, s.events.some((e) => e.type === 'user.message')])).toEqual([[true, false]]);
+
+    const converged = await stack.inbox.setup();
+    expect(converged.created.agentUpdated).toBe(true);
+    expect((await stack.inbox.sweep(identifier)).outcome).toBe('completed');
+  });
+
   it('an email that asks for other tools or another user’s data changes nothing, even with an agent that obeys it', async () => {
     await stack.inbox.setup();
     const victim = seedUser(stack);

@@ -338,10 +338,14 @@ class Sweep {
    */
   private async authorizedToken(): Promise<MintedToken | undefined> {
     const { state, identifier } = this;
-    // Connections are nearly always active, so the first check's mint is asked for beside it (one
-    // round trip instead of two); after a wait, the re-check comes first, so an inactive user's
-    // hourly re-checks ask Scalekit for nothing more. Runs begun before this change replay as they ran.
-    let early = patched(MINT_BESIDE_CHECK_PATCH) ? settledMint(identifier, this.settings.sessionTimeout) : undefined;
+    // Connections are nearly always active, so the run's first check has its mint asked for beside it
+    // (one round trip instead of two). Every later check (a re-check in a consent wait, a way back to
+    // authorization, an approval's booking) comes first, so an inactive user's hourly re-checks ask
+    // Scalekit for nothing more. Runs begun before this change replay as they ran.
+    let early =
+      !this.inputChecked && patched(MINT_BESIDE_CHECK_PATCH)
+        ? settledMint(identifier, this.settings.sessionTimeout)
+        : undefined;
     for (;;) {
       // Counted before the check: a signal that lands while it runs must still wake the wait below.
       const signalsBefore = state.reauthSignals;

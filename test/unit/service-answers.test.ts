@@ -9,7 +9,7 @@ import {
   agentDefinition,
   enabledTools,
   grantedToolNames,
-  withFormerLookup,
+  formerLookupNames,
 } from '../../activities/definitions.js';
 import { ErrorType } from '../../workflows/contract.js';
 
@@ -236,8 +236,9 @@ describe("the server's own declarations (tools/list)", () => {
     expect(grantedToolNames([...granted, 'email-calendar-mcp:gmail_send_mail'])).toBeUndefined();
     // An agent set up when it still held the lookup is recognised as such (the worker narrows it), no other.
     const former = [...granted, 'email-calendar-mcp:scalekit_googlecalendar_list_events'];
-    expect(withFormerLookup(former)).toBe(true);
-    expect(withFormerLookup(granted)).toBe(false);
-    expect(withFormerLookup([...former, 'email-calendar-mcp:gmail_send_mail'])).toBe(false);
+    expect(formerLookupNames(former)).toEqual(names);
+    expect(formerLookupNames(granted)).toBeUndefined();
+    expect(formerLookupNames([...former, 'email-calendar-mcp:gmail_send_mail'])).toBeUndefined();
+    expect(formerLookupNames([...granted, 'custom:googlecalendar_list_events'])).toBeUndefined();
   });
 });
