@@ -220,8 +220,8 @@ export function benchTables(r: BenchFigures): string {
       markdownTable(
         ['per', 'users', 'from'],
         [
-          ['worker process', cap.usersPerWorkerProcess, `${cap.cpuSecondsPerSweep} CPU-s per sweep`],
-          ['namespace', cap.usersPerNamespace, `${cap.actionsPerSweep} actions per sweep`],
+          ['worker process', cap.usersPerWorkerProcess, `${cap.cpuSecondsPerSweep} CPU-s per tick (weighted)`],
+          ['namespace', cap.usersPerNamespace, `${cap.actionsPerSweep} actions per tick (weighted)`],
         ],
       ),
       `What limits first: ${cap.limitsFirst}.`,

@@ -9,8 +9,10 @@ import { workflowBundle } from './helpers/bundle.js';
  * A sweep running while a new worker version deploys is replayed by the new code. These histories were
  * recorded by earlier code (named by its commit; test/record-histories.test.ts records them), so they
  * must replay on this code without a determinism error: a change to the sweep's commands lands behind
- * `patched` (workflows/inbox-sweep.ts), and this test fails when one does not. Record new ones on the
- * commit before such a change, and drop old ones only with the patches they exercise.
+ * `patched` (workflows/inbox-sweep.ts), and this test fails when one does not. They cover the common
+ * paths only (a sweep with one new e-mail, an idle one, on the plain bundle); tickets, consent waits,
+ * approvals and continue-as-new are not recorded here. Record new ones on the commit before such a
+ * change, and drop old ones only with the patches they exercise.
  */
 const dir = new URL('fixtures/histories/', import.meta.url);
 const recorded = readdirSync(dir).filter((f) => f.endsWith('.binpb'));
