@@ -1,4 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
+import type { BetaManagedAgentsMCPToolConfig as McpToolConfig } from '@anthropic-ai/sdk/resources/beta/agents/agents.js';
 import { ActivityFailure, ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_MCP_TOOLS, GCAL_TOOLS, GMAIL_TOOLS, MCP_SERVER_NAME } from '../activities/definitions.js';
@@ -93,23 +94,23 @@ describe('least privilege for the agent (real worker, dev server, emulators)', (
     expect(agent.system).toMatch(/no-reply/);
   });
 
-  it('an agent set up when it still held the calendar lookup is narrowed by the next worker, which then sweeps', async () => {
-    const { agentId, agentVersion } = await stack.inbox.setup();
+  /** An edit of the agent's MCP tool configs made outside setup (the console, say): same digest. */
+  async function editToolConfigs(agentId: string, edit: (configs: McpToolConfig[]) => McpToolConfig[]) {
     const agent = await anthropic.beta.agents.retrieve(agentId);
     const [toolset] = agent.tools;
     if (toolset?.type !== 'mcp_toolset') throw new Error('no mcp_toolset');
     await anthropic.beta.agents.update(agentId, {
       version: agent.version,
-      tools: [
-        {
-          ...toolset,
-          configs: [
-            ...toolset.configs,
-            { name: 'googlecalendar_list_events', enabled: true, permission_policy: { type: 'always_allow' } },
-          ],
-        },
-      ],
+      tools: [{ ...toolset, configs: edit(toolset.configs) }],
     });
+  }
+
+  it('an agent set up when it still held the calendar lookup is narrowed by the next worker, which then sweeps', async () => {
+    const { agentId, agentVersion } = await stack.inbox.setup();
+    await editToolConfigs(agentId, (configs) => [
+      ...configs,
+      { name: 'googlecalendar_list_events', enabled: true, permission_policy: { type: 'always_allow' } },
+    ]);
     // A fresh worker (its own provisioning) resolves the agent: no "run setup", the grant is narrowed.
     await expect(createActivities(stack.deps).checkConnections(seedUser(stack))).resolves.toBeDefined();
     const stored = await anthropic.beta.agents.retrieve(agentId);
@@ -172,21 +173,12 @@ describe('least privilege for the agent (real worker, dev server, emulators)', (
 
   it('an agent whose booking was switched to run unconfirmed is refused before its session is sent anything; setup restores the gate', async () => {
     const { agentId } = await stack.inbox.setup();
-    const agent = await anthropic.beta.agents.retrieve(agentId);
-    const [toolset] = agent.tools;
-    if (toolset?.type !== 'mcp_toolset') throw new Error('no mcp_toolset');
-    // Same tools, same digest: only the create's policy changes, as a console edit would make it.
-    await anthropic.beta.agents.update(agentId, {
-      version: agent.version,
-      tools: [
-        {
-          ...toolset,
-          configs: toolset.configs.map((c) =>
-            c.name === 'googlecalendar_create_event' ? { ...c, permission_policy: { type: 'always_allow' } } : c,
-          ),
-        },
-      ],
-    });
+    // Same tools, same digest: only the create's policy changes.
+    await editToolConfigs(agentId, (configs) =>
+      configs.map((c) =>
+        c.name === 'googlecalendar_create_event' ? { ...c, permission_policy: { type: 'always_allow' } } : c,
+      ),
+    );
     const identifier = seedUser(stack);
     const refused = await stack.inbox.sweep(identifier).catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(WorkflowFailedError);
