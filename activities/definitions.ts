@@ -139,6 +139,17 @@ export function unheldTools(tools: Agent['tools']): string[] {
   return [...new Set(names)].sort();
 }
 
+/**
+ * Whether an agent's tools are exactly what `agentDefinition` builds with these names: the same grants
+ * (a tool granted elsewhere is not) and every one held for the worker (a tool switched to run at once
+ * is not). What `setup` converges to and what a worker re-defines the agent for.
+ */
+export function grantsAsBuilt(tools: Agent['tools'], toolNames?: ToolNames): boolean {
+  return (
+    JSON.stringify(enabledTools(tools)) === JSON.stringify(wantedTools(toolNames)) && unheldTools(tools).length === 0
+  );
+}
+
 /** What `enabledTools` must return for an agent built by `agentDefinition` with these tool names. */
 export const wantedTools = (toolNames: ToolNames = DOCUMENTED_NAMES): string[] =>
   AGENT_MCP_TOOLS.map((base) => `${MCP_SERVER_NAME}:${toolNames[base]}`).sort();

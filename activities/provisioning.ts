@@ -6,6 +6,7 @@ import {
   DEFINITION_DIGEST_KEY,
   enabledTools,
   grantedToolNames,
+  grantsAsBuilt,
   unheldTools,
   formerLookupNames,
   mcpConfigDefinition,
@@ -74,8 +75,7 @@ export function createProvisioning({ scalekit, managedAgents, settings }: Activi
       agent.metadata?.[DEFINITION_DIGEST_KEY] !== digest ||
       // A tool granted outside setup (console, another script) is taken back even if the digest
       // matches, and so is a tool switched to run without the worker's confirmation.
-      JSON.stringify(enabledTools(agent.tools)) !== JSON.stringify(wantedTools(toolNames ?? undefined)) ||
-      unheldTools(agent.tools).length > 0
+      !grantsAsBuilt(agent.tools, toolNames ?? undefined)
     ) {
       agent = await managedAgents.updateAgent(agent.id, { ...definition, metadata, version: agent.version });
       agentUpdated = true;
@@ -184,7 +184,7 @@ export function createProvisioning({ scalekit, managedAgents, settings }: Activi
   }
   async function adoptNow(names: ToolNames): Promise<void> {
     const agent = await findAgent(settings.agentName);
-    if (agent && JSON.stringify(enabledTools(agent.tools)) === JSON.stringify(wantedTools(names))) return;
+    if (agent && grantsAsBuilt(agent.tools, names)) return;
     cached = undefined;
     await ensure();
   }

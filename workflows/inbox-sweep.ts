@@ -131,20 +131,6 @@ const ARCHIVE_BESIDE_RECORDING_PATCH = 'archive-beside-recording';
 /** The first connection check's mint runs beside it, not after it (`authorizedToken`). */
 const MINT_BESIDE_CHECK_PATCH = 'mint-beside-first-check';
 
-/**
- * The mint, settled either way: when the check beside it finds a connection inactive, its answer
- * (most likely Scalekit's refusal) is not wanted, and must not surface as an unhandled rejection.
- */
-function settledMint(
-  identifier: string,
-  sessionTimeoutMs: number,
-): Promise<{ ok: true; token: MintedToken } | { ok: false; error: unknown }> {
-  return mintSessionToken(identifier, sessionTimeoutMs).then(
-    (token) => ({ ok: true as const, token }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-}
-
 /** A sweep sent back to the re-authorization wait by a session runs at most this many sessions. */
 const MAX_SESSIONS = 3;
 /** A session ends this long before its token expires, whatever clock skew lies between us and Scalekit. */
@@ -344,8 +330,11 @@ class Sweep {
     // Scalekit for nothing more. Runs begun before this change replay as they ran.
     let early =
       !this.inputChecked && patched(MINT_BESIDE_CHECK_PATCH)
-        ? settledMint(identifier, this.settings.sessionTimeout)
+        ? mintSessionToken(identifier, this.settings.sessionTimeout)
         : undefined;
+    // Awaited only when the check finds every connection active; otherwise its answer (most likely
+    // Scalekit's refusal) is not wanted, and this keeps it from surfacing as an unhandled rejection.
+    early?.catch(() => undefined);
     for (;;) {
       // Counted before the check: a signal that lands while it runs must still wake the wait below.
       const signalsBefore = state.reauthSignals;
@@ -364,9 +353,7 @@ class Sweep {
         state.connectionsActive();
         state.enter('minting_token');
         try {
-          const minted = mint
-            ? await mint.then((m) => (m.ok ? m.token : Promise.reject(m.error)))
-            : await mintSessionToken(identifier, this.settings.sessionTimeout);
+          const minted = await (mint ?? mintSessionToken(identifier, this.settings.sessionTimeout));
           sweepMetrics.tokenMinted();
           await this.reauth.resolved();
           return minted;
